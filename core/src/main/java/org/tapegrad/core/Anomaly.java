@@ -1,0 +1,88 @@
+package org.tapegrad.core;
+
+import org.ejml.data.Matrix;
+
+/**
+ * Anomaly detection: inside {@code try (var a = Anomaly.detect()) { ... }}, every op checks its output, and the
+ * backward pass checks every gradient, for NaN and infinity, and throws an {@link AnomalyException} naming the op
+ * and the line of user code that created it. Off by default; when off it costs one field read per op.
+ * Per thread, like recording.
+ */
+public final class Anomaly {
+    /** Classes of this package whose frames are skipped when looking for the user's call site. */
+    private static final java.util.Set<String> INTERNAL = java.util.Set.of("Tensor", "Tape", "Autograd", "Anomaly",
+            "ArithmeticOps", "ElementwiseOps", "ReductionOps", "ShapeOps", "MatmulOps", "SoftmaxOps", "Losses",
+            "GradCheck");
+
+    private Anomaly() {
+    }
+
+    /** Turns anomaly detection on for the current thread until the returned scope is closed. */
+    public static Scope detect() {
+        GradState state = GradState.get();
+        state.anomalyDepth++;
+        return new Scope() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    state.anomalyDepth--;
+                }
+            }
+        };
+    }
+
+    /** True when anomaly detection is on for the current thread. */
+    public static boolean isEnabled() {
+        return GradState.get().anomaly();
+    }
+
+    static void checkForward(String op, Tensor out) {
+        if (!out.dtype().kernels().allFinite(out.data)) {
+            throw new AnomalyException(op + " produced " + describe(out) + " in its output " + Shape.str(out.shape())
+                    + ", called " + userSite(new Throwable()));
+        }
+    }
+
+    static void checkBackward(Node node, int input, Tensor grad) {
+        if (!grad.dtype().kernels().allFinite(grad.data)) {
+            String where = node.site == null
+                    ? "(enable Anomaly.detect() during the forward pass to see where it was called)"
+                    : "called " + userSite(node.site);
+            throw new AnomalyException("backward of " + node.op + " produced " + describe(grad)
+                    + " in the gradient of input " + input + " " + Shape.str(grad.shape()) + "; the op was " + where);
+        }
+    }
+
+    private static String describe(Tensor t) {
+        Matrix m = t.data;
+        Kernels k = t.dtype().kernels();
+        int nan = 0;
+        int inf = 0;
+        for (int i = 0; i < t.numel(); i++) {
+            double v = k.get(m, i);
+            if (Double.isNaN(v)) {
+                nan++;
+            } else if (Double.isInfinite(v)) {
+                inf++;
+            }
+        }
+        return (nan > 0 ? nan + " NaN" : "") + (nan > 0 && inf > 0 ? " and " : "") + (inf > 0 ? inf + " infinite" : "")
+                + " value" + (nan + inf > 1 ? "s" : "");
+    }
+
+    /** The first stack frame outside this library: the line of user code that called the op. */
+    static String userSite(Throwable site) {
+        for (StackTraceElement e : site.getStackTrace()) {
+            String c = e.getClassName();
+            boolean internal = c.startsWith("org.tapegrad.core.")
+                    && INTERNAL.contains(c.substring("org.tapegrad.core.".length()).replaceAll("\\$.*", ""));
+            if (!internal && !c.startsWith("java.") && !c.startsWith("jdk.")) {
+                return "at " + e;
+            }
+        }
+        return "from inside the library";
+    }
+}

@@ -1,0 +1,102 @@
+package org.tapegrad.core;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The functional form of backpropagation, like {@code torch.autograd.grad}: returns gradients instead of
+ * accumulating them into {@code .grad}, and can record the backward pass itself so that gradients of gradients
+ * (Hessian-vector products) work.
+ *
+ * <pre>{@code
+ * try (var tape = Tape.record()) {
+ *     Tensor y = x.pow(3).sum();
+ *     Tensor dy = Autograd.gradWithGraph(y, x)[0];       // 3x², itself recorded
+ *     Tensor d2y = Autograd.grad(dy.sum(), x)[0];        // 6x
+ * }
+ * }</pre>
+ */
+public final class Autograd {
+    private Autograd() {
+    }
+
+    /** d(output)/d(inputs) for a scalar output; the tape is released afterwards. */
+    public static Tensor[] grad(Tensor output, Tensor... inputs) {
+        return grad(output, null, List.of(inputs), false, false);
+    }
+
+    /** Like {@link #grad(Tensor, Tensor...)}, but the backward pass is recorded and the tape kept. */
+    public static Tensor[] gradWithGraph(Tensor output, Tensor... inputs) {
+        return grad(output, null, List.of(inputs), true, true);
+    }
+
+    /**
+     * The vector-Jacobian product {@code gradOutput · d(output)/d(input)} for each input.
+     *
+     * @param gradOutput  the upstream gradient, same shape as output; null for a scalar output (seed 1)
+     * @param retainGraph keep the tape so that it can be walked again
+     * @param createGraph record the backward pass on the current tape (implies retainGraph), so the returned
+     *                    gradients can be differentiated again
+     * @return one gradient per input, zeros for an input the output does not depend on
+     */
+    public static Tensor[] grad(Tensor output, Tensor gradOutput, List<Tensor> inputs, boolean retainGraph,
+            boolean createGraph) {
+        for (Tensor in : inputs) {
+            if (!in.requiresGrad()) {
+                throw new IllegalArgumentException("grad: input " + Shape.str(in.shape()) + " does not require grad");
+            }
+        }
+        Tape tape = output.gradFn != null ? output.gradFn.tape : GradState.get().tape;
+        if (tape == null) {
+            throw new IllegalStateException("grad: the output was not recorded; compute it inside Tape.record()");
+        }
+        if (createGraph && GradState.get().tape != tape) {
+            throw new IllegalStateException("grad: createGraph needs the output's tape to be recording on this thread");
+        }
+        Map<Tensor, Tensor> found = tape.run("grad", output, gradOutput, inputs, retainGraph || createGraph,
+                createGraph);
+        Tensor[] result = new Tensor[inputs.size()];
+        for (int i = 0; i < result.length; i++) {
+            Tensor g = found.get(inputs.get(i));
+            result[i] = g != null ? g : Tensor.zeros(inputs.get(i).dtype(), inputs.get(i).shape());
+        }
+        return result;
+    }
+
+    /**
+     * Records an op on the current tape when its output needs a gradient: some input requires grad and recording
+     * is on. Called by every op right after its forward computation; checks the output in anomaly mode.
+     */
+    static Tensor record(String op, Tensor out, BackwardRule rule, Tensor... inputs) {
+        GradState state = GradState.get();
+        if (state.anomaly()) {
+            Anomaly.checkForward(op, out);
+        }
+        if (!state.recording() || !anyRequiresGrad(inputs)) {
+            return out;
+        }
+        Node node = new Node(op, state.tape, out, inputs, rule, state.anomaly() ? new Throwable() : null);
+        out.gradFn = node;
+        out.markRequiresGrad();
+        state.tape.append(node);
+        return out;
+    }
+
+    private static boolean anyRequiresGrad(Tensor[] inputs) {
+        for (Tensor t : inputs) {
+            if (t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String shapes(Tensor... ts) {
+        StringBuilder sb = new StringBuilder();
+        for (Tensor t : ts) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(Arrays.toString(t.shape()));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,30 @@
+package org.tapegrad.core;
+
+/**
+ * Element type of a {@link Tensor}.
+ *
+ * <p>{@link #FLOAT32} is the default and the speed path (storage: EJML {@code FMatrixRMaj}); {@link #FLOAT64}
+ * is for gradient checks and for users who need the precision (storage: EJML {@code DMatrixRMaj}).
+ */
+public enum DType {
+    FLOAT32("float32", Float32Kernels.INSTANCE),
+    FLOAT64("float64", Float64Kernels.INSTANCE);
+
+    private final String displayName;
+    private final Kernels kernels;
+
+    DType(String displayName, Kernels kernels) {
+        this.displayName = displayName;
+        this.kernels = kernels;
+    }
+
+    /** The loops that compute on storage of this type. */
+    Kernels kernels() {
+        return kernels;
+    }
+
+    @Override
+    public String toString() {
+        return displayName;
+    }
+}

@@ -1,0 +1,108 @@
+package org.tapegrad.core;
+
+import static org.tapegrad.core.Autograd.record;
+
+import java.util.random.RandomGenerator;
+
+/** Element-wise functions of one tensor: math and activations. Each rule is written in Tensor ops. */
+final class ElementwiseOps {
+    private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+    private static final double INV_SQRT_2 = 1 / Math.sqrt(2);
+
+    private ElementwiseOps() {
+    }
+
+    /** -x. dX = -g. */
+    static Tensor neg(Tensor x) {
+        return record("neg", x.constant(UnaryFn.NEG, 0, 0), g -> new Tensor[] {g.neg()}, x);
+    }
+
+    /** x^p. dX = g·p·x^(p-1). */
+    static Tensor pow(Tensor x, double p) {
+        Tensor y = x.constant(UnaryFn.POW, p, 0);
+        return record("pow", y, g -> new Tensor[] {p == 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))}, x);
+    }
+
+    /** e^x. dX = g·y. */
+    static Tensor exp(Tensor x) {
+        Tensor y = x.constant(UnaryFn.EXP, 0, 0);
+        return record("exp", y, g -> new Tensor[] {g.mul(y)}, x);
+    }
+
+    /** log x. dX = g/x. */
+    static Tensor log(Tensor x) {
+        return record("log", x.constant(UnaryFn.LOG, 0, 0), g -> new Tensor[] {g.div(x)}, x);
+    }
+
+    /** √x. dX = g/(2y). */
+    static Tensor sqrt(Tensor x) {
+        Tensor y = x.constant(UnaryFn.SQRT, 0, 0);
+        return record("sqrt", y, g -> new Tensor[] {g.div(y.mul(2))}, x);
+    }
+
+    /** |x|. dX = g·sign(x); the subgradient 0 is used at 0. */
+    static Tensor abs(Tensor x) {
+        return record("abs", x.constant(UnaryFn.ABS, 0, 0),
+                g -> new Tensor[] {g.mul(x.constant(UnaryFn.SIGN, 0, 0))}, x);
+    }
+
+    /** min(max(x, lo), hi). dX = g where lo &lt;= x &lt;= hi, else 0. */
+    static Tensor clamp(Tensor x, double lo, double hi) {
+        if (!(lo <= hi)) {
+            throw new IllegalArgumentException("clamp: min " + lo + " is greater than max " + hi);
+        }
+        return record("clamp", x.constant(UnaryFn.CLAMP, lo, hi),
+                g -> new Tensor[] {g.mul(x.constant(UnaryFn.IN_RANGE, lo, hi))}, x);
+    }
+
+    /** max(x, 0). dX = g where x &gt; 0 (0 at 0, as PyTorch). */
+    static Tensor relu(Tensor x) {
+        return record("relu", x.constant(UnaryFn.RELU, 0, 0),
+                g -> new Tensor[] {g.mul(x.constant(UnaryFn.STEP, 0, 0))}, x);
+    }
+
+    /** x or slope·x. dX = g or slope·g. */
+    static Tensor leakyRelu(Tensor x, double slope) {
+        return record("leakyRelu", x.constant(UnaryFn.LEAKY_RELU, slope, 0),
+                g -> new Tensor[] {g.mul(x.constant(UnaryFn.LEAKY_STEP, slope, 0))}, x);
+    }
+
+    /** σ(x) = 1/(1+e^-x). dX = g·y·(1-y). */
+    static Tensor sigmoid(Tensor x) {
+        Tensor y = x.constant(UnaryFn.SIGMOID, 0, 0);
+        return record("sigmoid", y, g -> new Tensor[] {g.mul(y.mul(y.neg().add(1)))}, x);
+    }
+
+    /** tanh x. dX = g·(1-y²). */
+    static Tensor tanh(Tensor x) {
+        Tensor y = x.constant(UnaryFn.TANH, 0, 0);
+        return record("tanh", y, g -> new Tensor[] {g.mul(y.mul(y).neg().add(1))}, x);
+    }
+
+    /** erf x. dX = g·(2/√π)·e^(-x²). */
+    static Tensor erf(Tensor x) {
+        return record("erf", x.constant(UnaryFn.ERF, 0, 0),
+                g -> new Tensor[] {g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI))}, x);
+    }
+
+    /** x·Φ(x), composed from erf, so it needs no rule of its own. */
+    static Tensor gelu(Tensor x) {
+        return x.mul(x.mul(INV_SQRT_2).erf().add(1)).mul(0.5);
+    }
+
+    /** x·mask/(1-p) with mask ~ Bernoulli(1-p) in training; x itself otherwise. Composed: the mask is a constant. */
+    static Tensor dropout(Tensor x, double p, boolean training, RandomGenerator rng) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout: probability " + p + " is outside [0, 1]");
+        }
+        if (!training || p == 0) {
+            return x;
+        }
+        double keep = p == 1 ? 0 : 1 / (1 - p);
+        double[] mask = new double[x.numel()];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = rng.nextDouble() < p ? 0 : keep;
+        }
+        return x.mul(Tensor.of(x.dtype(), mask, x.shape()));
+    }
+}

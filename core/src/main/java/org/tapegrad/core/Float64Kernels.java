@@ -1,0 +1,311 @@
+// Hand-written. Float32Kernels.java is generated from this file (Float32KernelsTwinTest): edit here, then regenerate.
+package org.tapegrad.core;
+
+import java.util.Arrays;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.Matrix;
+
+/** {@link Kernels} for {@link DType#FLOAT64}, on EJML {@code DMatrixRMaj}. */
+final class Float64Kernels implements Kernels {
+    static final Float64Kernels INSTANCE = new Float64Kernels();
+
+    private Float64Kernels() {
+    }
+
+    private static double[] data(Matrix m) {
+        return ((DMatrixRMaj) m).data;
+    }
+
+    private static int size(Matrix m) {
+        return m.getNumRows() * m.getNumCols();
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.FLOAT64;
+    }
+
+    @Override
+    public Matrix create(int rows, int cols) {
+        return new DMatrixRMaj(rows, cols);
+    }
+
+    @Override
+    public Matrix wrap(Matrix shared, int rows, int cols) {
+        return DMatrixRMaj.wrap(rows, cols, data(shared));
+    }
+
+    @Override
+    public double get(Matrix m, int index) {
+        return data(m)[index];
+    }
+
+    @Override
+    public void set(Matrix m, int index, double value) {
+        data(m)[index] = (double) value;
+    }
+
+    @Override
+    public void fill(Matrix m, double value) {
+        double[] d = data(m);
+        Arrays.fill(d, 0, size(m), (double) value);
+    }
+
+    @Override
+    public void copy(Matrix src, Matrix dst) {
+        System.arraycopy(data(src), 0, data(dst), 0, size(src));
+    }
+
+    @Override
+    public double[] toDoubleArray(Matrix m) { // both dtypes
+        double[] d = data(m);
+        double[] out = new double[size(m)]; // both dtypes
+        for (int i = 0; i < out.length; i++) {
+            out[i] = d[i];
+        }
+        return out;
+    }
+
+    @Override
+    public float[] toFloatArray(Matrix m) {
+        double[] d = data(m);
+        float[] out = new float[size(m)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) d[i];
+        }
+        return out;
+    }
+
+    @Override
+    public void fromDoubleArray(double[] src, Matrix dst) { // both dtypes
+        double[] d = data(dst);
+        for (int i = 0; i < src.length; i++) {
+            d[i] = (double) src[i];
+        }
+    }
+
+    @Override
+    public void fromFloatArray(float[] src, Matrix dst) {
+        double[] d = data(dst);
+        for (int i = 0; i < src.length; i++) {
+            d[i] = src[i];
+        }
+    }
+
+    @Override
+    public boolean allFinite(Matrix m) {
+        double[] d = data(m);
+        int n = size(m);
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(d[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void map(UnaryFn fn, double p, double q, Matrix x, Matrix out) {
+        double[] s = data(x);
+        double[] d = data(out);
+        int n = size(x);
+        for (int i = 0; i < n; i++) {
+            d[i] = (double) fn.apply(s[i], p, q);
+        }
+    }
+
+    @Override
+    public void zip(BinaryFn fn, Matrix a, int[] as, Matrix b, int[] bs, Matrix out, int[] n) {
+        double[] x = data(a);
+        double[] y = data(b);
+        double[] d = data(out);
+        int total = size(out);
+        if (size(a) == total && size(b) == total) {
+            for (int i = 0; i < total; i++) {
+                d[i] = (double) fn.apply(x[i], y[i]);
+            }
+            return;
+        }
+        int k = 0;
+        for (int i0 = 0; i0 < n[0]; i0++) {
+            for (int i1 = 0; i1 < n[1]; i1++) {
+                for (int i2 = 0; i2 < n[2]; i2++) {
+                    int ia = i0 * as[0] + i1 * as[1] + i2 * as[2];
+                    int ib = i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
+                    int sa = as[3];
+                    int sb = bs[3];
+                    for (int i3 = 0; i3 < n[3]; i3++) {
+                        d[k++] = (double) fn.apply(x[ia + i3 * sa], y[ib + i3 * sb]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void gatherStrided(Matrix x, int offset, int[] s, Matrix out, int[] n) {
+        double[] src = data(x);
+        double[] dst = data(out);
+        int k = 0;
+        for (int i0 = 0; i0 < n[0]; i0++) {
+            for (int i1 = 0; i1 < n[1]; i1++) {
+                for (int i2 = 0; i2 < n[2]; i2++) {
+                    int base = offset + i0 * s[0] + i1 * s[1] + i2 * s[2];
+                    int s3 = s[3];
+                    if (s3 == 1) {
+                        System.arraycopy(src, base, dst, k, n[3]);
+                        k += n[3];
+                    } else {
+                        for (int i3 = 0; i3 < n[3]; i3++) {
+                            dst[k++] = src[base + i3 * s3];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void scatterAddStrided(Matrix x, int[] n, Matrix out, int[] s) {
+        double[] src = data(x);
+        double[] dst = data(out);
+        if (size(out) == 1) {
+            // A full reduction: accumulate in double, whatever the dtype.
+            dst[0] = (double) (dst[0] + sum(x));
+            return;
+        }
+        int k = 0;
+        for (int i0 = 0; i0 < n[0]; i0++) {
+            for (int i1 = 0; i1 < n[1]; i1++) {
+                for (int i2 = 0; i2 < n[2]; i2++) {
+                    int base = i0 * s[0] + i1 * s[1] + i2 * s[2];
+                    int s3 = s[3];
+                    for (int i3 = 0; i3 < n[3]; i3++) {
+                        dst[base + i3 * s3] += src[k++];
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void axpy(double alpha, Matrix x, Matrix y) {
+        double[] s = data(x);
+        double[] d = data(y);
+        int n = size(x);
+        double a = (double) alpha;
+        for (int i = 0; i < n; i++) {
+            d[i] += a * s[i];
+        }
+    }
+
+    @Override
+    public double sum(Matrix x) {
+        double[] s = data(x);
+        int n = size(x);
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            total += s[i];
+        }
+        return total;
+    }
+
+    @Override
+    public void maxAlong(Matrix x, int outer, int n, int inner, Matrix values, int[] argmax) {
+        double[] s = data(x);
+        double[] v = data(values);
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * n * inner + j;
+                double best = s[base];
+                int at = 0;
+                for (int k = 1; k < n; k++) {
+                    double c = s[base + k * inner];
+                    if (c > best || (c != c && best == best)) { // NaN propagates, as in PyTorch
+                        best = c;
+                        at = k;
+                    }
+                }
+                v[o * inner + j] = (double) best;
+                argmax[o * inner + j] = at;
+            }
+        }
+    }
+
+    @Override
+    public void softmaxAlong(Matrix x, int outer, int n, int inner, Matrix out, boolean log) {
+        double[] s = data(x);
+        double[] d = data(out);
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * n * inner + j;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < n; k++) {
+                    max = Math.max(max, s[base + k * inner]);
+                }
+                double total = 0;
+                for (int k = 0; k < n; k++) {
+                    total += Math.exp(s[base + k * inner] - max);
+                }
+                if (log) {
+                    double shift = max + Math.log(total);
+                    for (int k = 0; k < n; k++) {
+                        d[base + k * inner] = (double) (s[base + k * inner] - shift);
+                    }
+                } else {
+                    double scale = 1 / total;
+                    for (int k = 0; k < n; k++) {
+                        d[base + k * inner] = (double) (Math.exp(s[base + k * inner] - max) * scale);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void indexSelectRows(Matrix x, int cols, int[] index, Matrix out) {
+        double[] s = data(x);
+        double[] d = data(out);
+        for (int i = 0; i < index.length; i++) {
+            System.arraycopy(s, index[i] * cols, d, i * cols, cols);
+        }
+    }
+
+    @Override
+    public void indexAddRows(Matrix src, int cols, int[] index, Matrix out) {
+        double[] s = data(src);
+        double[] d = data(out);
+        for (int i = 0; i < index.length; i++) {
+            int to = index[i] * cols;
+            int from = i * cols;
+            for (int c = 0; c < cols; c++) {
+                d[to + c] += s[from + c];
+            }
+        }
+    }
+
+    @Override
+    public void copyStrips(Matrix src, Matrix dst, int count, int length, int dstOffset, int dstStride) {
+        double[] s = data(src);
+        double[] d = data(dst);
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(s, i * length, d, dstOffset + i * dstStride, length);
+        }
+    }
+
+    @Override
+    public double pickSum(Matrix x, int cols, int[] labels) {
+        double[] s = data(x);
+        double total = 0;
+        for (int i = 0; i < labels.length; i++) {
+            total += s[i * cols + labels[i]];
+        }
+        return total;
+    }
+
+    @Override
+    public void gemm(Matrix a, boolean transposeA, Matrix b, boolean transposeB, Matrix c, boolean accumulate) {
+        Matmul.kernel().gemm((DMatrixRMaj) a, transposeA, (DMatrixRMaj) b, transposeB, (DMatrixRMaj) c,
+                accumulate);
+    }
+}

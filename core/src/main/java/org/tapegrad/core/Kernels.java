@@ -1,0 +1,84 @@
+package org.tapegrad.core;
+
+import org.ejml.data.Matrix;
+
+/**
+ * The dtype-specific layer: every loop that touches a {@code float[]} or {@code double[]} lives behind this
+ * interface, so ops and backward rules are written once, in terms of {@link Tensor} operations.
+ *
+ * <p>{@link Float64Kernels} is written by hand; {@link Float32Kernels} is generated from it (see
+ * {@code Float32KernelsTwinTest}), as EJML generates its float classes from the double ones.
+ *
+ * <p>Shapes given as {@code shape4} are padded to rank 4; strides of 0 broadcast. Output arguments are
+ * "Modified", all others "Not modified". Matrices are EJML row-major matrices of the kernel's dtype.
+ */
+interface Kernels {
+
+    DType dtype();
+
+    /** A new zero-filled matrix. */
+    Matrix create(int rows, int cols);
+
+    /** A matrix of another row/column split over the same storage (a free reshape). */
+    Matrix wrap(Matrix shared, int rows, int cols);
+
+    double get(Matrix m, int index);
+
+    void set(Matrix m, int index, double value);
+
+    void fill(Matrix m, double value);
+
+    /** dst = src, element by element (same element count). */
+    void copy(Matrix src, Matrix dst);
+
+    double[] toDoubleArray(Matrix m);
+
+    float[] toFloatArray(Matrix m);
+
+    void fromDoubleArray(double[] src, Matrix dst);
+
+    void fromFloatArray(float[] src, Matrix dst);
+
+    /** True when no element is NaN or infinite. */
+    boolean allFinite(Matrix m);
+
+    /** out[i] = fn(x[i]; p, q). {@code out} may be {@code x}. */
+    void map(UnaryFn fn, double p, double q, Matrix x, Matrix out);
+
+    /** out[i] = fn(a[i·aStrides], b[i·bStrides]) over the index space {@code outShape4}. */
+    void zip(BinaryFn fn, Matrix a, int[] aStrides4, Matrix b, int[] bStrides4, Matrix out, int[] outShape4);
+
+    /** out[i] = x[offset + i·xStrides] over the index space {@code outShape4}: expand, permute, narrow. */
+    void gatherStrided(Matrix x, int offset, int[] xStrides4, Matrix out, int[] outShape4);
+
+    /** out[i·outStrides] += x[i] over the index space {@code xShape4}: the adjoint of a broadcast (sum to shape). */
+    void scatterAddStrided(Matrix x, int[] xShape4, Matrix out, int[] outStrides4);
+
+    /** y += alpha·x (same element count). */
+    void axpy(double alpha, Matrix x, Matrix y);
+
+    /** Sum of all elements, accumulated in double precision. */
+    double sum(Matrix x);
+
+    /** Maximum and its first index along the middle axis of x viewed as [outer, n, inner]. */
+    void maxAlong(Matrix x, int outer, int n, int inner, Matrix values, int[] argmax);
+
+    /** Softmax (or log-softmax) along the middle axis of x viewed as [outer, n, inner], shifted by the maximum. */
+    void softmaxAlong(Matrix x, int outer, int n, int inner, Matrix out, boolean log);
+
+    /** Row i of out = row index[i] of x; rows are {@code cols} long. */
+    void indexSelectRows(Matrix x, int cols, int[] index, Matrix out);
+
+    /** Row index[i] of out += row i of src; rows are {@code cols} long. */
+    void indexAddRows(Matrix src, int cols, int[] index, Matrix out);
+
+    /** Copies {@code count} strips of {@code length} elements: src strips are contiguous, dst strips start at
+     *  {@code dstOffset + s·dstStride}. The layout of a concatenation. */
+    void copyStrips(Matrix src, Matrix dst, int count, int length, int dstOffset, int dstStride);
+
+    /** Sum over rows i of x[i, labels[i]] in double precision; x has {@code cols} columns. */
+    double pickSum(Matrix x, int cols, int[] labels);
+
+    /** c = op(a)·op(b), or c += op(a)·op(b) when {@code accumulate}; through the installed {@link MatmulKernel}. */
+    void gemm(Matrix a, boolean transposeA, Matrix b, boolean transposeB, Matrix c, boolean accumulate);
+}

@@ -1,0 +1,91 @@
+package org.tapegrad.core;
+
+import static org.tapegrad.core.Autograd.record;
+
+import java.util.Arrays;
+
+/** Sums, broadcasts and maxima. {@code expand} and {@code sumTo} are each other's adjoint. */
+final class ReductionOps {
+    private ReductionOps() {
+    }
+
+    /** x stretched along its size-1 dimensions to {@code shape}. dX = g.sumTo(x.shape). */
+    static Tensor expand(Tensor x, int[] shape) {
+        int[] target = Shape.validate("expand", shape.clone());
+        if (Arrays.equals(target, x.shapeRef())) {
+            return x;
+        }
+        if (!Shape.broadcastsTo(x.shapeRef(), target)) {
+            throw new IllegalArgumentException("expand: shape " + Shape.str(x.shapeRef()) + " cannot be broadcast to "
+                    + Shape.str(target));
+        }
+        Tensor out = Tensor.empty(x.dtype(), target);
+        x.dtype().kernels().gatherStrided(x.data, 0, Shape.broadcastStrides4(x.shapeRef()), out.data,
+                Shape.pad4(target));
+        return record("expand", out, g -> new Tensor[] {g.sumTo(x.shapeRef())}, x);
+    }
+
+    /** The sum of x over the dimensions along which {@code shape} broadcasts to x's shape. dX = g.expand(x.shape). */
+    static Tensor sumTo(Tensor x, int[] shape) {
+        int[] target = Shape.validate("sumTo", shape.clone());
+        if (Arrays.equals(target, x.shapeRef())) {
+            return x;
+        }
+        if (!Shape.broadcastsTo(target, x.shapeRef())) {
+            throw new IllegalArgumentException("sumTo: shape " + Shape.str(x.shapeRef()) + " cannot be summed to "
+                    + Shape.str(target) + " (each target dimension must be 1 or equal to the source's)");
+        }
+        Tensor out = Tensor.empty(x.dtype(), target);
+        x.dtype().kernels().scatterAddStrided(x.data, Shape.pad4(x.shapeRef()), out.data,
+                Shape.broadcastStrides4(target));
+        return record("sum", out, g -> new Tensor[] {g.expand(x.shapeRef())}, x);
+    }
+
+    /** Sum along one dimension: a sumTo, then dropping the dimension unless keepdim (composed). */
+    static Tensor sum(Tensor x, int dim, boolean keepdim) {
+        int d = Shape.dim("sum", dim, x.rank());
+        Tensor s = x.sumTo(Shape.reduced(x.shapeRef(), d, true));
+        return keepdim ? s : s.reshape(Shape.reduced(x.shapeRef(), d, false));
+    }
+
+    /** Maximum along {@code dim}. dX = g at the first maximum of each slice, 0 elsewhere. */
+    static Tensor max(Tensor x, int dim, boolean keepdim) {
+        int d = Shape.dim("max", dim, x.rank());
+        int[] s = x.shapeRef();
+        if (s[d] == 0) {
+            throw new IllegalArgumentException("max: dimension " + d + " of shape " + Shape.str(s) + " is empty");
+        }
+        int outer = Shape.outer(s, d);
+        int inner = Shape.inner(s, d);
+        int[] kept = Shape.reduced(s, d, true);
+        Tensor values = Tensor.empty(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
+        int[] argmax = new int[outer * inner];
+        x.dtype().kernels().maxAlong(x.data, outer, s[d], inner, values.data, argmax);
+        return record("max", values, g -> {
+            // The mask of the chosen elements is a constant of the backward pass: g flows only where it is 1.
+            Tensor mask = Tensor.empty(x.dtype(), s);
+            Kernels k = x.dtype().kernels();
+            for (int i = 0; i < argmax.length; i++) {
+                int o = i / inner;
+                int j = i % inner;
+                k.set(mask.data, (o * s[d] + argmax[i]) * inner + j, 1);
+            }
+            return new Tensor[] {g.reshape(kept).expand(s).mul(mask)};
+        }, x);
+    }
+
+    /** Index of the first maximum along {@code dim}. */
+    static int[] argmax(Tensor x, int dim) {
+        int d = Shape.dim("argmax", dim, x.rank());
+        int[] s = x.shapeRef();
+        if (s[d] == 0) {
+            throw new IllegalArgumentException("argmax: dimension " + d + " of shape " + Shape.str(s) + " is empty");
+        }
+        int outer = Shape.outer(s, d);
+        int inner = Shape.inner(s, d);
+        int[] argmax = new int[outer * inner];
+        Tensor values = Tensor.empty(x.dtype(), Shape.reduced(s, d, true));
+        x.dtype().kernels().maxAlong(x.data, outer, s[d], inner, values.data, argmax);
+        return argmax;
+    }
+}

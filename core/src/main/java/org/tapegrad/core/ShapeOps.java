@@ -1,0 +1,239 @@
+package org.tapegrad.core;
+
+import static org.tapegrad.core.Autograd.record;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Ops that move elements without computing on them: reshape, permute, narrow, concat, row selection, copies. */
+final class ShapeOps {
+    private ShapeOps() {
+    }
+
+    /** The same storage seen in another shape. dX = g.reshape(x.shape). */
+    static Tensor reshape(Tensor x, int[] newShape) {
+        int[] s = newShape.clone();
+        int infer = -1;
+        int known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1 && infer < 0) {
+                infer = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("reshape: invalid shape " + Shape.str(newShape)
+                        + " (only one dimension may be -1, none negative otherwise)");
+            } else {
+                known *= s[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || x.numel() % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot infer the -1 in " + Shape.str(newShape)
+                        + " for " + x.numel() + " elements");
+            }
+            s[infer] = x.numel() / known;
+        }
+        Shape.validate("reshape", s);
+        if (Shape.numel(s) != x.numel()) {
+            throw new IllegalArgumentException("reshape: shape " + Shape.str(x.shapeRef()) + " (" + x.numel()
+                    + " elements) cannot be viewed as " + Shape.str(s) + " (" + Shape.numel(s) + " elements)");
+        }
+        if (Arrays.equals(s, x.shapeRef())) {
+            return x;
+        }
+        Tensor out = new Tensor(s, x.dtype(), x.dtype().kernels().wrap(x.data, Shape.rows(s), Shape.cols(s)));
+        return record("reshape", out, g -> new Tensor[] {g.reshape(x.shapeRef())}, x);
+    }
+
+    /** Output dimension i is input dimension dims[i]. dX = g permuted by the inverse. */
+    static Tensor permute(Tensor x, int[] dims) {
+        int rank = x.rank();
+        if (dims.length != rank) {
+            throw new IllegalArgumentException("permute: " + dims.length + " dimensions given for a tensor of rank "
+                    + rank + " " + Shape.str(x.shapeRef()));
+        }
+        int[] order = new int[rank];
+        int[] inverse = new int[rank];
+        boolean[] seen = new boolean[rank];
+        for (int i = 0; i < rank; i++) {
+            int d = Shape.dim("permute", dims[i], rank);
+            if (seen[d]) {
+                throw new IllegalArgumentException("permute: " + Arrays.toString(dims) + " is not a permutation of 0.."
+                        + (rank - 1));
+            }
+            seen[d] = true;
+            order[i] = d;
+            inverse[d] = i;
+        }
+        int[] in = x.shapeRef();
+        int[] strides = Shape.strides(in);
+        int[] outShape = new int[rank];
+        int[] gatherStrides = new int[Shape.MAX_RANK];
+        for (int i = 0; i < rank; i++) {
+            outShape[i] = in[order[i]];
+            gatherStrides[Shape.MAX_RANK - rank + i] = strides[order[i]];
+        }
+        if (isIdentity(order)) {
+            return x;
+        }
+        Tensor out = Tensor.empty(x.dtype(), outShape);
+        x.dtype().kernels().gatherStrided(x.data, 0, gatherStrides, out.data, Shape.pad4(outShape));
+        return record("permute", out, g -> new Tensor[] {g.permute(inverse)}, x);
+    }
+
+    private static boolean isIdentity(int[] order) {
+        for (int i = 0; i < order.length; i++) {
+            if (order[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** x[..., start:start+length, ...] along dim. dX = g between zeros (a concat, so it is differentiable too). */
+    static Tensor narrow(Tensor x, int dim, int start, int length) {
+        int d = Shape.dim("narrow", dim, x.rank());
+        int[] in = x.shapeRef();
+        if (start < 0 || length < 0 || start + length > in[d]) {
+            throw new IllegalArgumentException("narrow: range [" + start + ", " + (start + length) + ") is outside "
+                    + "dimension " + d + " of size " + in[d] + " in shape " + Shape.str(in));
+        }
+        int[] outShape = in.clone();
+        outShape[d] = length;
+        int[] strides = Shape.strides(in);
+        int[] gatherStrides = new int[Shape.MAX_RANK];
+        for (int i = 0; i < in.length; i++) {
+            gatherStrides[Shape.MAX_RANK - in.length + i] = strides[i];
+        }
+        Tensor out = Tensor.empty(x.dtype(), outShape);
+        x.dtype().kernels().gatherStrided(x.data, start * strides[d], gatherStrides, out.data, Shape.pad4(outShape));
+        return record("narrow", out, g -> {
+            List<Tensor> parts = new ArrayList<>(3);
+            if (start > 0) {
+                parts.add(zerosLike(in, d, start, g));
+            }
+            parts.add(g);
+            if (start + length < in[d]) {
+                parts.add(zerosLike(in, d, in[d] - start - length, g));
+            }
+            return new Tensor[] {parts.size() == 1 ? g : Tensor.concat(parts, d)};
+        }, x);
+    }
+
+    private static Tensor zerosLike(int[] shape, int dim, int size, Tensor like) {
+        int[] s = shape.clone();
+        s[dim] = size;
+        return Tensor.empty(like.dtype(), s);
+    }
+
+    /** Tensors joined along dim. dInput_i = g.narrow(dim, offset_i, size_i). */
+    static Tensor concat(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) {
+            throw new IllegalArgumentException("concat: no tensors given");
+        }
+        Tensor first = tensors.get(0);
+        int rank = first.rank();
+        if (rank == 0) {
+            throw new IllegalArgumentException("concat: cannot join scalars; reshape them to [1] first");
+        }
+        int d = Shape.dim("concat", dim, rank);
+        int[] outShape = first.shape();
+        outShape[d] = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            first.checkSameDtype("concat", t);
+            int[] s = t.shapeRef();
+            boolean fits = s.length == rank;
+            for (int j = 0; fits && j < rank; j++) {
+                fits = j == d || s[j] == first.shapeRef()[j];
+            }
+            if (!fits) {
+                throw new IllegalArgumentException("concat: tensor " + i + " has shape " + Shape.str(s)
+                        + ", which does not match " + Shape.str(first.shapeRef()) + " outside dimension " + d);
+            }
+            outShape[d] += s[d];
+        }
+        Tensor out = Tensor.empty(first.dtype(), outShape);
+        int outer = Shape.outer(outShape, d);
+        int inner = Shape.inner(outShape, d);
+        int[] offsets = new int[tensors.size()];
+        int offset = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            int size = t.shapeRef()[d];
+            offsets[i] = offset;
+            first.dtype().kernels().copyStrips(t.data, out.data, outer, size * inner, offset * inner,
+                    outShape[d] * inner);
+            offset += size;
+        }
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        return record("concat", out, g -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                grads[i] = inputs[i].requiresGrad() ? g.narrow(d, offsets[i], inputs[i].shapeRef()[d]) : null;
+            }
+            return grads;
+        }, inputs);
+    }
+
+    /** Rows index[i] of x along dim 0. dX = g's rows added into a zero tensor at the selected rows. */
+    static Tensor indexSelect(Tensor x, int[] index) {
+        int[] s = x.shapeRef();
+        if (s.length == 0) {
+            throw new IllegalArgumentException("indexSelect: cannot select rows of a scalar");
+        }
+        checkIndex("indexSelect", index, s[0]);
+        int[] outShape = s.clone();
+        outShape[0] = index.length;
+        Tensor out = Tensor.empty(x.dtype(), outShape);
+        int[] idx = index.clone();
+        x.dtype().kernels().indexSelectRows(x.data, Shape.cols(s), idx, out.data);
+        return record("indexSelect", out, g -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
+    }
+
+    /** A tensor with {@code rows} rows, zero except that row index[i] accumulates row i of src. dSrc = g.indexSelect(index). */
+    static Tensor indexAdd(Tensor src, int[] index, int rows) {
+        int[] s = src.shapeRef();
+        if (s.length == 0 || s[0] != index.length) {
+            throw new IllegalArgumentException("indexAdd: " + index.length + " indices for source " + Shape.str(s));
+        }
+        checkIndex("indexAdd", index, rows);
+        int[] outShape = s.clone();
+        outShape[0] = rows;
+        Tensor out = Tensor.empty(src.dtype(), outShape);
+        int[] idx = index.clone();
+        src.dtype().kernels().indexAddRows(src.data, Shape.cols(s), idx, out.data);
+        return record("indexAdd", out, g -> new Tensor[] {g.indexSelect(idx)}, src);
+    }
+
+    private static void checkIndex(String op, int[] index, int rows) {
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= rows) {
+                throw new IndexOutOfBoundsException(op + ": index " + index[i] + " at position " + i
+                        + " is out of range for " + rows + " rows (expected 0 to " + (rows - 1) + ")");
+            }
+        }
+    }
+
+    /** A copy with its own storage. dX = g. */
+    static Tensor copy(Tensor x) {
+        Tensor out = Tensor.empty(x.dtype(), x.shapeRef());
+        x.dtype().kernels().copy(x.data, out.data);
+        return record("copy", out, g -> new Tensor[] {g}, x);
+    }
+
+    /** x converted to another dtype. dX = g converted back. */
+    static Tensor to(Tensor x, DType target) {
+        if (x.dtype() == target) {
+            return x;
+        }
+        Tensor out = Tensor.empty(target, x.shapeRef());
+        if (target == DType.FLOAT64) {
+            target.kernels().fromDoubleArray(x.toDoubleArray(), out.data);
+        } else {
+            target.kernels().fromFloatArray(x.toFloatArray(), out.data);
+        }
+        DType source = x.dtype();
+        return record("to", out, g -> new Tensor[] {g.to(source)}, x);
+    }
+}

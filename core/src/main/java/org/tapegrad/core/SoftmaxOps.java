@@ -1,0 +1,67 @@
+package org.tapegrad.core;
+
+import static org.tapegrad.core.Autograd.record;
+
+/** Softmax and log-softmax along a dimension, and the fused softmax cross-entropy. All subtract the maximum first. */
+final class SoftmaxOps {
+    private SoftmaxOps() {
+    }
+
+    /** y = e^(x-max) / Σ e^(x-max). dX = y·(g - Σ g·y). */
+    static Tensor softmax(Tensor x, int dim) {
+        int d = Shape.dim("softmax", dim, x.rank());
+        Tensor y = along(x, d, false);
+        return record("softmax", y, g -> new Tensor[] {y.mul(g.sub(g.mul(y).sum(d, true)))}, x);
+    }
+
+    /** y = x - max - log Σ e^(x-max). dX = g - e^y·Σ g. */
+    static Tensor logSoftmax(Tensor x, int dim) {
+        int d = Shape.dim("logSoftmax", dim, x.rank());
+        Tensor y = along(x, d, true);
+        return record("logSoftmax", y, g -> new Tensor[] {g.sub(y.exp().mul(g.sum(d, true)))}, x);
+    }
+
+    private static Tensor along(Tensor x, int d, boolean log) {
+        int[] s = x.shapeRef();
+        Tensor y = Tensor.empty(x.dtype(), s);
+        x.dtype().kernels().softmaxAlong(x.data, Shape.outer(s, d), s[d], Shape.inner(s, d), y.data, log);
+        return y;
+    }
+
+    /**
+     * Mean over rows of -log softmax(logits)[i, labels[i]], for logits [N, C]. The gradient is
+     * g·(softmax(logits) - onehot(labels))/N, formed directly, never through the log of a probability.
+     */
+    static Tensor crossEntropy(Tensor logits, int[] labels) {
+        if (logits.rank() != 2) {
+            throw new IllegalArgumentException("crossEntropy: expects logits of shape [N, C], got "
+                    + Shape.str(logits.shapeRef()));
+        }
+        int n = logits.shapeRef()[0];
+        int c = logits.shapeRef()[1];
+        if (labels.length != n) {
+            throw new IllegalArgumentException("crossEntropy: " + labels.length + " labels for " + n
+                    + " rows of logits " + Shape.str(logits.shapeRef()));
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("crossEntropy: the batch is empty");
+        }
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= c) {
+                throw new IllegalArgumentException("crossEntropy: label " + labels[i] + " at row " + i
+                        + " is out of range for " + c + " classes (expected 0 to " + (c - 1) + ")");
+            }
+        }
+        int[] y = labels.clone();
+        Kernels k = logits.dtype().kernels();
+        Tensor logp = along(logits, 1, true);
+        Tensor loss = Tensor.scalar(logits.dtype(), -k.pickSum(logp.data, c, y) / n);
+        return record("crossEntropy", loss, g -> {
+            Tensor onehot = Tensor.empty(logits.dtype(), logits.shapeRef());
+            for (int i = 0; i < n; i++) {
+                k.set(onehot.data, i * c + y[i], 1);
+            }
+            return new Tensor[] {logits.softmax(1).sub(onehot).mul(g.div(n))};
+        }, logits);
+    }
+}

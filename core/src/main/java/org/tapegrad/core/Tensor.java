@@ -1,0 +1,736 @@
+package org.tapegrad.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+import java.util.random.RandomGenerator;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.data.Matrix;
+
+/**
+ * An n-dimensional array (rank 0 to 4, row-major) of float32 or float64 values, stored in an EJML dense matrix
+ * whose rows are the first dimension and whose columns are the product of the others: a {@code [N, C, H, W]}
+ * batch is an {@code N × (C·H·W)} matrix, and reshaping contiguous data copies nothing.
+ *
+ * <p>Every op returns a new tensor. Inside {@link Tape#record()}, an op on a tensor that requires grad is
+ * recorded together with its backward rule, so that {@link Tape#backward} can compute gradients:
+ *
+ * <pre>{@code
+ * jshell> var rng = new java.util.Random(0);
+ * jshell> var w = Tensor.randn(rng, 3, 2).requiresGrad(true);
+ * jshell> try (var tape = Tape.record()) { tape.backward(Tensor.ones(4, 3).matmul(w).relu().sum()); }
+ * jshell> w.grad()
+ * }</pre>
+ *
+ * <p>Names and semantics follow PyTorch: {@code matmul}, {@code logSoftmax}, broadcasting, {@code keepdim},
+ * negative dimensions counted from the end. The Javadoc of each op gives its gradient.
+ */
+public final class Tensor {
+    private final int[] shape;
+    private final DType dtype;
+    /** The storage: an FMatrixRMaj or a DMatrixRMaj, as the dtype says. */
+    final Matrix data;
+
+    private boolean requiresGrad;
+    /** The recorded op that produced this tensor; null for a leaf. */
+    Node gradFn;
+    private Tensor grad;
+    private boolean retainGrad;
+    private List<UnaryOperator<Tensor>> hooks;
+
+    Tensor(int[] shape, DType dtype, Matrix data) {
+        this.shape = shape;
+        this.dtype = dtype;
+        this.data = data;
+    }
+
+    /** A new zero-filled tensor (no validation: for ops, which compute shapes themselves). */
+    static Tensor empty(DType dtype, int[] shape) {
+        return new Tensor(shape, dtype, dtype.kernels().create(Shape.rows(shape), Shape.cols(shape)));
+    }
+
+    // ---------------------------------------------------------------------------------------------- factories
+
+    /** Zeros of the given shape, float32. */
+    public static Tensor zeros(int... shape) {
+        return zeros(DType.FLOAT32, shape);
+    }
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        return empty(Objects.requireNonNull(dtype, "dtype"), Shape.of(shape));
+    }
+
+    /** Ones of the given shape, float32. */
+    public static Tensor ones(int... shape) {
+        return full(DType.FLOAT32, 1, shape);
+    }
+
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1, shape);
+    }
+
+    /** A float32 tensor filled with {@code value}. */
+    public static Tensor full(double value, int... shape) {
+        return full(DType.FLOAT32, value, shape);
+    }
+
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        dtype.kernels().fill(t.data, value);
+        return t;
+    }
+
+    /** A rank-0 float32 tensor. */
+    public static Tensor scalar(double value) {
+        return full(DType.FLOAT32, value);
+    }
+
+    public static Tensor scalar(DType dtype, double value) {
+        return full(dtype, value);
+    }
+
+    /** A float32 tensor holding a copy of {@code values} (row-major) in the given shape. */
+    public static Tensor of(float[] values, int... shape) {
+        Tensor t = zeros(DType.FLOAT32, checkCount("of", values.length, shape));
+        DType.FLOAT32.kernels().fromFloatArray(values, t.data);
+        return t;
+    }
+
+    /** A float64 tensor holding a copy of {@code values} (row-major) in the given shape. */
+    public static Tensor of(double[] values, int... shape) {
+        return of(DType.FLOAT64, values, shape);
+    }
+
+    /** A tensor of the given dtype holding {@code values} (row-major) in the given shape. */
+    public static Tensor of(DType dtype, double[] values, int... shape) {
+        Tensor t = zeros(dtype, checkCount("of", values.length, shape));
+        dtype.kernels().fromDoubleArray(values, t.data);
+        return t;
+    }
+
+    /** A float32 1-D tensor of the given values. */
+    public static Tensor vector(float... values) {
+        return of(values, values.length);
+    }
+
+    /** A float64 matrix from rows of equal length. */
+    public static Tensor of(double[][] rows) {
+        return of(DType.FLOAT64, flatten(rows), rows.length, rows.length == 0 ? 0 : rows[0].length);
+    }
+
+    /** A float32 matrix from rows of equal length. */
+    public static Tensor of(float[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        float[] flat = new float[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            checkRow(i, rows[i].length, cols);
+            System.arraycopy(rows[i], 0, flat, i * cols, cols);
+        }
+        return of(flat, rows.length, cols);
+    }
+
+    /** Uniform samples in [0, 1) from {@code rng} (a seeded {@code Random} or {@code SplittableRandom}), float32. */
+    public static Tensor rand(RandomGenerator rng, int... shape) {
+        return rand(DType.FLOAT32, rng, shape);
+    }
+
+    public static Tensor rand(DType dtype, RandomGenerator rng, int... shape) {
+        int[] s = Shape.of(shape);
+        double[] v = new double[Shape.numel(s)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.nextDouble();
+        }
+        return of(dtype, v, s);
+    }
+
+    /** Standard normal samples from {@code rng}, float32. */
+    public static Tensor randn(RandomGenerator rng, int... shape) {
+        return randn(DType.FLOAT32, rng, shape);
+    }
+
+    public static Tensor randn(DType dtype, RandomGenerator rng, int... shape) {
+        int[] s = Shape.of(shape);
+        double[] v = new double[Shape.numel(s)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.nextGaussian();
+        }
+        return of(dtype, v, s);
+    }
+
+    /** A tensor that shares the storage of an EJML matrix (float32), with shape [rows, cols]. */
+    public static Tensor wrap(FMatrixRMaj m) {
+        return new Tensor(new int[] {m.numRows, m.numCols}, DType.FLOAT32, m);
+    }
+
+    /** A tensor that shares the storage of an EJML matrix (float64), with shape [rows, cols]. */
+    public static Tensor wrap(DMatrixRMaj m) {
+        return new Tensor(new int[] {m.numRows, m.numCols}, DType.FLOAT64, m);
+    }
+
+    private static int[] checkCount(String op, int count, int[] shape) {
+        int[] s = Shape.of(shape);
+        if (Shape.numel(s) != count) {
+            throw new IllegalArgumentException(op + ": " + count + " values do not fill shape " + Shape.str(s)
+                    + " (" + Shape.numel(s) + " elements)");
+        }
+        return s;
+    }
+
+    private static void checkRow(int i, int length, int cols) {
+        if (length != cols) {
+            throw new IllegalArgumentException("of: row " + i + " has " + length + " values, row 0 has " + cols);
+        }
+    }
+
+    private static double[] flatten(double[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        double[] flat = new double[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            checkRow(i, rows[i].length, cols);
+            System.arraycopy(rows[i], 0, flat, i * cols, cols);
+        }
+        return flat;
+    }
+
+    // ----------------------------------------------------------------------------------- shape and contents
+
+    /** The shape (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dimension {@code dim} (negative counts from the end). */
+    public int size(int dim) {
+        return shape[Shape.dim("size", dim, shape.length)];
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public int numel() {
+        return data.getNumRows() * data.getNumCols();
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** The storage as an EJML matrix (shared, not copied); float32 only. */
+    public FMatrixRMaj float32Matrix() {
+        if (dtype != DType.FLOAT32) {
+            throw new IllegalStateException("float32Matrix: this tensor is " + dtype);
+        }
+        return (FMatrixRMaj) data;
+    }
+
+    /** The storage as an EJML matrix (shared, not copied); float64 only. */
+    public DMatrixRMaj float64Matrix() {
+        if (dtype != DType.FLOAT64) {
+            throw new IllegalStateException("float64Matrix: this tensor is " + dtype);
+        }
+        return (DMatrixRMaj) data;
+    }
+
+    /** The single value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) {
+            throw new IllegalStateException("item: the tensor has shape " + Shape.str(shape) + " (" + numel()
+                    + " elements); item() needs exactly one");
+        }
+        return dtype.kernels().get(data, 0);
+    }
+
+    /** The element at a full index, e.g. {@code get(i, j)} for a matrix. */
+    public double get(int... index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
+        }
+        int flat = 0;
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i]) {
+                throw new IndexOutOfBoundsException("get: index " + index[i] + " is out of range for dimension " + i
+                        + " of size " + shape[i]);
+            }
+            flat = flat * shape[i] + index[i];
+        }
+        return dtype.kernels().get(data, flat);
+    }
+
+    /** The values, row-major, as a new array. */
+    public double[] toDoubleArray() {
+        return dtype.kernels().toDoubleArray(data);
+    }
+
+    /** The values, row-major, as a new array. */
+    public float[] toFloatArray() {
+        return dtype.kernels().toFloatArray(data);
+    }
+
+    /** A copy that shares this tensor's storage but not its history: no gradient flows through it. */
+    public Tensor detach() {
+        return new Tensor(shape, dtype, data);
+    }
+
+    // -------------------------------------------------------------------------------------------- autograd
+
+    /** True when gradients are computed for this tensor (a leaf marked so, or the output of a recorded op). */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Marks a leaf tensor as one whose gradient is wanted; returns this tensor. */
+    public Tensor requiresGrad(boolean wanted) {
+        if (gradFn != null && !wanted) {
+            throw new IllegalStateException("requiresGrad: the output of " + gradFn.op + " is part of a recording; "
+                    + "use detach() to get a tensor without history");
+        }
+        if (wanted && dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
+            throw new IllegalStateException("requiresGrad: only floating-point tensors have gradients");
+        }
+        requiresGrad = wanted;
+        return this;
+    }
+
+    void markRequiresGrad() {
+        requiresGrad = true;
+    }
+
+    /** True for a tensor not produced by a recorded op (user-created tensors, parameters). */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** Name of the recorded op that produced this tensor, or null for a leaf. */
+    public String gradFnName() {
+        return gradFn == null ? null : gradFn.op;
+    }
+
+    /** The accumulated gradient: for leaves, summed over backward passes until {@link #zeroGrad()}. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Replaces the gradient (null clears it); shape and dtype must match. */
+    public void setGrad(Tensor g) {
+        if (g != null && (!Arrays.equals(g.shape, shape) || g.dtype != dtype)) {
+            throw new IllegalArgumentException("setGrad: gradient " + Shape.str(g.shape) + " " + g.dtype
+                    + " does not match tensor " + Shape.str(shape) + " " + dtype);
+        }
+        grad = g;
+    }
+
+    /** Clears the gradient (sets it to null, like PyTorch's {@code zero_grad(set_to_none=True)}). */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /** Keeps the gradient of this intermediate tensor in {@link #grad()} during backward. */
+    public Tensor retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("retainGrad: the tensor does not require grad");
+        }
+        retainGrad = true;
+        return this;
+    }
+
+    boolean retainsGrad() {
+        return retainGrad;
+    }
+
+    /**
+     * Registers {@code hook} to be called with this tensor's gradient when backward computes it (for a leaf, the
+     * sum over all its uses, before it is added to {@code grad}). The hook may return a replacement gradient of the
+     * same shape, or null to keep it.
+     */
+    public HookHandle registerHook(UnaryOperator<Tensor> hook) {
+        Objects.requireNonNull(hook, "hook");
+        if (!requiresGrad) {
+            throw new IllegalStateException("registerHook: the tensor " + Shape.str(shape)
+                    + " does not require grad, so no gradient will reach the hook");
+        }
+        if (hooks == null) {
+            hooks = new ArrayList<>(2);
+        }
+        hooks.add(hook);
+        return () -> {
+            if (hooks != null) {
+                hooks.remove(hook);
+            }
+        };
+    }
+
+    Tensor runHooks(Tensor g) {
+        if (hooks == null) {
+            return g;
+        }
+        for (UnaryOperator<Tensor> hook : List.copyOf(hooks)) {
+            Tensor r = hook.apply(g);
+            if (r != null) {
+                if (!Arrays.equals(r.shape, shape)) {
+                    throw new IllegalStateException("gradient hook returned shape " + Shape.str(r.shape)
+                            + " for a tensor of shape " + Shape.str(shape));
+                }
+                g = r;
+            }
+        }
+        return g;
+    }
+
+    void accumulateGrad(Tensor g, boolean createGraph) {
+        if (createGraph) {
+            grad = grad == null ? g : grad.add(g);
+        } else if (grad == null || grad.requiresGrad) {
+            // Own the storage: g may be the very tensor another input received.
+            grad = grad == null ? g.detachedCopy() : grad.detach().add(g);
+        } else {
+            dtype.kernels().axpy(1, g.data, grad.data);
+        }
+    }
+
+    private Tensor detachedCopy() {
+        Tensor c = empty(dtype, shape);
+        dtype.kernels().copy(data, c.data);
+        return c;
+    }
+
+    /** Backpropagates from this scalar through the tape that recorded it (same as {@code tape.backward(this)}). */
+    public void backward() {
+        backward(null);
+    }
+
+    /** Backpropagates from this tensor with upstream gradient {@code gradient} (null for a scalar). */
+    public void backward(Tensor gradient) {
+        if (gradFn == null) {
+            throw new IllegalStateException("backward: the tensor " + Shape.str(shape) + " was not produced by a "
+                    + "recorded op (requiresGrad = " + requiresGrad + "); compute it inside Tape.record()");
+        }
+        gradFn.tape.backward(this, gradient, false);
+    }
+
+    // ------------------------------------------------------------------------------------------ arithmetic
+
+    /** this + other, broadcasting. Gradient: g to each, summed over broadcast dimensions. */
+    public Tensor add(Tensor other) {
+        return ArithmeticOps.add(this, other);
+    }
+
+    /** this - other, broadcasting. Gradient: g and -g, summed over broadcast dimensions. */
+    public Tensor sub(Tensor other) {
+        return ArithmeticOps.sub(this, other);
+    }
+
+    /** this · other element-wise, broadcasting. Gradient: g·other and g·this. */
+    public Tensor mul(Tensor other) {
+        return ArithmeticOps.mul(this, other);
+    }
+
+    /** this / other element-wise, broadcasting. Gradient: g/other and -g·this/other². */
+    public Tensor div(Tensor other) {
+        return ArithmeticOps.div(this, other);
+    }
+
+    /** this + s. Gradient: g. */
+    public Tensor add(double s) {
+        return ArithmeticOps.affine(this, 1, s);
+    }
+
+    /** this - s. Gradient: g. */
+    public Tensor sub(double s) {
+        return ArithmeticOps.affine(this, 1, -s);
+    }
+
+    /** this · s. Gradient: g·s. */
+    public Tensor mul(double s) {
+        return ArithmeticOps.affine(this, s, 0);
+    }
+
+    /** this / s. Gradient: g/s. */
+    public Tensor div(double s) {
+        return ArithmeticOps.affine(this, 1 / s, 0);
+    }
+
+    /** -this. Gradient: -g. */
+    public Tensor neg() {
+        return ElementwiseOps.neg(this);
+    }
+
+    /** this^p element-wise. Gradient: g·p·this^(p-1). */
+    public Tensor pow(double p) {
+        return ElementwiseOps.pow(this, p);
+    }
+
+    /** e^this. Gradient: g·e^this. */
+    public Tensor exp() {
+        return ElementwiseOps.exp(this);
+    }
+
+    /** Natural logarithm. Gradient: g/this. */
+    public Tensor log() {
+        return ElementwiseOps.log(this);
+    }
+
+    /** Square root. Gradient: g/(2·sqrt(this)). */
+    public Tensor sqrt() {
+        return ElementwiseOps.sqrt(this);
+    }
+
+    /** |this|. Gradient: g·sign(this) (0 at 0). */
+    public Tensor abs() {
+        return ElementwiseOps.abs(this);
+    }
+
+    /** min(max(this, min), max). Gradient: g where min &lt;= this &lt;= max, else 0. */
+    public Tensor clamp(double min, double max) {
+        return ElementwiseOps.clamp(this, min, max);
+    }
+
+    /** A differentiable copy with its own storage. Gradient: g. */
+    public Tensor copy() {
+        return ShapeOps.copy(this);
+    }
+
+    /** This tensor converted to {@code target} (the same tensor if it already is). Gradient: g converted back. */
+    public Tensor to(DType target) {
+        return ShapeOps.to(this, target);
+    }
+
+    // -------------------------------------------------------------------------------------- linear algebra
+
+    /** Matrix product of two 2-D tensors, [m, k] x [k, n] = [m, n]. Gradient: g·otherᵀ and thisᵀ·g. */
+    public Tensor matmul(Tensor other) {
+        return MatmulOps.matmul(this, false, other, false);
+    }
+
+    /**
+     * {@code op(a)·op(b)} where op transposes when asked, without copying a transpose: {@code matmul(x, false, w,
+     * true)} is {@code x·wᵀ}, the product of a linear layer with PyTorch's [out, in] weight layout.
+     */
+    public static Tensor matmul(Tensor a, boolean transposeA, Tensor b, boolean transposeB) {
+        return MatmulOps.matmul(a, transposeA, b, transposeB);
+    }
+
+    // ------------------------------------------------------------------------------------------ shape ops
+
+    /** The transpose of a 2-D tensor. Gradient: gᵀ. */
+    public Tensor t() {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("t: expects a 2-D tensor, got shape " + Shape.str(shape)
+                    + "; use transpose(dim0, dim1)");
+        }
+        return permute(1, 0);
+    }
+
+    /** Swaps two dimensions. Gradient: g with the same dimensions swapped. */
+    public Tensor transpose(int dim0, int dim1) {
+        int d0 = Shape.dim("transpose", dim0, shape.length);
+        int d1 = Shape.dim("transpose", dim1, shape.length);
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i == d0 ? d1 : i == d1 ? d0 : i;
+        }
+        return permute(order);
+    }
+
+    /** Reorders dimensions: output dimension i is input dimension {@code dims[i]}. Gradient: g inversely permuted. */
+    public Tensor permute(int... dims) {
+        return ShapeOps.permute(this, dims);
+    }
+
+    /** The same elements in a new shape (one dimension may be -1, inferred); shares storage. Gradient: g reshaped back. */
+    public Tensor reshape(int... newShape) {
+        return ShapeOps.reshape(this, newShape);
+    }
+
+    /** All elements as a 1-D tensor. */
+    public Tensor flatten() {
+        return reshape(numel());
+    }
+
+    /** Dimensions from {@code startDim} on merged into one, e.g. [N, C, H, W] to [N, C·H·W] for startDim 1. */
+    public Tensor flatten(int startDim) {
+        if (shape.length == 0) {
+            return reshape(1);
+        }
+        int d = Shape.dim("flatten", startDim, shape.length);
+        int[] s = Arrays.copyOf(shape, d + 1);
+        s[d] = shape[d] * Shape.inner(shape, d);
+        return reshape(s);
+    }
+
+    /** Elements {@code start} to {@code start + length - 1} along {@code dim}. Gradient: g padded with zeros. */
+    public Tensor narrow(int dim, int start, int length) {
+        return ShapeOps.narrow(this, dim, start, length);
+    }
+
+    /** Joins tensors of equal shape except along {@code dim}. Gradient: the matching slice of g for each input. */
+    public static Tensor concat(List<Tensor> tensors, int dim) {
+        return ShapeOps.concat(tensors, dim);
+    }
+
+    /** Rows {@code index[i]} of this tensor (along dim 0), e.g. a minibatch or an embedding lookup.
+     *  Gradient: g's rows added into the selected rows (repeated indices accumulate). */
+    public Tensor indexSelect(int... index) {
+        return ShapeOps.indexSelect(this, index);
+    }
+
+    /** This tensor stretched to {@code shape} along dimensions of size 1 (broadcasting). Gradient: g summed back. */
+    public Tensor expand(int... newShape) {
+        return ReductionOps.expand(this, newShape);
+    }
+
+    /** The sum over the dimensions that {@code newShape} broadcasts along (the adjoint of expand). Gradient: g expanded. */
+    public Tensor sumTo(int... newShape) {
+        return ReductionOps.sumTo(this, newShape);
+    }
+
+    // ------------------------------------------------------------------------------------------ reductions
+
+    /** Sum of all elements, a scalar. Gradient: g broadcast to this shape. */
+    public Tensor sum() {
+        return sumTo();
+    }
+
+    /** Sum along {@code dim}, keeping it as size 1 when {@code keepdim}. Gradient: g broadcast back. */
+    public Tensor sum(int dim, boolean keepdim) {
+        return ReductionOps.sum(this, dim, keepdim);
+    }
+
+    /** Mean of all elements, a scalar. Gradient: g/numel. */
+    public Tensor mean() {
+        return sum().mul(1.0 / numel());
+    }
+
+    /** Mean along {@code dim}. Gradient: g/size(dim), broadcast back. */
+    public Tensor mean(int dim, boolean keepdim) {
+        return sum(dim, keepdim).mul(1.0 / shape[Shape.dim("mean", dim, shape.length)]);
+    }
+
+    /** Maximum of all elements, a scalar. Gradient: g at the (first) maximum, 0 elsewhere. */
+    public Tensor max() {
+        return flatten().max(0, false);
+    }
+
+    /** Maximum along {@code dim}. Gradient: g at the (first) maximum of each slice, 0 elsewhere. */
+    public Tensor max(int dim, boolean keepdim) {
+        return ReductionOps.max(this, dim, keepdim);
+    }
+
+    /** Index of the (first) maximum along {@code dim}, row-major over the remaining dimensions. Not differentiable. */
+    public int[] argmax(int dim) {
+        return ReductionOps.argmax(this, dim);
+    }
+
+    // ----------------------------------------------------------------------------------------- activations
+
+    /** max(this, 0). Gradient: g where this &gt; 0, else 0. */
+    public Tensor relu() {
+        return ElementwiseOps.relu(this);
+    }
+
+    /** this where this &gt; 0, else slope·this. Gradient: g or slope·g. */
+    public Tensor leakyRelu(double slope) {
+        return ElementwiseOps.leakyRelu(this, slope);
+    }
+
+    /** 1/(1 + e^-this). Gradient: g·y·(1-y). */
+    public Tensor sigmoid() {
+        return ElementwiseOps.sigmoid(this);
+    }
+
+    /** Hyperbolic tangent. Gradient: g·(1-y²). */
+    public Tensor tanh() {
+        return ElementwiseOps.tanh(this);
+    }
+
+    /** The error function. Gradient: g·2/√π·e^(-this²). */
+    public Tensor erf() {
+        return ElementwiseOps.erf(this);
+    }
+
+    /** GELU, exact form: this·Φ(this) = this·(1 + erf(this/√2))/2 (composed; no rule of its own). */
+    public Tensor gelu() {
+        return ElementwiseOps.gelu(this);
+    }
+
+    /** Softmax along {@code dim}, computed after subtracting the maximum. Gradient: y·(g - Σ g·y). */
+    public Tensor softmax(int dim) {
+        return SoftmaxOps.softmax(this, dim);
+    }
+
+    /** log(softmax) along {@code dim}, computed as x - max - log Σ e^(x-max). Gradient: g - softmax·Σ g. */
+    public Tensor logSoftmax(int dim) {
+        return SoftmaxOps.logSoftmax(this, dim);
+    }
+
+    /**
+     * Inverted dropout: in training, each element is zeroed with probability {@code p} (drawn from {@code rng}) and
+     * the rest scaled by 1/(1-p); outside training, this tensor unchanged. Gradient: g times the same mask.
+     */
+    public Tensor dropout(double p, boolean training, RandomGenerator rng) {
+        return ElementwiseOps.dropout(this, p, training, rng);
+    }
+
+    // ------------------------------------------------------------------------------------- package helpers
+
+    /** fn applied element-wise, not recorded: masks and signs used inside backward rules. */
+    Tensor constant(UnaryFn fn, double p, double q) {
+        Tensor out = empty(dtype, shape);
+        dtype.kernels().map(fn, p, q, data, out.data);
+        return out;
+    }
+
+    /** Same dtype as {@code other}, or an exception naming the op. */
+    void checkSameDtype(String op, Tensor other) {
+        if (dtype != other.dtype) {
+            throw new IllegalArgumentException(op + ": dtypes " + dtype + " and " + other.dtype
+                    + " differ; convert one with to(DType)");
+        }
+    }
+
+    int[] shapeRef() {
+        return shape;
+    }
+
+    // ----------------------------------------------------------------------------------------------- text
+
+    /** Shape, dtype and values (abbreviated beyond 6 per dimension), e.g. {@code tensor([[1, 2], [3, 4]], shape=[2, 2], dtype=float32)}. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("tensor(");
+        format(sb, 0, 0);
+        sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype);
+        if (gradFn != null) {
+            sb.append(", gradFn=").append(gradFn.op);
+        } else if (requiresGrad) {
+            sb.append(", requiresGrad=true");
+        }
+        return sb.append(')').toString();
+    }
+
+    private void format(StringBuilder sb, int dim, int offset) {
+        if (dim == shape.length) {
+            double v = dtype.kernels().get(data, offset);
+            sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format("%.4g", v));
+            return;
+        }
+        int n = shape[dim];
+        int stride = Shape.inner(shape, dim);
+        sb.append('[');
+        for (int i = 0; i < n; i++) {
+            if (n > 6 && i == 3) {
+                sb.append("...");
+                i = n - 3;
+                sb.append(", ");
+            }
+            format(sb, dim + 1, offset + i * stride);
+            if (i < n - 1) {
+                sb.append(", ");
+            }
+        }
+        sb.append(']');
+    }
+}

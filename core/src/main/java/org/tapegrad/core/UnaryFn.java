@@ -1,0 +1,96 @@
+package org.tapegrad.core;
+
+/**
+ * Element-wise scalar functions, written once in double precision and applied by both dtypes' kernels.
+ * {@code p} and {@code q} are the function's parameters where it has any (an exponent, bounds, a slope).
+ */
+enum UnaryFn {
+    NEG, EXP, LOG, LOG1P, SQRT, ABS,
+    /** -1, 0 or 1; used as the subgradient of |x| (0 at 0, as PyTorch). */
+    SIGN,
+    RELU,
+    /** 1 where x &gt; 0, else 0: the derivative of relu (0 at 0, as PyTorch). */
+    STEP,
+    /** x where x &gt; 0, else p·x. */
+    LEAKY_RELU,
+    /** 1 where x &gt; 0, else p: the derivative of leaky relu. */
+    LEAKY_STEP,
+    SIGMOID, TANH, ERF,
+    /** x^p. */
+    POW,
+    /** min(max(x, p), q). */
+    CLAMP,
+    /** 1 where p &lt;= x &lt;= q, else 0: the derivative of clamp (PyTorch passes the gradient at the bounds). */
+    IN_RANGE,
+    /** p·x + q. */
+    AFFINE;
+
+    double apply(double x, double p, double q) {
+        switch (this) {
+            case NEG: return -x;
+            case EXP: return Math.exp(x);
+            case LOG: return Math.log(x);
+            case LOG1P: return Math.log1p(x);
+            case SQRT: return Math.sqrt(x);
+            case ABS: return Math.abs(x);
+            case SIGN: return Math.signum(x);
+            case RELU: return x > 0 ? x : 0;
+            case STEP: return x > 0 ? 1 : 0;
+            case LEAKY_RELU: return x > 0 ? x : p * x;
+            case LEAKY_STEP: return x > 0 ? 1 : p;
+            case SIGMOID: return sigmoid(x);
+            case TANH: return Math.tanh(x);
+            case ERF: return erf(x);
+            case POW: return Math.pow(x, p);
+            case CLAMP: return Math.min(Math.max(x, p), q);
+            case IN_RANGE: return x >= p && x <= q ? 1 : 0;
+            case AFFINE: return p * x + q;
+            default: throw new AssertionError(this);
+        }
+    }
+
+    /** 1 / (1 + e^-x), evaluated without overflow for large |x|. */
+    static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1 / (1 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1 + e);
+    }
+
+    private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+    /**
+     * The error function to about 1e-15: a series with positive terms (no cancellation) below |x| = 3, and the
+     * continued fraction of erfc above it.
+     */
+    static double erf(double x) {
+        double ax = Math.abs(x);
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        if (ax > 6) {
+            return Math.signum(x);
+        }
+        double r;
+        if (ax < 3) {
+            // erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (1*3*...*(2n+1))
+            double term = ax;
+            double sum = ax;
+            double x2 = ax * ax;
+            for (int n = 1; n < 200 && term > 1e-17 * sum; n++) {
+                term *= 2 * x2 / (2 * n + 1);
+                sum += term;
+            }
+            r = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+        } else {
+            // erfc(x) = e^{-x^2}/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated from the tail.
+            double f = ax;
+            for (int k = 60; k >= 1; k--) {
+                f = ax + (k / 2.0) / f;
+            }
+            r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+        }
+        return x < 0 ? -r : r;
+    }
+}
