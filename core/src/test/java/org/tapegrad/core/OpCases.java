@@ -1,0 +1,166 @@
+package org.tapegrad.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * The table of op cases: every public op (and the package-private ones that backward rules use) on several
+ * shapes, including every broadcasting pattern. Drives {@link OpGradientTest} and {@link DtypeAgreementTest}.
+ * Inputs are float64 and drawn from fixed seeds, away from the points where an op is not differentiable.
+ */
+final class OpCases {
+    private OpCases() {
+    }
+
+    /** One op applied to fixed inputs; {@code op} is the name of the public method the case covers. */
+    record Case(String op, String label, Function<Tensor[], Tensor> f, Tensor[] inputs) {
+        @Override
+        public String toString() {
+            return op + ": " + label;
+        }
+    }
+
+    private static final List<Case> CASES = new ArrayList<>();
+    private static final Random RNG = new Random(20261123);
+
+    /** Uniform in [-1, 1]. */
+    static Tensor any(int... shape) {
+        return fill(shape, () -> 2 * RNG.nextDouble() - 1);
+    }
+
+    /** Uniform in [0.5, 2]: for log, sqrt, fractional powers and denominators. */
+    static Tensor positive(int... shape) {
+        return fill(shape, () -> 0.5 + 1.5 * RNG.nextDouble());
+    }
+
+    /** |x| in [0.1, 1] with random sign: away from the kink at 0 of relu, abs and friends. */
+    static Tensor awayFromZero(int... shape) {
+        return fill(shape, () -> (RNG.nextBoolean() ? 1 : -1) * (0.1 + 0.9 * RNG.nextDouble()));
+    }
+
+    private static Tensor fill(int[] shape, java.util.function.DoubleSupplier s) {
+        double[] v = new double[Shape.numel(shape)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = s.getAsDouble();
+        }
+        return Tensor.of(DType.FLOAT64, v, shape);
+    }
+
+    private static void add(String op, String label, Function<Tensor[], Tensor> f, Tensor... inputs) {
+        CASES.add(new Case(op, label, f, inputs));
+    }
+
+    static List<Case> all() {
+        return List.copyOf(CASES);
+    }
+
+    static {
+        // Binary arithmetic, with every broadcasting pattern: equal, row [1,n], column [m,1], scalar, lower rank.
+        for (String op : List.of("add", "sub", "mul", "div")) {
+            Function<Tensor[], Tensor> f = switch (op) {
+                case "add" -> in -> in[0].add(in[1]);
+                case "sub" -> in -> in[0].sub(in[1]);
+                case "mul" -> in -> in[0].mul(in[1]);
+                default -> in -> in[0].div(in[1]);
+            };
+            boolean div = op.equals("div");
+            add(op, "[3,4] and [3,4]", f, any(3, 4), div ? positive(3, 4) : any(3, 4));
+            add(op, "[3,4] and row [1,4]", f, any(3, 4), div ? positive(1, 4) : any(1, 4));
+            add(op, "[3,4] and column [3,1]", f, any(3, 4), div ? positive(3, 1) : any(3, 1));
+            add(op, "row [1,4] and [3,4]", f, div ? any(1, 4) : any(1, 4), div ? positive(3, 4) : any(3, 4));
+            add(op, "[3,4] and scalar []", f, any(3, 4), div ? positive() : any());
+            add(op, "[2,3,4] and [4]", f, any(2, 3, 4), div ? positive(4) : any(4));
+            add(op, "column [3,1] and row [1,4]", f, any(3, 1), div ? positive(1, 4) : any(1, 4));
+        }
+        add("add", "x + 0.5 (scalar)", in -> in[0].add(0.5), any(2, 3));
+        add("sub", "x - 0.5 (scalar)", in -> in[0].sub(0.5), any(2, 3));
+        add("mul", "x * -1.5 (scalar)", in -> in[0].mul(-1.5), any(2, 3));
+        add("div", "x / 4 (scalar)", in -> in[0].div(4), any(2, 3));
+        add("mul", "x * x (same tensor twice)", in -> in[0].mul(in[0]), any(2, 3));
+
+        // Element-wise math.
+        add("neg", "[2,3]", in -> in[0].neg(), any(2, 3));
+        add("pow", "x^3", in -> in[0].pow(3), any(2, 3));
+        add("pow", "x^0.5", in -> in[0].pow(0.5), positive(2, 3));
+        add("pow", "x^-1.5", in -> in[0].pow(-1.5), positive(4));
+        add("pow", "x^0", in -> in[0].pow(0), any(3));
+        add("exp", "[2,3]", in -> in[0].exp(), any(2, 3));
+        add("log", "[2,3]", in -> in[0].log(), positive(2, 3));
+        add("sqrt", "[2,3]", in -> in[0].sqrt(), positive(2, 3));
+        add("abs", "[2,3]", in -> in[0].abs(), awayFromZero(2, 3));
+        add("clamp", "[-0.5, 0.5] on values inside and outside",
+                in -> in[0].clamp(-0.5, 0.5), Tensor.of(new double[] {-0.9, -0.3, 0.1, 0.45, 0.7, -0.6}, 2, 3));
+        add("copy", "[2,3]", in -> in[0].copy().mul(in[0]), any(2, 3));
+        add("to", "float64 to float64 is the identity", in -> in[0].to(DType.FLOAT64).mul(2), any(2, 3));
+
+        // Matrix products, all four transpose combinations.
+        add("matmul", "[3,4] x [4,2]", in -> in[0].matmul(in[1]), any(3, 4), any(4, 2));
+        add("matmul", "[1,5] x [5,1]", in -> in[0].matmul(in[1]), any(1, 5), any(5, 1));
+        add("matmul", "aᵀ·b, [4,3]ᵀ x [4,2]", in -> Tensor.matmul(in[0], true, in[1], false), any(4, 3), any(4, 2));
+        add("matmul", "a·bᵀ, [3,4] x [2,4]ᵀ", in -> Tensor.matmul(in[0], false, in[1], true), any(3, 4), any(2, 4));
+        add("matmul", "aᵀ·bᵀ, [4,3]ᵀ x [2,4]ᵀ", in -> Tensor.matmul(in[0], true, in[1], true), any(4, 3), any(2, 4));
+        add("matmul", "x·W, W used twice", in -> in[0].matmul(in[1]).matmul(in[1]), any(2, 3), any(3, 3));
+
+        // Shape ops.
+        add("t", "[3,4]", in -> in[0].t(), any(3, 4));
+        add("transpose", "[2,3,4] dims 0 and 2", in -> in[0].transpose(0, 2), any(2, 3, 4));
+        add("transpose", "[3,4] dims -1 and 0", in -> in[0].transpose(-1, 0), any(3, 4));
+        add("permute", "[2,3,2,2] to (3,1,0,2)", in -> in[0].permute(3, 1, 0, 2), any(2, 3, 2, 2));
+        add("reshape", "[2,6] to [3,-1]", in -> in[0].reshape(3, -1).mul(in[0].reshape(3, 4)), any(2, 6));
+        add("flatten", "[2,3,2] to [12]", in -> in[0].flatten(), any(2, 3, 2));
+        add("flatten", "[2,3,2] from dim 1", in -> in[0].flatten(1), any(2, 3, 2));
+        add("narrow", "[4,5] dim 1, 1..3", in -> in[0].narrow(1, 1, 3), any(4, 5));
+        add("narrow", "[4,5] dim 0, first row", in -> in[0].narrow(0, 0, 1), any(4, 5));
+        add("narrow", "[2,3,4] dim 2, last two", in -> in[0].narrow(-1, 2, 2), any(2, 3, 4));
+        add("concat", "[2,3] and [1,3] along 0", in -> Tensor.concat(List.of(in[0], in[1]), 0), any(2, 3), any(1, 3));
+        add("concat", "three along dim 1", in -> Tensor.concat(List.of(in[0], in[1], in[0]), 1),
+                any(2, 2), any(2, 3));
+        add("concat", "[2,2,3] along dim 1", in -> Tensor.concat(List.of(in[0], in[1]), 1), any(2, 2, 3), any(2, 1, 3));
+        add("indexSelect", "rows 2, 0, 2 (a repeat)", in -> in[0].indexSelect(2, 0, 2), any(3, 4));
+        add("indexSelect", "rows of [4,2,3]", in -> in[0].indexSelect(3, 1), any(4, 2, 3));
+        add("indexAdd", "into 3 rows, with a repeat", in -> ShapeOps.indexAdd(in[0], new int[] {1, 0, 1, 2}, 3),
+                any(4, 2));
+        add("expand", "[1,4] to [3,4]", in -> in[0].expand(3, 4), any(1, 4));
+        add("expand", "[3,1] to [2,3,5]", in -> in[0].expand(2, 3, 5), any(3, 1));
+        add("sumTo", "[2,3,4] to [3,1]", in -> in[0].sumTo(3, 1), any(2, 3, 4));
+        add("sumTo", "[3,4] to [1,4]", in -> in[0].sumTo(1, 4), any(3, 4));
+
+        // Reductions.
+        add("sum", "all of [2,3]", in -> in[0].sum(), any(2, 3));
+        add("sum", "dim 0 of [3,4]", in -> in[0].sum(0, false), any(3, 4));
+        add("sum", "dim 1 of [3,4], keepdim", in -> in[0].sum(1, true), any(3, 4));
+        add("sum", "dim -2 of [2,3,4]", in -> in[0].sum(-2, false), any(2, 3, 4));
+        add("mean", "all of [2,3]", in -> in[0].mean(), any(2, 3));
+        add("mean", "dim 1 of [3,4]", in -> in[0].mean(1, false), any(3, 4));
+        add("mean", "dim 0 of [2,3,2], keepdim", in -> in[0].mean(0, true), any(2, 3, 2));
+        add("max", "all of [3,4]", in -> in[0].max(), any(3, 4));
+        add("max", "dim 1 of [3,4]", in -> in[0].max(1, false), any(3, 4));
+        add("max", "dim 0 of [3,4], keepdim", in -> in[0].max(0, true), any(3, 4));
+        add("max", "dim 1 of [2,3,2]", in -> in[0].max(1, false), any(2, 3, 2));
+
+        // Activations.
+        add("relu", "[3,4]", in -> in[0].relu(), awayFromZero(3, 4));
+        add("leakyRelu", "slope 0.1", in -> in[0].leakyRelu(0.1), awayFromZero(3, 4));
+        add("sigmoid", "[3,4]", in -> in[0].mul(3).sigmoid(), any(3, 4));
+        add("tanh", "[3,4]", in -> in[0].mul(2).tanh(), any(3, 4));
+        add("erf", "[3,4]", in -> in[0].mul(2).erf(), any(3, 4));
+        add("gelu", "[3,4]", in -> in[0].mul(3).gelu(), any(3, 4));
+        add("softmax", "rows of [3,4]", in -> in[0].mul(3).softmax(1), any(3, 4));
+        add("softmax", "columns of [3,4]", in -> in[0].softmax(0), any(3, 4));
+        add("softmax", "dim 1 of [2,3,2]", in -> in[0].softmax(1), any(2, 3, 2));
+        add("logSoftmax", "rows of [3,4]", in -> in[0].mul(3).logSoftmax(-1), any(3, 4));
+        add("logSoftmax", "dim 0 of [2,3,2]", in -> in[0].logSoftmax(0), any(2, 3, 2));
+        add("dropout", "p 0.4, training, seed 7", in -> in[0].dropout(0.4, true, new Random(7)), any(4, 5));
+        add("dropout", "not training: identity", in -> in[0].dropout(0.4, false, new Random(7)), any(2, 3));
+
+        // Losses.
+        add("crossEntropy", "[4,5] logits", in -> Losses.crossEntropy(in[0].mul(2), new int[] {0, 4, 2, 2}),
+                any(4, 5));
+        add("crossEntropy", "[1,3] logits", in -> Losses.crossEntropy(in[0], new int[] {1}), any(1, 3));
+        add("mse", "[3,4]", in -> Losses.mse(in[0], in[1]), any(3, 4), any(3, 4));
+        add("binaryCrossEntropyWithLogits", "logits and soft targets",
+                in -> Losses.binaryCrossEntropyWithLogits(in[0].mul(3), in[1]), any(3, 4), positive(3, 4).div(2));
+    }
+}

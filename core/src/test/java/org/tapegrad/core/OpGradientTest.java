@@ -1,0 +1,77 @@
+package org.tapegrad.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every backward rule against central finite differences in float64 (one table: {@link OpCases}), and every
+ * rule's own gradient (the second derivative, through a recorded backward pass) the same way.
+ */
+class OpGradientTest {
+
+    static List<OpCases.Case> cases() {
+        return OpCases.all();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void backpropMatchesFiniteDifferences(OpCases.Case c) {
+        GradCheck.Report report = GradCheck.check(c.f(), c.inputs());
+        assertTrue(report.entries() > 0);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void gradientOfGradientMatchesFiniteDifferencesOfGradient(OpCases.Case c) {
+        Tensor weights = OpCases.any(evaluate(c).shape());
+        GradCheck.check(in -> firstInputGradient(c.f(), in, weights), c.inputs());
+    }
+
+    /** d(Σ weights · f(in)) / d in[0], recorded so that it can be differentiated again. */
+    private static Tensor firstInputGradient(Function<Tensor[], Tensor> f, Tensor[] in, Tensor weights) {
+        if (Tape.isRecording()) {
+            return Autograd.gradWithGraph(f.apply(in).mul(weights).sum(), in[0])[0];
+        }
+        try (Tape tape = Tape.record()) {
+            return Autograd.gradWithGraph(f.apply(in).mul(weights).sum(), in[0])[0];
+        }
+    }
+
+    private static Tensor evaluate(OpCases.Case c) {
+        return c.f().apply(c.inputs());
+    }
+
+    /** Public methods of Tensor and Losses that are not ops (factories, accessors, autograd plumbing). */
+    private static final Set<String> NOT_OPS = Set.of("zeros", "ones", "full", "scalar", "of", "vector", "rand",
+            "randn", "wrap", "detach", "grad", "requiresGrad", "retainGrad", "setGrad");
+
+    @Test
+    void everyPublicOpHasAGradientCase() {
+        Set<String> ops = new TreeSet<>();
+        for (Class<?> type : List.of(Tensor.class, Losses.class)) {
+            for (Method m : type.getDeclaredMethods()) {
+                if (Modifier.isPublic(m.getModifiers()) && m.getReturnType() == Tensor.class
+                        && !NOT_OPS.contains(m.getName())) {
+                    ops.add(m.getName());
+                }
+            }
+        }
+        Set<String> covered = OpCases.all().stream().map(OpCases.Case::op).collect(Collectors.toSet());
+        Set<String> missing = new TreeSet<>(ops);
+        missing.removeAll(covered);
+        assertEquals(Set.of(), missing, "public ops without a gradient case in OpCases");
+        // A count, as EJML's coverage tests keep: adding an op means adding its case and updating this number.
+        assertEquals(39, ops.size(), "public ops: " + ops);
+    }
+}
