@@ -39,21 +39,30 @@ public final class Anomaly {
         return GradState.get().anomaly();
     }
 
-    static void checkForward(String op, Tensor out) {
-        if (!out.dtype().kernels().allFinite(out.data)) {
-            throw new AnomalyException(op + " produced " + describe(out) + " in its output " + Shape.str(out.shape())
-                    + ", called " + userSite(new Throwable()));
+    static void checkForward(GradState state, String op, Tensor out) {
+        if (out.dtype().kernels().allFinite(out.data)) {
+            return;
         }
+        Node node = state.backwardNode;
+        if (node != null) { // an op inside a backward rule: blame the rule, and where its op was called
+            throw new AnomalyException("backward of " + node.op + " produced " + describe(out) + " (in its " + op
+                    + " step, shape " + Shape.str(out.shape()) + "); the op was " + where(node));
+        }
+        throw new AnomalyException(op + " produced " + describe(out) + " in its output " + Shape.str(out.shape())
+                + ", called " + userSite(new Throwable()));
     }
 
     static void checkBackward(Node node, int input, Tensor grad) {
         if (!grad.dtype().kernels().allFinite(grad.data)) {
-            String where = node.site == null
-                    ? "(enable Anomaly.detect() during the forward pass to see where it was called)"
-                    : "called " + userSite(node.site);
             throw new AnomalyException("backward of " + node.op + " produced " + describe(grad)
-                    + " in the gradient of input " + input + " " + Shape.str(grad.shape()) + "; the op was " + where);
+                    + " in the gradient of input " + input + " " + Shape.str(grad.shape()) + "; the op was "
+                    + where(node));
         }
+    }
+
+    private static String where(Node node) {
+        return node.site == null ? "(enable Anomaly.detect() during the forward pass to see where it was called)"
+                : "called " + userSite(node.site);
     }
 
     private static String describe(Tensor t) {

@@ -71,7 +71,7 @@ public final class Autograd {
     static Tensor record(String op, Tensor out, BackwardRule rule, Tensor... inputs) {
         GradState state = GradState.get();
         if (state.anomaly()) {
-            Anomaly.checkForward(op, out);
+            Anomaly.checkForward(state, op, out);
         }
         if (!state.recording() || !anyRequiresGrad(inputs)) {
             return out;

@@ -7,6 +7,8 @@ final class GradState {
     Tape tape;
     int noGradDepth;
     int anomalyDepth;
+    /** The node whose backward rule is running, so that anomalies inside a rule are blamed on it. */
+    Node backwardNode;
 
     static GradState get() {
         return CURRENT.get();

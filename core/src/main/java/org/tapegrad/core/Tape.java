@@ -136,7 +136,8 @@ public final class Tape implements Scope {
         Map<Tensor, Tensor> pending = new HashMap<>(); // Tensor has identity equality
         pending.put(output, seed);
         Map<Tensor, Tensor> found = wanted == null ? null : new IdentityHashMap<>();
-        boolean anomaly = owner.anomaly();
+        GradState current = GradState.get();
+        boolean anomaly = current.anomaly();
         Scope noGrad = createGraph ? null : noGrad();
         try {
             for (int k = nodes.size() - 1; k >= 0 && !pending.isEmpty(); k--) {
@@ -155,7 +156,13 @@ public final class Tape implements Scope {
                     found.put(out, g);
                 }
                 Tensor[] inputs = node.inputs;
-                Tensor[] grads = node.rule.apply(g);
+                Tensor[] grads;
+                current.backwardNode = node;
+                try {
+                    grads = node.rule.apply(g);
+                } finally {
+                    current.backwardNode = null;
+                }
                 for (int i = 0; i < inputs.length; i++) {
                     Tensor in = inputs[i];
                     Tensor gi = grads[i];

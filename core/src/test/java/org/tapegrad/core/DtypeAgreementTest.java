@@ -1,0 +1,62 @@
+package org.tapegrad.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** float32 results, forward and backward, agree with float64 within float32 tolerance on every op case. */
+class DtypeAgreementTest {
+
+    static List<OpCases.Case> cases() {
+        return OpCases.all();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void float32MatchesFloat64(OpCases.Case c) {
+        Result f64 = run(c, DType.FLOAT64);
+        Result f32 = run(c, DType.FLOAT32);
+        compare("output", f64.output, f32.output);
+        for (int i = 0; i < f64.grads.length; i++) {
+            compare("gradient of input " + i, f64.grads[i], f32.grads[i]);
+        }
+    }
+
+    private record Result(double[] output, double[][] grads) {
+    }
+
+    private static Result run(OpCases.Case c, DType dtype) {
+        Tensor[] in = new Tensor[c.inputs().length];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = c.inputs()[i].to(dtype).requiresGrad(true);
+        }
+        try (Tape tape = Tape.record()) {
+            Tensor y = c.f().apply(in);
+            // A fixed, non-uniform upstream gradient, so every output element is weighted differently.
+            double[] w = new double[y.numel()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = Math.sin(i + 1);
+            }
+            Tensor weighted = y.mul(Tensor.of(y.dtype(), w, y.shape())).sum();
+            double[] out = y.toDoubleArray();
+            if (!weighted.requiresGrad()) {
+                return new Result(out, new double[0][]);
+            }
+            Tensor[] g = Autograd.grad(weighted, in);
+            double[][] grads = new double[g.length][];
+            for (int i = 0; i < g.length; i++) {
+                grads[i] = g[i].toDoubleArray();
+            }
+            return new Result(out, grads);
+        }
+    }
+
+    private static void compare(String what, double[] expected, double[] actual) {
+        assertEquals(expected.length, actual.length, what + " length");
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-5 + 1e-5 * Math.abs(expected[i]), what + " element " + i);
+        }
+    }
+}
