@@ -9,6 +9,8 @@ final class Node {
     Tensor output;
     Tensor[] inputs;
     BackwardRule rule;
+    /** The inputs' versions when recorded; a rule must not run on values changed in place since. */
+    private final int[] versions;
 
     Node(String op, Tape tape, Tensor output, Tensor[] inputs, BackwardRule rule, Throwable site) {
         this.op = op;
@@ -17,6 +19,19 @@ final class Node {
         this.inputs = inputs;
         this.rule = rule;
         this.site = site;
+        this.versions = new int[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            versions[i] = inputs[i].version;
+        }
+    }
+
+    void checkUnmodified() {
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].version != versions[i]) {
+                throw new IllegalStateException("backward of " + op + ": input " + i + " " + Shape.str(inputs[i].shape())
+                        + " was modified in place after the op was recorded; its gradient would be wrong");
+            }
+        }
     }
 
     boolean released() {

@@ -156,6 +156,7 @@ public final class Tape implements Scope {
                     found.put(out, g);
                 }
                 Tensor[] inputs = node.inputs;
+                node.checkUnmodified();
                 Tensor[] grads;
                 current.backwardNode = node;
                 try {

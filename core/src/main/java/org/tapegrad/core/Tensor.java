@@ -40,6 +40,8 @@ public final class Tensor {
     private Tensor grad;
     private boolean retainGrad;
     private List<UnaryOperator<Tensor>> hooks;
+    /** Incremented by every in-place change, so that backward can refuse values modified after recording. */
+    int version;
 
     Tensor(int[] shape, DType dtype, Matrix data) {
         this.shape = shape;
@@ -409,6 +411,59 @@ public final class Tensor {
                     + "recorded op (requiresGrad = " + requiresGrad + "); compute it inside Tape.record()");
         }
         gradFn.tape.backward(this, gradient, false);
+    }
+
+    // ------------------------------------------------------------------------------------ in-place updates
+
+    /**
+     * this += alpha·other, in place (same shape and dtype): the update step of an optimizer. Not recorded; refused
+     * on a tensor that requires grad while recording. A recorded op that saved this tensor refuses to run its
+     * backward after the change.
+     */
+    public void addInPlace(Tensor other, double alpha) {
+        checkInPlace("addInPlace");
+        if (!Arrays.equals(other.shape, shape)) {
+            throw new IllegalArgumentException("addInPlace: shape " + Shape.str(other.shape) + " does not match "
+                    + Shape.str(shape));
+        }
+        checkSameDtype("addInPlace", other);
+        dtype.kernels().axpy(alpha, other.data, data);
+    }
+
+    /** this ·= s, in place. */
+    public void mulInPlace(double s) {
+        checkInPlace("mulInPlace");
+        dtype.kernels().map(UnaryFn.AFFINE, s, 0, data, data);
+    }
+
+    /** Sets every element to {@code value}, in place. */
+    public void fill(double value) {
+        checkInPlace("fill");
+        dtype.kernels().fill(data, value);
+    }
+
+    /** Copies the values of {@code source} (same shape, any dtype) into this tensor's storage. */
+    public void copyFrom(Tensor source) {
+        checkInPlace("copyFrom");
+        if (!Arrays.equals(source.shape, shape)) {
+            throw new IllegalArgumentException("copyFrom: shape " + Shape.str(source.shape) + " does not match "
+                    + Shape.str(shape));
+        }
+        if (source.dtype == dtype) {
+            dtype.kernels().copy(source.data, data);
+        } else if (dtype == DType.FLOAT64) {
+            dtype.kernels().fromDoubleArray(source.toDoubleArray(), data);
+        } else {
+            dtype.kernels().fromFloatArray(source.toFloatArray(), data);
+        }
+    }
+
+    private void checkInPlace(String op) {
+        if (requiresGrad && GradState.get().recording()) {
+            throw new IllegalStateException(op + ": cannot modify a tensor that requires grad while recording; "
+                    + "do it outside Tape.record() or inside Tape.noGrad()");
+        }
+        version++;
     }
 
     // ------------------------------------------------------------------------------------------ arithmetic

@@ -286,4 +286,23 @@ class AutogradSemanticsTest {
         assertArrayEquals(new double[] {4, 8}, a.grad().toDoubleArray(), 0);
         assertNull(b.grad());
     }
+
+    @Test
+    void inPlaceUpdatesAreRefusedWhileRecordingAndDetectedByBackward() {
+        Tensor w = leaf(1, 2);
+        Tensor x = Tensor.of(new double[] {3, 4}, 2);
+        try (Tape tape = Tape.record()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.addInPlace(x, 1));
+            assertTrue(e.getMessage().contains("while recording"), e.getMessage());
+            Tensor y = w.mul(x).sum();
+            x.mulInPlace(2); // x was saved by mul for w's gradient
+            IllegalStateException stale = assertThrows(IllegalStateException.class, () -> tape.backward(y));
+            assertTrue(stale.getMessage().contains("modified in place"), stale.getMessage());
+        }
+        w.addInPlace(Tensor.of(new double[] {1, 1}, 2), -0.5); // outside recording: an optimizer step
+        assertArrayEquals(new double[] {0.5, 1.5}, w.toDoubleArray(), 0);
+        w.fill(7);
+        w.copyFrom(Tensor.vector(2f, 3f));
+        assertArrayEquals(new double[] {2, 3}, w.toDoubleArray(), 0);
+    }
 }

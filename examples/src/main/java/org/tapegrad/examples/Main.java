@@ -1,0 +1,36 @@
+package org.tapegrad.examples;
+
+import java.util.Arrays;
+
+/** Entry point of {@code tapegrad-examples.jar}: {@code java -jar tapegrad-examples.jar <command> [options]}. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println("""
+                    Usage: java -jar tapegrad-examples.jar <command> [options]
+
+                    Commands:
+                      spirals   train a small ReLU network on three interleaved spirals (core API only)
+                      bench     time forward and backward of the 784-256-256-256-10 MLP, batch 128
+                    Run a command with --help for its options.""");
+            return;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            switch (args[0]) {
+                case "spirals" -> Spirals.main(rest);
+                case "bench" -> MlpBench.main(rest);
+                default -> {
+                    System.err.println("Unknown command '" + args[0] + "'; run with --help for the list");
+                    System.exit(2);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println(args[0] + ": " + e.getMessage());
+            System.exit(2);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Optimizers that consume the gradients computed by {@code org.tapegrad.core}, schedules and clipping. */
+package org.tapegrad.optim;
