@@ -1,6 +1,5 @@
 package org.tapegrad.core;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -90,13 +89,5 @@ public final class Autograd {
             }
         }
         return false;
-    }
-
-    static String shapes(Tensor... ts) {
-        StringBuilder sb = new StringBuilder();
-        for (Tensor t : ts) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(Arrays.toString(t.shape()));
-        }
-        return sb.toString();
     }
 }

@@ -1,10 +1,12 @@
 package org.tapegrad.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A recording of the ops of one forward pass, in execution order, and the reverse walk over it.
@@ -136,6 +138,10 @@ public final class Tape implements Scope {
         Map<Tensor, Tensor> pending = new HashMap<>(); // Tensor has identity equality
         pending.put(output, seed);
         Map<Tensor, Tensor> found = wanted == null ? null : new IdentityHashMap<>();
+        Set<Tensor> wantedSet = wanted == null ? null : Collections.newSetFromMap(new IdentityHashMap<>());
+        if (wanted != null) {
+            wantedSet.addAll(wanted);
+        }
         GradState current = GradState.get();
         boolean anomaly = current.anomaly();
         Scope noGrad = createGraph ? null : noGrad();
@@ -152,7 +158,7 @@ public final class Tape implements Scope {
                     if (out.retainsGrad()) {
                         out.accumulateGrad(g, createGraph);
                     }
-                } else if (contains(wanted, out)) {
+                } else if (wantedSet.contains(out)) {
                     found.put(out, g);
                 }
                 Tensor[] inputs = node.inputs;
@@ -188,7 +194,7 @@ public final class Tape implements Scope {
                 }
                 if (wanted == null) {
                     t.accumulateGrad(t.runHooks(e.getValue()), createGraph);
-                } else if (contains(wanted, t)) {
+                } else if (wantedSet.contains(t)) {
                     found.put(t, e.getValue());
                 }
             }
@@ -201,15 +207,6 @@ public final class Tape implements Scope {
             }
         }
         return found;
-    }
-
-    private static boolean contains(List<Tensor> list, Tensor t) {
-        for (Tensor x : list) {
-            if (x == t) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static Tensor seedFor(String caller, Tensor output, Tensor seed) {

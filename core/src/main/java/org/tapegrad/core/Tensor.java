@@ -290,9 +290,6 @@ public final class Tensor {
             throw new IllegalStateException("requiresGrad: the output of " + gradFn.op + " is part of a recording; "
                     + "use detach() to get a tensor without history");
         }
-        if (wanted && dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
-            throw new IllegalStateException("requiresGrad: only floating-point tensors have gradients");
-        }
         requiresGrad = wanted;
         return this;
     }
