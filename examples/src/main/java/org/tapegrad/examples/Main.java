@@ -7,14 +7,17 @@ public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println("""
                     Usage: java -jar tapegrad-examples.jar <command> [options]
 
                     Commands:
-                      spirals   train a small ReLU network on three interleaved spirals (core API only)
-                      bench     time forward and backward of the 784-256-256-256-10 MLP, batch 128
+                      spirals           train a small ReLU network on three interleaved spirals (core API only)
+                      bench             time forward and backward of the 784-256-256-256-10 MLP, batch 128
+                      backprop-cost     backprop versus finite differences on the 335,114-parameter MLP
+                      worked-example    every forward value and gradient of a 2-2-1 ReLU network
+                      tied-autoencoder  a weight used twice gets the sum of both gradients
                     Run a command with --help for its options.""");
             return;
         }
@@ -23,6 +26,9 @@ public final class Main {
             switch (args[0]) {
                 case "spirals" -> Spirals.main(rest);
                 case "bench" -> MlpBench.main(rest);
+                case "backprop-cost" -> BackpropCost.main(rest);
+                case "worked-example" -> WorkedExample.main(rest);
+                case "tied-autoencoder" -> TiedAutoencoder.main(rest);
                 default -> {
                     System.err.println("Unknown command '" + args[0] + "'; run with --help for the list");
                     System.exit(2);
@@ -31,6 +37,9 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             System.err.println(args[0] + ": " + e.getMessage());
             System.exit(2);
+        } catch (java.io.IOException e) {
+            System.err.println(args[0] + ": " + e.getMessage());
+            System.exit(1);
         }
     }
 }
