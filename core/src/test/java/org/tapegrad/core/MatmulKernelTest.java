@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MatmulKernelTest {
 
     static List<MatmulKernel> kernels() {
-        return List.of(new EjmlMatmul());
+        return List.of(new EjmlMatmul(), new EjmlConcurrentMatmul(2));
     }
 
     record Case(MatmulKernel kernel, int m, int k, int n, boolean ta, boolean tb, boolean accumulate) {

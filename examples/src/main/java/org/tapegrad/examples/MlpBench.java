@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
 import org.tapegrad.core.DType;
+import org.tapegrad.core.EjmlConcurrentMatmul;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
 import org.tapegrad.core.Tape;
@@ -22,11 +23,15 @@ final class MlpBench {
     }
 
     static void main(String[] args) {
-        Options o = new Options(args, Set.of("batch-size", "iterations", "dtype"));
+        Options o = new Options(args, Set.of("batch-size", "iterations", "dtype", "threads"));
         DType dtype = parseDtype(args);
+        int threads = o.integer("threads", 1, 1);
+        if (threads > 1) {
+            Matmul.use(new EjmlConcurrentMatmul(threads));
+        }
         if (o.help) {
             System.out.println("""
-                    Usage: bench [--batch-size 128] [--iterations 50] [--dtype float32|float64]
+                    Usage: bench [--batch-size 128] [--iterations 50] [--dtype float32|float64] [--threads 1]
                     Times forward, backward and a full SGD step of the 784-256-256-256-10 MLP on random data.""");
             return;
         }
