@@ -13,6 +13,7 @@ public final class Main {
                     Usage: java -jar tapegrad-examples.jar <command> [options]
 
                     Commands:
+                      mnist             train a classifier on MNIST (embedded) or another IDX data set
                       spirals           train a small ReLU network on three interleaved spirals (core API only)
                       bench             time forward and backward of the 784-256-256-256-10 MLP, batch 128
                       backprop-cost     backprop versus finite differences on the 335,114-parameter MLP
@@ -24,6 +25,7 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
             switch (args[0]) {
+                case "mnist" -> MnistTrain.main(rest);
                 case "spirals" -> Spirals.main(rest);
                 case "bench" -> MlpBench.main(rest);
                 case "backprop-cost" -> BackpropCost.main(rest);

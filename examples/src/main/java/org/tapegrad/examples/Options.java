@@ -56,4 +56,13 @@ final class Options {
             throw new IllegalArgumentException("--" + name + " expects a number, got '" + v + "'");
         }
     }
+
+    String text(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    java.nio.file.Path path(String name) {
+        String v = values.get(name);
+        return v == null ? null : java.nio.file.Path.of(v);
+    }
 }

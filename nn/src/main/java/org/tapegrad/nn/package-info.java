@@ -1,2 +1,26 @@
-/** Neural-network building blocks on top of {@code org.tapegrad.core}: modules, layers, losses, initialisers. */
+/**
+ * Neural-network building blocks on top of {@code org.tapegrad.core}, with PyTorch's names and semantics:
+ * {@link org.tapegrad.nn.Module} (explicitly registered parameters, buffers and children; hooks; state dicts),
+ * layers ({@link org.tapegrad.nn.Linear}, {@link org.tapegrad.nn.Sequential}, activations,
+ * {@link org.tapegrad.nn.Dropout}, {@link org.tapegrad.nn.BatchNorm1d}, {@link org.tapegrad.nn.LayerNorm},
+ * {@link org.tapegrad.nn.Embedding}), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and friends, each with a
+ * {@link org.tapegrad.nn.Reduction}), initialisers ({@link org.tapegrad.nn.Init}) and the global
+ * {@link org.tapegrad.nn.Seed} for layers built without an explicit generator.
+ *
+ * <pre>{@code
+ * jshell> import org.tapegrad.core.*; import org.tapegrad.nn.*;
+ * jshell> Seed.set(0);
+ * jshell> var model = new Sequential(new Linear(2, 16), new Relu(), new Linear(16, 3));
+ * jshell> var lossFn = new CrossEntropyLoss();
+ * jshell> var x = Tensor.of(new float[] {0.5f, -1f, 2f, 0f}, 2, 2);
+ * jshell> try (var tape = Tape.record()) { tape.backward(lossFn.forward(model.call(x), new int[] {0, 2})); }
+ * jshell> model.parameters().get(0).grad().shape()
+ * $7 ==> int[2] { 16, 2 }
+ * jshell> model.numParameters()
+ * $8 ==> 99
+ * }</pre>
+ *
+ * <p>Layers compute with core ops only, so every gradient comes from the core's backward rules; the tests check
+ * the composed ones (batch and layer normalisation) against finite differences.
+ */
 package org.tapegrad.nn;

@@ -1,0 +1,241 @@
+package org.tapegrad.examples;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tapegrad.core.Checkpoint;
+import org.tapegrad.core.EjmlConcurrentMatmul;
+import org.tapegrad.core.Json;
+import org.tapegrad.core.Losses;
+import org.tapegrad.core.Matmul;
+import org.tapegrad.core.Tape;
+import org.tapegrad.core.Tensor;
+import org.tapegrad.core.data.Batch;
+import org.tapegrad.core.data.DataLoader;
+import org.tapegrad.core.data.TensorDataset;
+import org.tapegrad.nn.Linear;
+import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Relu;
+import org.tapegrad.nn.Sequential;
+import org.tapegrad.nn.train.Accuracy;
+import org.tapegrad.nn.train.Evaluation;
+import org.tapegrad.nn.train.ProgressBar;
+import org.tapegrad.nn.train.RunningMean;
+import org.tapegrad.optim.Adam;
+import org.tapegrad.optim.AdamW;
+import org.tapegrad.optim.CosineAnnealingLr;
+import org.tapegrad.optim.LrScheduler;
+import org.tapegrad.optim.Optimizer;
+import org.tapegrad.optim.Sgd;
+
+/**
+ * {@code mnist}: trains a classifier on MNIST (embedded in the jar) or any data set in its IDX layout, with a
+ * hand-written loop over the library's pieces: DataLoader, Module, Losses, an Optimizer and a schedule,
+ * Evaluation, metrics, a progress bar, checkpoints.
+ */
+final class MnistTrain {
+    private static final Logger log = LoggerFactory.getLogger(MnistTrain.class);
+
+    private MnistTrain() {
+    }
+
+    /** Everything a run depends on. */
+    record Config(String model, String optimizer, double lr, int epochs, int stopAfter, int batchSize, long seed,
+            int threads, Path data, Path checkpoint, Path resume, Path report, boolean progress) {
+        Config {
+            if (stopAfter < 1 || stopAfter > epochs) {
+                throw new IllegalArgumentException("--stop-after must be between 1 and --epochs (" + epochs + "), got "
+                        + stopAfter);
+            }
+            if (!model.equals("mlp")) {
+                throw new IllegalArgumentException("--model: unknown model '" + model + "' (available: mlp)");
+            }
+            if (!Set.of("sgd", "momentum", "adam", "adamw").contains(optimizer)) {
+                throw new IllegalArgumentException("--optimizer: unknown optimizer '" + optimizer
+                        + "' (available: sgd, momentum, adam, adamw)");
+            }
+        }
+
+        static double defaultLr(String optimizer) {
+            return switch (optimizer) {
+                case "sgd" -> 0.1;
+                case "momentum" -> 0.05;
+                default -> 1e-3;
+            };
+        }
+    }
+
+    /** One epoch's figures. */
+    record EpochResult(int epoch, double trainLoss, double trainAccuracy, double testLoss, double testAccuracy,
+            double samplesPerSecond, double seconds) {
+    }
+
+    static void main(String[] args) throws IOException {
+        Options o = new Options(args, Set.of("model", "optimizer", "lr", "epochs", "batch-size", "seed", "threads",
+                "data", "checkpoint", "resume", "report", "stop-after"));
+        if (o.help) {
+            System.out.println("""
+                    Usage: mnist [options]
+                      --model mlp            784-256-256-256-10 ReLU network (335,114 parameters)
+                      --optimizer NAME       sgd, momentum (default: SGD, momentum 0.9), adam, adamw
+                      --lr RATE              learning rate (default: sgd 0.1, momentum 0.05, adam/adamw 0.001)
+                      --epochs N             passes over the training set (default 10), with cosine annealing
+                      --stop-after N         stop after epoch N of the schedule (resume later with --resume)
+                      --batch-size N         examples per step (default 128)
+                      --seed N               seed of initialisation and shuffling (default 1)
+                      --threads N            threads for matrix products (default 1)
+                      --data DIR             a folder with the four MNIST-layout IDX files (default: MNIST in the jar)
+                      --checkpoint FILE      save model, optimizer and schedule after every epoch (safetensors)
+                      --resume FILE          continue from a checkpoint written by --checkpoint
+                      --report FILE          write a JSON summary of the run""");
+            return;
+        }
+        String optimizer = o.text("optimizer", "momentum");
+        int epochs = o.integer("epochs", 10, 1);
+        Config config = new Config(o.text("model", "mlp"), optimizer, o.real("lr", Config.defaultLr(optimizer)),
+                epochs, o.integer("stop-after", epochs, 1), o.integer("batch-size", 128, 1), o.integer("seed", 1, 0),
+                o.integer("threads", 1, 1), o.path("data"), o.path("checkpoint"), o.path("resume"), o.path("report"),
+                true);
+        MnistData data = config.data() == null ? MnistData.embedded() : MnistData.fromDirectory(config.data());
+        run(config, data, true);
+    }
+
+    static Module mlp(Random rng) {
+        return new Sequential(new Linear(784, 256, rng), new Relu(), new Linear(256, 256, rng), new Relu(),
+                new Linear(256, 256, rng), new Relu(), new Linear(256, 10, rng));
+    }
+
+    static Optimizer<?> optimizer(String name, List<Tensor> params, double lr) {
+        return switch (name) {
+            case "sgd" -> new Sgd(params, Sgd.Options.of(lr));
+            case "momentum" -> new Sgd(params, Sgd.Options.of(lr).withMomentum(0.9));
+            case "adam" -> new Adam(params, Adam.Options.of(lr));
+            case "adamw" -> new AdamW(params, AdamW.Options.of(lr));
+            default -> throw new IllegalArgumentException("unknown optimizer " + name);
+        };
+    }
+
+    /** Trains as configured and returns one result per epoch run; prints a line per epoch when {@code print}. */
+    static List<EpochResult> run(Config c, MnistData data, boolean print) throws IOException {
+        if (c.threads() > 1) {
+            Matmul.use(new EjmlConcurrentMatmul(c.threads()));
+        }
+        long start = System.nanoTime();
+        Module model = mlp(new Random(c.seed()));
+        Optimizer<?> optimizer = optimizer(c.optimizer(), model.parameters(), c.lr());
+        LrScheduler schedule = new CosineAnnealingLr(optimizer, c.epochs(), 0);
+        int firstEpoch = 1;
+        if (c.resume() != null) {
+            Checkpoint saved = Checkpoint.load(c.resume());
+            model.loadStateDict(saved.part("model"), true);
+            optimizer.loadStateDict(saved.part("optimizer"));
+            schedule.loadStateDict(saved.part("schedule"));
+            firstEpoch = Integer.parseInt(saved.metadata().get("epoch")) + 1;
+            log.info("Resumed from {} after epoch {}", c.resume(), firstEpoch - 1);
+        }
+        if (print) {
+            System.out.printf("%s, %d training and %d test examples; model %s (%,d parameters); optimizer %s, lr %s, "
+                    + "batch %d, seed %d, threads %d%n", data.name(), data.train().size(), data.test().size(), c.model(),
+                    model.numParameters(), c.optimizer(), c.lr(), c.batchSize(), c.seed(), c.threads());
+            System.out.printf("%5s %10s %9s %9s %9s %10s %8s%n", "epoch", "train_loss", "train_acc", "test_loss",
+                    "test_acc", "samples/s", "seconds");
+        }
+        List<EpochResult> results = new ArrayList<>();
+        try (DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
+                DataLoader test = new DataLoader(data.test(), 1000, false, 0, false, false)) {
+            train.setEpoch(firstEpoch - 1);
+            for (int epoch = firstEpoch; epoch <= c.stopAfter(); epoch++) {
+                long t0 = System.nanoTime();
+                model.train();
+                RunningMean loss = new RunningMean();
+                Accuracy accuracy = new Accuracy();
+                ProgressBar bar = c.progress() ? new ProgressBar("epoch " + epoch, train.batchesPerEpoch()) : null;
+                for (Batch batch : train) {
+                    try (Tape tape = Tape.record()) {
+                        Tensor logits = model.call(batch.inputs());
+                        Tensor l = Losses.crossEntropy(logits, batch.labels());
+                        tape.backward(l);
+                        loss.add(l.item(), batch.size());
+                        accuracy.update(logits, batch.labels());
+                    }
+                    optimizer.step();
+                    optimizer.zeroGrad();
+                    if (bar != null) {
+                        bar.step(batch.size(), loss.mean());
+                    }
+                }
+                if (bar != null) {
+                    bar.finish();
+                }
+                schedule.step();
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Evaluation.Result eval = Evaluation.evaluate(model, test);
+                EpochResult r = new EpochResult(epoch, loss.mean(), accuracy.value(), eval.loss(), eval.accuracy(),
+                        data.train().size() / seconds, seconds);
+                results.add(r);
+                if (print) {
+                    System.out.printf(Locale.ROOT, "%5d %10.4f %8.2f%% %9.4f %8.2f%% %10.0f %8.1f%n", epoch,
+                            r.trainLoss(), 100 * r.trainAccuracy(), r.testLoss(), 100 * r.testAccuracy(),
+                            r.samplesPerSecond(), r.seconds());
+                }
+                log.debug("epoch {} done: test accuracy {}", epoch, r.testAccuracy());
+                if (c.checkpoint() != null) {
+                    new Checkpoint(Map.of("model", model.stateDict(), "optimizer", optimizer.stateDict(),
+                            "schedule", schedule.stateDict()), Map.of("epoch", Integer.toString(epoch),
+                            "test_accuracy", Double.toString(r.testAccuracy()), "seed", Long.toString(c.seed())))
+                            .save(c.checkpoint());
+                }
+            }
+        }
+        if (c.report() != null && !results.isEmpty()) {
+            writeReport(c, data, model, results, (System.nanoTime() - start) / 1e9);
+        }
+        return results;
+    }
+
+    static void writeReport(Config c, MnistData data, Module model, List<EpochResult> results, double wall)
+            throws IOException {
+        EpochResult last = results.get(results.size() - 1);
+        double trainSeconds = 0;
+        for (EpochResult r : results) {
+            trainSeconds += r.seconds();
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("test_accuracy", last.testAccuracy());
+        report.put("test_loss", last.testLoss());
+        report.put("train_loss", last.trainLoss());
+        report.put("train_accuracy", last.trainAccuracy());
+        report.put("epochs", last.epoch());
+        report.put("train_samples_per_sec", results.size() * (double) data.train().size() / trainSeconds);
+        report.put("wall_seconds", wall);
+        report.put("parameters", model.numParameters());
+        report.put("seed", c.seed());
+        report.put("threads", c.threads());
+        report.put("dataset", data.name());
+        report.put("model", c.model());
+        report.put("optimizer", c.optimizer());
+        report.put("lr", c.lr());
+        report.put("batch_size", c.batchSize());
+        report.put("matmul_kernel", Matmul.kernel().name());
+        StringBuilder json = new StringBuilder("{\n");
+        int i = 0;
+        for (Map.Entry<String, Object> e : report.entrySet()) {
+            Object v = e.getValue();
+            json.append("  ").append(Json.quote(e.getKey())).append(": ")
+                    .append(v instanceof String s ? Json.quote(s) : String.valueOf(v))
+                    .append(++i < report.size() ? ",\n" : "\n");
+        }
+        json.append("}\n");
+        Files.writeString(c.report(), json, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,71 @@
+package org.tapegrad.nn;
+
+import java.util.random.RandomGenerator;
+import org.tapegrad.core.Tensor;
+
+/**
+ * Fully connected layer {@code y = x·Wᵀ + b} on input [N, in], with weight W [out, in] (PyTorch's layout) and
+ * bias b [out]. Default initialisation as PyTorch: W ~ kaiming uniform with a = √5, which is
+ * U(-1/√in, 1/√in), and b ~ U(-1/√in, 1/√in).
+ */
+public class Linear extends Module {
+    private final int inFeatures;
+    private final int outFeatures;
+    private final Tensor weight;
+    private final Tensor bias;
+
+    /** A layer with bias, initialised from {@code rng} (weight first, then bias). */
+    public Linear(int inFeatures, int outFeatures, RandomGenerator rng) {
+        this(inFeatures, outFeatures, true, rng);
+    }
+
+    /** A layer with bias, initialised from {@link Seed#random()}. */
+    public Linear(int inFeatures, int outFeatures) {
+        this(inFeatures, outFeatures, true, Seed.random());
+    }
+
+    /** A layer with or without bias, initialised from {@link Seed#random()}. */
+    public Linear(int inFeatures, int outFeatures, boolean bias) {
+        this(inFeatures, outFeatures, bias, Seed.random());
+    }
+
+    /** A layer with or without bias, initialised from {@code rng} (weight first, then bias). */
+    public Linear(int inFeatures, int outFeatures, boolean bias, RandomGenerator rng) {
+        if (inFeatures <= 0 || outFeatures <= 0) {
+            throw new IllegalArgumentException("Linear: in and out features must be positive, got " + inFeatures
+                    + " and " + outFeatures);
+        }
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.weight = registerParameter("weight", Init.kaimingUniform(Tensor.zeros(outFeatures, inFeatures),
+                Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, rng));
+        double bound = 1 / Math.sqrt(inFeatures);
+        this.bias = bias ? registerParameter("bias", Init.uniform(Tensor.zeros(outFeatures), -bound, bound, rng)) : null;
+    }
+
+    /** The weight [out, in]. */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The bias [out], or null for a layer without one. */
+    public Tensor bias() {
+        return bias;
+    }
+
+    /** {@code x·Wᵀ + b} for x [N, in]. */
+    @Override
+    public Tensor forward(Tensor input) {
+        if (input.rank() != 2 || input.size(1) != inFeatures) {
+            throw new IllegalArgumentException("Linear: expected input [N, " + inFeatures + "], got "
+                    + java.util.Arrays.toString(input.shape()));
+        }
+        Tensor y = Tensor.matmul(input, false, weight, true);
+        return bias == null ? y : y.add(bias);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "in=" + inFeatures + ", out=" + outFeatures + ", bias=" + (bias != null);
+    }
+}

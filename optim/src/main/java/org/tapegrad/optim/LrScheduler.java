@@ -1,0 +1,167 @@
+package org.tapegrad.optim;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.tapegrad.core.StateDict;
+
+/**
+ * A schedule whose learning rate is a closed-form function of the epoch counter, as PyTorch's
+ * {@code LRScheduler} subclasses: {@code lr_i = f(base_i, epoch)} for each parameter group i, where
+ * {@code base_i} is the group's {@link ParamGroup#initialLr() initial learning rate}.
+ *
+ * <p>Constructing a schedule applies epoch 0 (sets each group's lr to {@code f(base_i, 0)}); each {@link #step()}
+ * advances the counter by one and applies the new epoch. Call it once per epoch or once per batch, as suits the
+ * schedule's length, after {@code optimizer.step()}:
+ *
+ * <pre>{@code
+ * var schedule = new CosineAnnealingLr(optimizer, epochs, 0);
+ * for (int epoch = 0; epoch < epochs; epoch++) {
+ *     trainOneEpoch(optimizer);
+ *     schedule.step();
+ * }
+ * }</pre>
+ *
+ * Because the rate is a function of the counter (not of the previous rate), composing schedules in time with
+ * {@link SequentialLr} and restoring them from a checkpoint give exactly the rates of an uninterrupted run.
+ *
+ * <p>The subclasses are the schedules of this package (the constructor and {@code lrAt} are package-private).
+ */
+public abstract class LrScheduler implements LrSchedule {
+    private final Optimizer<?> optimizer;
+    private final double[] baseLrs;
+    private final double[] lastLr;
+    private int lastEpoch = -1;
+
+    LrScheduler(Optimizer<?> optimizer) {
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        List<? extends ParamGroup<?>> groups = optimizer.paramGroups();
+        baseLrs = new double[groups.size()];
+        for (int i = 0; i < baseLrs.length; i++) {
+            baseLrs[i] = groups.get(i).initialLr();
+        }
+        lastLr = new double[baseLrs.length];
+    }
+
+    /** The learning rate of a group whose initial rate is {@code baseLr}, at {@code epoch} (&gt;= 0). */
+    abstract double lrAt(double baseLr, int epoch);
+
+    /** Called at the end of each subclass constructor, when {@link #lrAt} can run: applies epoch 0. */
+    final void initialStep() {
+        stepTo(0);
+    }
+
+    /** Advances the epoch counter by one and sets every group's learning rate to the rate of the new epoch. */
+    public void step() {
+        stepTo(lastEpoch + 1);
+    }
+
+    /** Sets the counter to {@code epoch} and applies its rates (what {@link SequentialLr} does at a milestone). */
+    void stepTo(int epoch) {
+        lastEpoch = epoch;
+        List<? extends ParamGroup<?>> groups = optimizer.paramGroups();
+        for (int i = 0; i < baseLrs.length; i++) {
+            double lr = lrAt(baseLrs[i], epoch);
+            groups.get(i).setLr(lr);
+            lastLr[i] = lr;
+        }
+    }
+
+    /** Moves the counter back by one without touching the optimizer ({@link SequentialLr}'s construction). */
+    void undoStep() {
+        lastEpoch--;
+    }
+
+    @Override
+    public final Optimizer<?> optimizer() {
+        return optimizer;
+    }
+
+    @Override
+    public final int lastEpoch() {
+        return lastEpoch;
+    }
+
+    @Override
+    public final double[] lastLr() {
+        return lastLr.clone();
+    }
+
+    /** The initial learning rate of each group, which the schedule scales (a copy). */
+    public final double[] baseLrs() {
+        return baseLrs.clone();
+    }
+
+    /** Values {@code last_epoch}, {@code base_lrs} and {@code last_lr} (comma-separated, one per group). */
+    @Override
+    public StateDict stateDict() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("last_epoch", Integer.toString(lastEpoch));
+        values.put("base_lrs", join(baseLrs));
+        values.put("last_lr", join(lastLr));
+        return new StateDict(Map.of(), values);
+    }
+
+    @Override
+    public void loadStateDict(StateDict state) {
+        int epoch = parseInt(state, "last_epoch");
+        double[] base = parseDoubles(state, "base_lrs", baseLrs.length);
+        double[] last = parseDoubles(state, "last_lr", lastLr.length);
+        lastEpoch = epoch;
+        System.arraycopy(base, 0, baseLrs, 0, base.length);
+        System.arraycopy(last, 0, lastLr, 0, last.length);
+    }
+
+    static String join(double[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (double v : values) {
+            sb.append(sb.length() == 0 ? "" : ",").append(v);
+        }
+        return sb.toString();
+    }
+
+    static String value(StateDict state, String name) {
+        String v = state.values().get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("loadStateDict: missing value '" + name + "'");
+        }
+        return v;
+    }
+
+    static int parseInt(StateDict state, String name) {
+        String v = value(state, name);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not an integer: " + v, e);
+        }
+    }
+
+    static double parseDouble(StateDict state, String name) {
+        String v = value(state, name);
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a number: " + v, e);
+        }
+    }
+
+    static double[] parseDoubles(StateDict state, String name, int count) {
+        String[] parts = value(state, name).split(",");
+        if (parts.length != count) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' has " + parts.length
+                    + " values but the optimizer has " + count + " parameter groups");
+        }
+        double[] out = new double[count];
+        for (int i = 0; i < count; i++) {
+            try {
+                out[i] = Double.parseDouble(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a list of numbers: "
+                        + value(state, name), e);
+            }
+        }
+        return out;
+    }
+}

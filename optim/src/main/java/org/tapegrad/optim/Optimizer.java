@@ -1,0 +1,366 @@
+package org.tapegrad.optim;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tapegrad.core.DType;
+import org.tapegrad.core.StateDict;
+import org.tapegrad.core.Tensor;
+
+/**
+ * The bookkeeping every optimizer shares, as in PyTorch's {@code torch.optim.Optimizer}: parameter groups with their
+ * own hyperparameters ({@link #paramGroups()}), per-parameter state created on a parameter's first step and keyed
+ * by the parameter's identity, {@link #step()}, {@link #zeroGrad()}, and checkpoints ({@link #stateDict()}).
+ *
+ * <p>The update rule itself is a static {@code update} method of each subclass ({@link Sgd}, {@link Adam},
+ * {@link AdamW}, {@link RmsProp}, {@link Adagrad}), written against the raw values of one parameter, so it can be
+ * read and tested alone. It runs in place on the parameter's storage; these writes are never recorded by autograd.
+ *
+ * <p><b>State precision.</b> Per-parameter buffers (moments, momentum) are {@code double[]} for both float32 and
+ * float64 parameters, and each element's update is computed in double and rounded once when written to a float32
+ * parameter. Small second moments and long exponential averages keep their precision this way (the role fp32
+ * "master" state plays in mixed precision), a checkpoint can store them as float64 tensors and be restored bit for
+ * bit, and there is only one kind of buffer. The cost is 8 bytes per state element for float32 models.
+ *
+ * <p><b>Non-finite gradients.</b> With {@link #setSkipNonFinite(boolean) setSkipNonFinite(true)}, a step in which
+ * any gradient holds NaN or ±Inf changes nothing (no parameter, no state, no step count), logs a warning, returns
+ * false and is counted in {@link #skippedSteps()}.
+ *
+ * <p>Subclasses are written in this package (the update hooks work on package-private views of the storage).
+ *
+ * @param <O> the record of hyperparameters of one parameter group
+ */
+public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
+    private static final Logger LOG = LoggerFactory.getLogger(Optimizer.class);
+
+    /** What every optimizer's hyperparameter record provides: the starting learning rate of a group. */
+    public interface Hyperparameters {
+        /** The learning rate a parameter group starts with. */
+        double lr();
+    }
+
+    private final List<ParamGroup<O>> groups = new ArrayList<>();
+    private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+    private boolean skipNonFinite;
+    private long skippedSteps;
+
+    /** An optimizer over the given groups (at least one; no parameter in two groups). */
+    protected Optimizer(List<ParamGroup<O>> groups) {
+        Objects.requireNonNull(groups, "groups");
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("optimizer got an empty list of parameter groups");
+        }
+        for (ParamGroup<O> g : groups) {
+            addParamGroup(g);
+        }
+    }
+
+    /** Adds a group (e.g. layers unfrozen during fine-tuning); its parameters must not be in another group. */
+    public final void addParamGroup(ParamGroup<O> group) {
+        Objects.requireNonNull(group, "group");
+        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+        for (ParamGroup<O> g : groups) {
+            for (Tensor p : g.params()) {
+                seen.put(p, Boolean.TRUE);
+            }
+        }
+        for (Tensor p : group.params()) {
+            if (seen.put(p, Boolean.TRUE) != null) {
+                throw new IllegalArgumentException("some parameters appear in more than one parameter group");
+            }
+        }
+        groups.add(group);
+    }
+
+    /** The parameter groups in order (unmodifiable list; each group's learning rate can be set). */
+    public final List<ParamGroup<O>> paramGroups() {
+        return Collections.unmodifiableList(groups);
+    }
+
+    /** When true, a step with any non-finite gradient is skipped (see the class comment). Default false. */
+    public final void setSkipNonFinite(boolean skip) {
+        this.skipNonFinite = skip;
+    }
+
+    /** Whether steps with a non-finite gradient are skipped. */
+    public final boolean skipNonFinite() {
+        return skipNonFinite;
+    }
+
+    /** Number of steps skipped because of a non-finite gradient. */
+    public final long skippedSteps() {
+        return skippedSteps;
+    }
+
+    /**
+     * Updates every parameter that has a gradient, in place, with its group's hyperparameters and current learning
+     * rate; parameters whose gradient is null are left alone (their state is not created or advanced).
+     *
+     * @return true if the step was applied, false if it was skipped because a gradient was not finite
+     */
+    public final boolean step() {
+        if (skipNonFinite) {
+            Tensor bad = firstNonFiniteGrad();
+            if (bad != null) {
+                skippedSteps++;
+                LOG.warn("{}: skipped a step because a gradient of a parameter of shape {} is not finite "
+                        + "({} steps skipped so far)", getClass().getSimpleName(), Arrays.toString(bad.shape()),
+                        skippedSteps);
+                return false;
+            }
+        }
+        for (ParamGroup<O> group : groups) {
+            O options = group.options();
+            double lr = group.lr();
+            for (Tensor p : group.params()) {
+                Tensor grad = p.grad();
+                if (grad == null) {
+                    continue;
+                }
+                ParamState s = state.get(p);
+                if (s == null) {
+                    s = newState(options, p.numel());
+                    s.param = ArrayView.of(p);
+                    state.put(p, s);
+                }
+                s.step++;
+                update(options, lr, s, s.param, ArrayView.of(grad));
+            }
+        }
+        return true;
+    }
+
+    private Tensor firstNonFiniteGrad() {
+        for (ParamGroup<O> group : groups) {
+            for (Tensor p : group.params()) {
+                Tensor grad = p.grad();
+                if (grad != null && !allFinite(ArrayView.of(grad))) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean allFinite(ArrayView g) {
+        for (int i = 0, n = g.size(); i < n; i++) {
+            if (!Double.isFinite(g.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Sets every parameter's gradient to null (PyTorch's {@code zero_grad(set_to_none=True)}). */
+    public final void zeroGrad() {
+        for (ParamGroup<O> group : groups) {
+            for (Tensor p : group.params()) {
+                p.zeroGrad();
+            }
+        }
+    }
+
+    /** The zeroed (or otherwise initialised) state of a parameter of {@code numel} elements, before its first step. */
+    abstract ParamState newState(O options, int numel);
+
+    /**
+     * One update of one parameter. {@code s.step} already counts this step (1 on the first). {@code p} is the
+     * parameter's storage (modified), {@code g} its gradient (not modified).
+     */
+    abstract void update(O options, double lr, ParamState s, ArrayView p, ArrayView g);
+
+    // ------------------------------------------------------------------------------------------ checkpoints
+
+    /**
+     * The optimizer's state, with parameters numbered by their position across all groups in order (as PyTorch):
+     * <ul>
+     *   <li>value {@code state.<i>.step}: steps taken on parameter i (absent if it has no state yet);</li>
+     *   <li>tensor {@code state.<i>.<buffer>}: a float64 copy, shaped like the parameter, of each buffer
+     *       (e.g. {@code state.3.exp_avg});</li>
+     *   <li>values {@code param_groups.<g>.lr}, {@code param_groups.<g>.initial_lr}, {@code param_groups.<g>.params}
+     *       (the indices of its parameters, e.g. {@code "0,1"}) and {@code param_groups.<g>.options} (the record as
+     *       text, for reading);</li>
+     *   <li>value {@code skipped_steps}.</li>
+     * </ul>
+     * Numbers are written with {@link Double#toString}, which reads back exactly. The tensors are copies.
+     */
+    public final StateDict stateDict() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> values = new LinkedHashMap<>();
+        int index = 0;
+        for (int gi = 0; gi < groups.size(); gi++) {
+            ParamGroup<O> group = groups.get(gi);
+            StringBuilder ids = new StringBuilder();
+            for (Tensor p : group.params()) {
+                ids.append(ids.length() == 0 ? "" : ",").append(index);
+                ParamState s = state.get(p);
+                if (s != null) {
+                    values.put("state." + index + ".step", Long.toString(s.step));
+                    for (Map.Entry<String, double[]> b : s.buffers().entrySet()) {
+                        tensors.put("state." + index + "." + b.getKey(), Tensor.of(DType.FLOAT64, b.getValue(), p.shape()));
+                    }
+                }
+                index++;
+            }
+            String prefix = "param_groups." + gi + ".";
+            values.put(prefix + "lr", Double.toString(group.lr()));
+            values.put(prefix + "initial_lr", Double.toString(group.initialLr()));
+            values.put(prefix + "params", ids.toString());
+            values.put(prefix + "options", group.options().toString());
+        }
+        values.put("skipped_steps", Long.toString(skippedSteps));
+        return new StateDict(tensors, values);
+    }
+
+    /**
+     * Restores a state saved by {@link #stateDict()} from an optimizer of the same kind over parameters of the same
+     * shapes in the same groups: per-parameter steps and buffers, each group's current learning rate and the skipped
+     * step count. The hyperparameter records are this optimizer's own (they are not parsed back); a difference from
+     * the saved ones is logged as a warning. Nothing changes if the state does not fit: missing entries, wrong
+     * shapes, a different grouping or an unknown parameter index are refused with a message naming the entry.
+     */
+    public final void loadStateDict(StateDict saved) {
+        Objects.requireNonNull(saved, "state");
+        List<Tensor> params = new ArrayList<>();
+        List<O> optionsOf = new ArrayList<>();
+        double[] lrs = new double[groups.size()];
+        int index = 0;
+        for (int gi = 0; gi < groups.size(); gi++) {
+            ParamGroup<O> group = groups.get(gi);
+            String prefix = "param_groups." + gi + ".";
+            StringBuilder ids = new StringBuilder();
+            for (Tensor p : group.params()) {
+                ids.append(ids.length() == 0 ? "" : ",").append(index++);
+                params.add(p);
+                optionsOf.add(group.options());
+            }
+            String savedIds = value(saved, prefix + "params");
+            if (!savedIds.equals(ids.toString())) {
+                throw new IllegalArgumentException("loadStateDict: " + prefix + "params is \"" + savedIds
+                        + "\" but this optimizer's group " + gi + " holds parameters \"" + ids + "\"");
+            }
+            lrs[gi] = number(saved, prefix + "lr");
+            String savedOptions = saved.values().get(prefix + "options");
+            if (savedOptions != null && !savedOptions.equals(group.options().toString())) {
+                LOG.warn("loadStateDict: group {} was saved with {} and keeps {}", gi, savedOptions, group.options());
+            }
+        }
+        if (saved.values().containsKey("param_groups." + groups.size() + ".params")) {
+            throw new IllegalArgumentException("loadStateDict: the state has more than " + groups.size()
+                    + " parameter groups (found param_groups." + groups.size() + ")");
+        }
+        for (String name : saved.values().keySet()) {
+            checkKnownIndex(name, params.size());
+        }
+        for (String name : saved.tensors().keySet()) {
+            checkKnownIndex(name, params.size());
+        }
+
+        Map<Tensor, ParamState> restored = new IdentityHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            String prefix = "state." + i + ".";
+            String step = saved.values().get(prefix + "step");
+            if (step == null) {
+                for (String name : saved.tensors().keySet()) {
+                    if (name.startsWith(prefix)) {
+                        throw new IllegalArgumentException("loadStateDict: missing value '" + prefix + "step' for "
+                                + "tensor '" + name + "'");
+                    }
+                }
+                continue;
+            }
+            ParamState s = newState(optionsOf.get(i), p.numel());
+            try {
+                s.step = Long.parseLong(step);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("loadStateDict: '" + prefix + "step' is not an integer: " + step, e);
+            }
+            for (Map.Entry<String, double[]> b : s.buffers().entrySet()) {
+                String name = prefix + b.getKey();
+                Tensor t = saved.tensors().get(name);
+                if (t == null) {
+                    throw new IllegalArgumentException("loadStateDict: missing tensor '" + name + "'");
+                }
+                if (!Arrays.equals(t.shape(), p.shape())) {
+                    throw new IllegalArgumentException("loadStateDict: '" + name + "' has shape "
+                            + Arrays.toString(t.shape()) + " but parameter " + i + " has shape "
+                            + Arrays.toString(p.shape()));
+                }
+                double[] values = t.toDoubleArray();
+                System.arraycopy(values, 0, b.getValue(), 0, values.length);
+            }
+            for (String name : saved.tensors().keySet()) {
+                if (name.startsWith(prefix) && !s.buffers().containsKey(name.substring(prefix.length()))) {
+                    throw new IllegalArgumentException("loadStateDict: unexpected tensor '" + name + "' (this "
+                            + getClass().getSimpleName() + " keeps " + s.buffers().keySet() + ")");
+                }
+            }
+            s.param = ArrayView.of(p);
+            restored.put(p, s);
+        }
+        long skipped = saved.values().containsKey("skipped_steps") ? (long) number(saved, "skipped_steps") : 0;
+
+        // Everything checked: commit.
+        state.clear();
+        state.putAll(restored);
+        for (int gi = 0; gi < groups.size(); gi++) {
+            groups.get(gi).setLr(lrs[gi]);
+        }
+        skippedSteps = skipped;
+    }
+
+    private static void checkKnownIndex(String name, int count) {
+        if (!name.startsWith("state.")) {
+            return;
+        }
+        int dot = name.indexOf('.', 6);
+        String index = dot < 0 ? name.substring(6) : name.substring(6, dot);
+        int i;
+        try {
+            i = Integer.parseInt(index);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' does not name a parameter index", e);
+        }
+        if (i < 0 || i >= count) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' is for parameter " + i
+                    + " but this optimizer has " + count + " parameters");
+        }
+    }
+
+    private static String value(StateDict saved, String name) {
+        String v = saved.values().get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("loadStateDict: missing value '" + name + "'");
+        }
+        return v;
+    }
+
+    private static double number(StateDict saved, String name) {
+        String v = value(saved, name);
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a number: " + v, e);
+        }
+    }
+
+    /** Adds {@code weightDecay·p} to a gradient element (PyTorch's L2 weight decay, {@code g = g + λθ}). */
+    static double withDecay(double g, double p, double weightDecay) {
+        return weightDecay == 0 ? g : g + weightDecay * p;
+    }
+
+    /** The PyTorch check {@code 0 <= value}, also refusing NaN, with PyTorch's message. */
+    static void checkNonNegative(String what, double value) {
+        if (!(value >= 0)) {
+            throw new IllegalArgumentException("Invalid " + what + ": " + value);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.tapegrad.optim;
+
+import java.util.List;
+import org.tapegrad.core.Tensor;
+
+/**
+ * RMSProp (Hinton), as PyTorch's {@code torch.optim.RMSprop}. For each parameter θ with gradient g, with v, ḡ and
+ * b starting at 0:
+ *
+ * <pre>
+ * g ← g + λθ                                   (weight decay λ ≠ 0)
+ * v ← αv + (1 - α)g²
+ * if centered:  ḡ ← αḡ + (1 - α)g,   d = √(v - ḡ²) + ε
+ * else:                               d = √v + ε
+ * if μ &gt; 0:  b ← μb + g/d,   θ ← θ - γb
+ * else:       θ ← θ - γg/d
+ * </pre>
+ *
+ * State per parameter: {@code square_avg} (v), {@code grad_avg} (ḡ, when centered), {@code momentum_buffer}
+ * (b, when μ &gt; 0).
+ */
+public final class RmsProp extends Optimizer<RmsProp.Options> {
+
+    /**
+     * Hyperparameters of RMSProp (PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, no weight decay, no momentum,
+     * not centered).
+     *
+     * @param lr          learning rate γ, &gt;= 0
+     * @param alpha       smoothing constant α, &gt;= 0
+     * @param eps         ε &gt;= 0, added to the denominator
+     * @param weightDecay L2 penalty λ, &gt;= 0
+     * @param momentum    μ, &gt;= 0
+     * @param centered    normalise by the estimated variance instead of the uncentered second moment
+     */
+    public record Options(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered)
+            implements Optimizer.Hyperparameters {
+        /** Checks the values, with PyTorch's messages. */
+        public Options {
+            checkNonNegative("learning rate", lr);
+            checkNonNegative("epsilon value", eps);
+            checkNonNegative("momentum value", momentum);
+            checkNonNegative("weight_decay value", weightDecay);
+            checkNonNegative("alpha value", alpha);
+        }
+
+        /** PyTorch's defaults with learning rate {@code lr}. */
+        public static Options of(double lr) {
+            return new Options(lr, 0.99, 1e-8, 0, 0, false);
+        }
+
+        /** PyTorch's defaults (lr 1e-2). */
+        public static Options defaults() {
+            return of(1e-2);
+        }
+
+        /** This record with {@code alpha} replaced (checked again). */
+        public Options withAlpha(double alpha) {
+            return new Options(lr, alpha, eps, weightDecay, momentum, centered);
+        }
+
+        /** This record with {@code weightDecay} replaced (checked again). */
+        public Options withWeightDecay(double weightDecay) {
+            return new Options(lr, alpha, eps, weightDecay, momentum, centered);
+        }
+
+        /** This record with {@code momentum} replaced (checked again). */
+        public Options withMomentum(double momentum) {
+            return new Options(lr, alpha, eps, weightDecay, momentum, centered);
+        }
+
+        /** This record with {@code centered} replaced (checked again). */
+        public Options withCentered(boolean centered) {
+            return new Options(lr, alpha, eps, weightDecay, momentum, centered);
+        }
+    }
+
+    /** RMSProp over {@code params}, one group. */
+    public RmsProp(Iterable<Tensor> params, Options options) {
+        this(List.of(new ParamGroup<>(params, options)));
+    }
+
+    /** RMSProp over several groups, each with its own hyperparameters. */
+    public RmsProp(List<ParamGroup<Options>> groups) {
+        super(groups);
+    }
+
+    @Override
+    ParamState newState(Options o, int numel) {
+        if (o.centered() && o.momentum() > 0) {
+            return ParamState.withBuffers(numel, 0, "square_avg", "grad_avg", "momentum_buffer");
+        } else if (o.centered()) {
+            return ParamState.withBuffers(numel, 0, "square_avg", "grad_avg");
+        } else if (o.momentum() > 0) {
+            return ParamState.withBuffers(numel, 0, "square_avg", "momentum_buffer");
+        }
+        return ParamState.withBuffers(numel, 0, "square_avg");
+    }
+
+    @Override
+    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+        update(p, g, s.buffer("square_avg"), o.centered() ? s.buffer("grad_avg") : null,
+                o.momentum() > 0 ? s.buffer("momentum_buffer") : null,
+                lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
+    }
+
+    /**
+     * One RMSProp step on one parameter, in place (the formula in the class comment).
+     *
+     * @param p         parameter values θ. Modified.
+     * @param g         gradient. Not modified.
+     * @param squareAvg v. Modified.
+     * @param gradAvg   ḡ, or null when not centered. Modified.
+     * @param buf       momentum buffer b, or null when μ = 0. Modified.
+     */
+    static void update(ArrayView p, ArrayView g, double[] squareAvg, double[] gradAvg, double[] buf, double lr,
+            double alpha, double eps, double weightDecay, double momentum) {
+        for (int i = 0, n = p.size(); i < n; i++) {
+            double theta = p.get(i);
+            double d = withDecay(g.get(i), theta, weightDecay);
+            double v = alpha * squareAvg[i] + (1 - alpha) * d * d;
+            squareAvg[i] = v;
+            double denom;
+            if (gradAvg != null) {
+                double mean = alpha * gradAvg[i] + (1 - alpha) * d;
+                gradAvg[i] = mean;
+                denom = Math.sqrt(v - mean * mean) + eps;
+            } else {
+                denom = Math.sqrt(v) + eps;
+            }
+            if (buf != null) {
+                buf[i] = momentum * buf[i] + d / denom;
+                p.set(i, theta - lr * buf[i]);
+            } else {
+                p.set(i, theta - lr * d / denom);
+            }
+        }
+    }
+}
