@@ -455,6 +455,15 @@ public final class Tensor {
         }
     }
 
+    /**
+     * Declares that this tensor's storage was changed directly (through {@link #float32Matrix()} or
+     * {@link #float64Matrix()}), as an optimizer does: a recorded op that saved this tensor then refuses to run its
+     * backward, as it does after {@link #addInPlace}.
+     */
+    public void markModified() {
+        version++;
+    }
+
     private void checkInPlace(String op) {
         if (requiresGrad && GradState.get().recording()) {
             throw new IllegalStateException(op + ": cannot modify a tensor that requires grad while recording; "

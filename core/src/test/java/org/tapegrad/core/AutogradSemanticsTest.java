@@ -299,6 +299,14 @@ class AutogradSemanticsTest {
             IllegalStateException stale = assertThrows(IllegalStateException.class, () -> tape.backward(y));
             assertTrue(stale.getMessage().contains("modified in place"), stale.getMessage());
         }
+        Tensor v = leaf(1, 1);
+        try (Tape tape = Tape.record()) {
+            Tensor y = v.mul(v).sum();
+            v.float64Matrix().data[0] = 5; // a direct write, as an optimizer makes, declared with markModified
+            v.markModified();
+            IllegalStateException direct = assertThrows(IllegalStateException.class, () -> tape.backward(y));
+            assertTrue(direct.getMessage().contains("modified in place"), direct.getMessage());
+        }
         w.addInPlace(Tensor.of(new double[] {1, 1}, 2), -0.5); // outside recording: an optimizer step
         assertArrayEquals(new double[] {0.5, 1.5}, w.toDoubleArray(), 0);
         w.fill(7);

@@ -19,6 +19,7 @@ public final class Main {
                       backprop-cost     backprop versus finite differences on the 335,114-parameter MLP
                       worked-example    every forward value and gradient of a 2-2-1 ReLU network
                       tied-autoencoder  a weight used twice gets the sum of both gradients
+                      gradcheck         backprop against finite differences, parameter by parameter, on a model
                     Run a command with --help for its options.""");
             return;
         }
@@ -31,6 +32,7 @@ public final class Main {
                 case "backprop-cost" -> BackpropCost.main(rest);
                 case "worked-example" -> WorkedExample.main(rest);
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);
+                case "gradcheck" -> GradcheckDemo.main(rest);
                 default -> {
                     System.err.println("Unknown command '" + args[0] + "'; run with --help for the list");
                     System.exit(2);

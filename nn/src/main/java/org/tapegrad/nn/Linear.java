@@ -1,6 +1,7 @@
 package org.tapegrad.nn;
 
 import java.util.random.RandomGenerator;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -31,16 +32,24 @@ public class Linear extends Module {
 
     /** A layer with or without bias, initialised from {@code rng} (weight first, then bias). */
     public Linear(int inFeatures, int outFeatures, boolean bias, RandomGenerator rng) {
+        this(inFeatures, outFeatures, bias, rng, DType.FLOAT32);
+    }
+
+    /**
+     * A layer whose parameters have the given dtype (float64 for gradient checks), initialised from {@code rng}
+     * with the same draws as the float32 layer.
+     */
+    public Linear(int inFeatures, int outFeatures, boolean bias, RandomGenerator rng, DType dtype) {
         if (inFeatures <= 0 || outFeatures <= 0) {
             throw new IllegalArgumentException("Linear: in and out features must be positive, got " + inFeatures
                     + " and " + outFeatures);
         }
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        this.weight = registerParameter("weight", Init.kaimingUniform(Tensor.zeros(outFeatures, inFeatures),
+        this.weight = registerParameter("weight", Init.kaimingUniform(Tensor.zeros(dtype, outFeatures, inFeatures),
                 Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, rng));
         double bound = 1 / Math.sqrt(inFeatures);
-        this.bias = bias ? registerParameter("bias", Init.uniform(Tensor.zeros(outFeatures), -bound, bound, rng)) : null;
+        this.bias = bias ? registerParameter("bias", Init.uniform(Tensor.zeros(dtype, outFeatures), -bound, bound, rng)) : null;
     }
 
     /** The weight [out, in]. */

@@ -132,6 +132,7 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                 }
                 s.step++;
                 update(options, lr, s, s.param, ArrayView.of(grad));
+                p.markModified(); // a graph recorded before this step must not run its backward on the new values
             }
         }
         return true;

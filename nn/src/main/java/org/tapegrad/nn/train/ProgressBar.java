@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Progress of long work: batches done, samples/s, ETA and the current loss. On a terminal it redraws one line in
- * place; otherwise (a log file, CI) it writes a log line through slf4j every 10% of the work instead.
+ * place; otherwise (a log file, CI) it writes a log line through slf4j at most every 10 seconds instead.
  *
  * <pre>{@code
  * var bar = new ProgressBar("epoch 1", loader.batchesPerEpoch());
@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class ProgressBar {
     private static final Logger log = LoggerFactory.getLogger(ProgressBar.class);
     private static final int WIDTH = 30;
+    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     private final String label;
     private final int total;
@@ -25,8 +26,7 @@ public final class ProgressBar {
     private final long start = System.nanoTime();
     private int done;
     private long samples;
-    private int lastDecile;
-    private long lastDraw;
+    private long lastDraw = start;
 
     /** A bar that draws on stderr when the program runs in a terminal, and logs otherwise. */
     public ProgressBar(String label, int total) {
@@ -54,12 +54,9 @@ public final class ProgressBar {
                 terminal.print('\r' + line(loss));
                 terminal.flush();
             }
-        } else {
-            int decile = (int) (10L * done / total);
-            if (decile > lastDecile && done < total) {
-                lastDecile = decile;
-                log.info("{}", line(loss));
-            }
+        } else if (now - lastDraw >= LOG_INTERVAL_NANOS && done < total) {
+            lastDraw = now;
+            log.info("{}", line(loss));
         }
     }
 
