@@ -4,10 +4,30 @@ import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Holds the {@link MatmulKernel} in use for the whole JVM (like a BLAS library chosen at link time). */
+/**
+ * Holds the {@link MatmulKernel} in use for the whole JVM (like a BLAS library chosen at link time). The default is
+ * {@link BlockedMatmul} on the Vector API when the JVM runs with {@code --add-modules jdk.incubator.vector}, and
+ * EJML's single-threaded products otherwise (faster than the portable blocked kernel). It is logged once, when the
+ * first product is computed.
+ */
 public final class Matmul {
     private static final Logger log = LoggerFactory.getLogger(Matmul.class);
-    private static volatile MatmulKernel kernel = new EjmlMatmul();
+    private static volatile MatmulKernel kernel = defaultKernel();
+
+    private static MatmulKernel defaultKernel() {
+        MatmulKernel k = BlockedMatmul.vectorApiAvailable() ? BlockedMatmul.create(1) : new EjmlMatmul();
+        log.info("Matrix multiplication kernel: {}{}", k.name(), BlockedMatmul.vectorApiAvailable() ? ""
+                : " (run java with --add-modules jdk.incubator.vector for the Vector API kernel)");
+        return k;
+    }
+
+    /** The best kernel for {@code threads} threads: see {@link #kernel()}'s default. */
+    public static MatmulKernel best(int threads) {
+        if (BlockedMatmul.vectorApiAvailable()) {
+            return BlockedMatmul.create(threads);
+        }
+        return threads == 1 ? new EjmlMatmul() : new EjmlConcurrentMatmul(threads);
+    }
 
     private Matmul() {
     }

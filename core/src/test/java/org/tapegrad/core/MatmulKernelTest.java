@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MatmulKernelTest {
 
     static List<MatmulKernel> kernels() {
-        return List.of(new EjmlMatmul(), new EjmlConcurrentMatmul(2));
+        return List.of(new EjmlMatmul(), new EjmlConcurrentMatmul(2), BlockedMatmul.create(1), BlockedMatmul.create(2),
+                BlockedMatmul.portable(1), BlockedMatmul.portable(2));
     }
 
     record Case(MatmulKernel kernel, int m, int k, int n, boolean ta, boolean tb, boolean accumulate) {
@@ -30,7 +31,10 @@ class MatmulKernelTest {
 
     static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
-        int[][] shapes = {{1, 1, 1}, {1, 7, 1}, {3, 1, 5}, {2, 3, 4}, {7, 5, 3}, {17, 33, 9}, {64, 31, 65}, {128, 100, 10}};
+        // Odd sizes, sizes below one vector width and one tile, and sizes past the depth (256), column (1024) and
+        // row-block (120) boundaries of BlockedMatmul.
+        int[][] shapes = {{1, 1, 1}, {1, 7, 1}, {3, 1, 5}, {2, 3, 4}, {7, 5, 3}, {17, 33, 9}, {64, 31, 65},
+            {128, 100, 10}, {6, 300, 32}, {121, 257, 33}, {130, 40, 1030}};
         for (MatmulKernel kernel : kernels()) {
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {

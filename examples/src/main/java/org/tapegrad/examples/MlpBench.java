@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.EjmlConcurrentMatmul;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
 import org.tapegrad.core.Tape;
@@ -27,7 +26,7 @@ final class MlpBench {
         DType dtype = parseDtype(args);
         int threads = o.integer("threads", 1, 1);
         if (threads > 1) {
-            Matmul.use(new EjmlConcurrentMatmul(threads));
+            Matmul.use(Matmul.best(threads));
         }
         if (o.help) {
             System.out.println("""

@@ -14,7 +14,6 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.Checkpoint;
-import org.tapegrad.core.EjmlConcurrentMatmul;
 import org.tapegrad.core.Json;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
@@ -128,7 +127,7 @@ final class MnistTrain {
     /** Trains as configured and returns one result per epoch run; prints a line per epoch when {@code print}. */
     static List<EpochResult> run(Config c, MnistData data, boolean print) throws IOException {
         if (c.threads() > 1) {
-            Matmul.use(new EjmlConcurrentMatmul(c.threads()));
+            Matmul.use(Matmul.best(c.threads()));
         }
         long start = System.nanoTime();
         Module model = mlp(new Random(c.seed()));
