@@ -109,8 +109,27 @@ final class Float64Kernels implements Kernels {
         double[] s = data(x);
         double[] d = data(out);
         int n = size(x);
-        for (int i = 0; i < n; i++) {
-            d[i] = (double) fn.apply(s[i], p, q);
+        // The functions of every training step get loops of their own, which the JIT vectorises.
+        switch (fn) {
+            case RELU:
+                for (int i = 0; i < n; i++) {
+                    d[i] = Math.max(s[i], 0); // branch-free: signs are random, so a branch would mispredict
+                }
+                return;
+            case STEP:
+                for (int i = 0; i < n; i++) {
+                    d[i] = Math.signum(Math.max(s[i], 0)); // 1 where positive, else 0, without a branch
+                }
+                return;
+            case AFFINE:
+                for (int i = 0; i < n; i++) {
+                    d[i] = (double) (p * s[i] + q);
+                }
+                return;
+            default:
+                for (int i = 0; i < n; i++) {
+                    d[i] = (double) fn.apply(s[i], p, q);
+                }
         }
     }
 
@@ -120,9 +139,16 @@ final class Float64Kernels implements Kernels {
         double[] y = data(b);
         double[] d = data(out);
         int total = size(out);
-        if (size(a) == total && size(b) == total) {
-            for (int i = 0; i < total; i++) {
-                d[i] = (double) fn.apply(x[i], y[i]);
+        int na = size(a);
+        int nb = size(b);
+        if (na == total && (nb == total || nb == 1)) { // same shape, or a scalar on the right
+            run(fn, x, 0, y, 0, nb == 1, d, 0, total);
+            return;
+        }
+        int row = n[3];
+        if (na == total && bs[3] == 1 && nb == row && bs[0] == 0 && bs[1] == 0 && bs[2] == 0) {
+            for (int o = 0; o < total; o += row) { // a row vector broadcast over rows, like a bias
+                run(fn, x, o, y, 0, false, d, o, row);
             }
             return;
         }
@@ -139,6 +165,39 @@ final class Float64Kernels implements Kernels {
                     }
                 }
             }
+        }
+    }
+
+    /** d[o + i] = fn(x[xo + i], y[yo + i] or y[yo]) for i in 0..len: one tight loop per function. */
+    private static void run(BinaryFn fn, double[] x, int xo, double[] y, int yo, boolean scalar, double[] d, int o,
+            int len) {
+        if (scalar) {
+            double v = y[yo];
+            for (int i = 0; i < len; i++) {
+                d[o + i] = (double) fn.apply(x[xo + i], v);
+            }
+            return;
+        }
+        switch (fn) {
+            case ADD:
+                for (int i = 0; i < len; i++) {
+                    d[o + i] = x[xo + i] + y[yo + i];
+                }
+                return;
+            case SUB:
+                for (int i = 0; i < len; i++) {
+                    d[o + i] = x[xo + i] - y[yo + i];
+                }
+                return;
+            case MUL:
+                for (int i = 0; i < len; i++) {
+                    d[o + i] = x[xo + i] * y[yo + i];
+                }
+                return;
+            default:
+                for (int i = 0; i < len; i++) {
+                    d[o + i] = (double) fn.apply(x[xo + i], y[yo + i]);
+                }
         }
     }
 
