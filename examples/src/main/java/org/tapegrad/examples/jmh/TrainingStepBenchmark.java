@@ -1,0 +1,73 @@
+package org.tapegrad.examples.jmh;
+
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.tapegrad.core.Losses;
+import org.tapegrad.core.Tape;
+import org.tapegrad.core.Tensor;
+import org.tapegrad.nn.Linear;
+import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Relu;
+import org.tapegrad.nn.Sequential;
+import org.tapegrad.optim.Sgd;
+
+/**
+ * One training step (forward, backward, SGD-momentum update) of the 784-256-256-256-10 MLP at batch 128, and one
+ * inference forward pass. With {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per step.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp examples/target/tapegrad-examples.jar org.openjdk.jmh.Main TrainingStepBenchmark -prof gc
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
+public class TrainingStepBenchmark {
+    private Module model;
+    private Sgd optimizer;
+    private Tensor x;
+    private int[] labels;
+
+    @Setup
+    public void setup() {
+        Random rng = new Random(1);
+        model = new Sequential(new Linear(784, 256, rng), new Relu(), new Linear(256, 256, rng), new Relu(),
+                new Linear(256, 256, rng), new Relu(), new Linear(256, 10, rng));
+        List<Tensor> params = model.parameters();
+        optimizer = new Sgd(params, Sgd.Options.of(0.01).withMomentum(0.9));
+        x = Tensor.rand(rng, 128, 784);
+        labels = rng.ints(128, 0, 10).toArray();
+    }
+
+    @Benchmark
+    public double trainingStep() {
+        double loss;
+        try (Tape tape = Tape.record()) {
+            Tensor l = Losses.crossEntropy(model.call(x), labels);
+            tape.backward(l);
+            loss = l.item();
+        }
+        optimizer.step();
+        optimizer.zeroGrad();
+        return loss;
+    }
+
+    @Benchmark
+    public Tensor inference() {
+        return model.call(x);
+    }
+}
