@@ -21,17 +21,7 @@ public final class Anomaly {
     public static Scope detect() {
         GradState state = GradState.get();
         state.anomalyDepth++;
-        return new Scope() {
-            private boolean closed;
-
-            @Override
-            public void close() {
-                if (!closed) {
-                    closed = true;
-                    state.anomalyDepth--;
-                }
-            }
-        };
+        return GradState.onClose(() -> state.anomalyDepth--);
     }
 
     /** True when anomaly detection is on for the current thread. */

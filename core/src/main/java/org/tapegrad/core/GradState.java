@@ -21,4 +21,19 @@ final class GradState {
     boolean anomaly() {
         return anomalyDepth > 0;
     }
+
+    /** A scope that runs {@code exit} when closed, once however often it is closed. */
+    static Scope onClose(Runnable exit) {
+        return new Scope() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    exit.run();
+                }
+            }
+        };
+    }
 }

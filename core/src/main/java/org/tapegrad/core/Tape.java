@@ -53,17 +53,7 @@ public final class Tape implements Scope {
     public static Scope noGrad() {
         GradState state = GradState.get();
         state.noGradDepth++;
-        return new Scope() {
-            private boolean closed;
-
-            @Override
-            public void close() {
-                if (!closed) {
-                    closed = true;
-                    state.noGradDepth--;
-                }
-            }
-        };
+        return GradState.onClose(() -> state.noGradDepth--);
     }
 
     /** True when ops on the current thread are being recorded (inside {@link #record()}, outside {@link #noGrad()}). */
