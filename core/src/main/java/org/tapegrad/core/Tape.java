@@ -146,7 +146,7 @@ public final class Tape implements Scope {
                 if (wanted == null) {
                     g = out.runHooks(g);
                     if (out.retainsGrad()) {
-                        out.accumulateGrad(g, createGraph);
+                        out.accumulateGrad(g, createGraph, false);
                     }
                 } else if (wantedSet.contains(out)) {
                     found.put(out, g);
@@ -176,16 +176,26 @@ public final class Tape implements Scope {
                     pending.merge(in, gi, Tensor::add);
                 }
             }
+            // A leaf may adopt its gradient's storage instead of copying it, when nothing else can see that
+            // storage: not the caller's seed, not another leaf's gradient, not a tensor a hook handed back.
+            Map<Object, Integer> storageUses = new IdentityHashMap<>();
+            for (Tensor g : pending.values()) {
+                storageUses.merge(g.storage(), 1, Integer::sum);
+            }
             for (Map.Entry<Tensor, Tensor> e : pending.entrySet()) {
                 Tensor t = e.getKey();
                 if (t.gradFn != null) {
                     throw new IllegalStateException(caller + ": a tensor produced by " + t.gradFn.op + " on an earlier, "
                             + "released tape needs a gradient; call detach() on it, or compute it inside this recording");
                 }
+                Tensor g = e.getValue();
                 if (wanted == null) {
-                    t.accumulateGrad(t.runHooks(e.getValue()), createGraph);
+                    Tensor h = t.runHooks(g);
+                    boolean adoptable = !createGraph && h == g && g.storage() != seed.storage()
+                            && storageUses.get(g.storage()) == 1;
+                    t.accumulateGrad(h, createGraph, adoptable);
                 } else if (wantedSet.contains(t)) {
-                    found.put(t, e.getValue());
+                    found.put(t, g);
                 }
             }
         } finally {

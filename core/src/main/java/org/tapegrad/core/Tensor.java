@@ -379,15 +379,25 @@ public final class Tensor {
         return g;
     }
 
-    void accumulateGrad(Tensor g, boolean createGraph) {
+    /**
+     * Adds {@code g} into this tensor's gradient. With {@code adopt}, the caller guarantees that nothing else holds
+     * g's storage, so a first gradient is kept as it is instead of copied.
+     */
+    void accumulateGrad(Tensor g, boolean createGraph, boolean adopt) {
         if (createGraph) {
             grad = grad == null ? g : grad.add(g);
-        } else if (grad == null || grad.requiresGrad) {
-            // Own the storage: g may be the very tensor another input received.
-            grad = grad == null ? g.detachedCopy() : grad.detach().add(g);
+        } else if (grad == null) {
+            grad = adopt ? g.detach() : g.detachedCopy(); // a copy owns its storage: g may be shared
+        } else if (grad.requiresGrad) {
+            grad = grad.detach().add(g);
         } else {
             dtype.kernels().axpy(1, g.data, grad.data);
         }
+    }
+
+    /** The array behind this tensor's storage, shared by its views (reshapes). */
+    Object storage() {
+        return data instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) data).data;
     }
 
     private Tensor detachedCopy() {

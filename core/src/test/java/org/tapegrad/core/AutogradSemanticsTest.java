@@ -313,4 +313,22 @@ class AutogradSemanticsTest {
         w.copyFrom(Tensor.vector(2f, 3f));
         assertArrayEquals(new double[] {2, 3}, w.toDoubleArray(), 0);
     }
+
+    @Test
+    void leafGradientsNeverShareStorageWithEachOtherOrTheSeed() {
+        Tensor a = leaf(1, 2);
+        Tensor b = leaf(3, 4);
+        Tensor seed = Tensor.of(new double[] {1, 1}, 2);
+        try (Tape tape = Tape.record()) {
+            tape.backward(a.add(b), seed); // add hands the same gradient object to both inputs
+        }
+        assertTrue(a.grad().float64Matrix().data != b.grad().float64Matrix().data);
+        assertTrue(a.grad().float64Matrix().data != seed.float64Matrix().data);
+        try (Tape tape = Tape.record()) {
+            tape.backward(a.add(b), seed); // accumulates in place: neither the other leaf nor the seed may change
+        }
+        assertArrayEquals(new double[] {2, 2}, a.grad().toDoubleArray(), 0);
+        assertArrayEquals(new double[] {2, 2}, b.grad().toDoubleArray(), 0);
+        assertArrayEquals(new double[] {1, 1}, seed.toDoubleArray(), 0);
+    }
 }
