@@ -5,6 +5,7 @@ import org.tapegrad.core.Losses;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.nn.Init;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Module;
 import org.tapegrad.nn.Relu;
@@ -22,17 +23,31 @@ final class MonitorFixtures {
         return new Sequential(new Linear(3, 4, rng), new Relu(), new Linear(4, 1, rng));
     }
 
-    /** {@code depth} hidden layers of {@code width} with sigmoid or ReLU activations, 8 inputs, 1 output. */
+    /**
+     * {@code depth} hidden layers of {@code width} with sigmoid or ReLU activations, 8 inputs, 1 output; each with the
+     * initialisation designed for it (Glorot for sigmoid, He for ReLU) and zero biases.
+     */
     static Sequential deep(int depth, int width, boolean sigmoid, long seed) {
         Random rng = new Random(seed);
         Sequential s = new Sequential();
         int in = 8;
-        for (int i = 0; i < depth; i++) {
-            s.add(new Linear(in, width, rng));
-            s.add(sigmoid ? new Sigmoid() : new Relu());
+        for (int i = 0; i <= depth; i++) {
+            Linear l = new Linear(in, i == depth ? 1 : width, rng);
+            try (Scope scope = Tape.noGrad()) {
+                if (sigmoid) {
+                    Init.xavierUniform(l.weight(), rng);
+                } else {
+                    Init.kaimingUniform(l.weight(), rng);
+                }
+                Init.zeros(l.bias());
+            }
+            s.add(l);
+            if (i < depth) {
+                s.add(sigmoid ? new Sigmoid() : new Relu());
+            }
             in = width;
         }
-        return s.add(new Linear(in, 1, rng));
+        return s;
     }
 
     /** Forward and backward of the mean squared error; returns the loss (the graph is released). */
