@@ -23,6 +23,19 @@ final class Entries {
         size = t.numel(); // the EJML array may be longer than the tensor
     }
 
+    private Entries(float[] floats, double[] doubles, int size) {
+        this.floats = floats;
+        this.doubles = doubles;
+        this.size = size;
+    }
+
+    /** A copy of the entries of {@code t} in its own dtype (float32 stays float32: half the memory of doubles). */
+    static Entries copyOf(Tensor t) {
+        Entries e = new Entries(t);
+        return new Entries(e.floats == null ? null : java.util.Arrays.copyOf(e.floats, e.size),
+                e.doubles == null ? null : java.util.Arrays.copyOf(e.doubles, e.size), e.size);
+    }
+
     double get(int i) {
         return floats != null ? floats[i] : doubles[i];
     }

@@ -62,7 +62,7 @@ public final class GradientMonitor implements AutoCloseable {
     private boolean attached = true;
     /** Per parameter, from beforeStep to afterStep of a sampled step; null otherwise. */
     private GradientStats[] gradStats;
-    private double[][] before;
+    private Entries[] before;
     private int backwardCounter;
     /** Forward-hook and gradient-hook invocations, for tests that check nothing runs after detaching. */
     long hookCalls;
@@ -132,9 +132,9 @@ public final class GradientMonitor implements AutoCloseable {
             return;
         }
         gradStats = readGradients();
-        before = new double[params.size()][];
+        before = new Entries[params.size()];
         for (int i = 0; i < params.size(); i++) {
-            before[i] = params.get(i).toDoubleArray();
+            before[i] = Entries.copyOf(params.get(i));
         }
     }
 
@@ -167,7 +167,7 @@ public final class GradientMonitor implements AutoCloseable {
         double globalSquares = 0;
         for (int i = 0; i < n; i++) {
             Entries now = new Entries(params.get(i));
-            double[] old = before == null ? null : before[i];
+            Entries old = before == null ? null : before[i];
             double ps = 0;
             double us = 0;
             for (int k = 0; k < now.size; k++) {
@@ -175,8 +175,9 @@ public final class GradientMonitor implements AutoCloseable {
                 if (old == null) {
                     ps += v * v;
                 } else {
-                    double d = v - old[k];
-                    ps += old[k] * old[k];
+                    double o = old.get(k);
+                    double d = v - o;
+                    ps += o * o;
                     us += d * d;
                 }
             }
