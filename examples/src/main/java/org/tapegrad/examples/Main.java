@@ -20,6 +20,7 @@ public final class Main {
                       worked-example    every forward value and gradient of a 2-2-1 ReLU network
                       tied-autoencoder  a weight used twice gets the sum of both gradients
                       gradcheck         backprop against finite differences, parameter by parameter, on a model
+                      vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
                     Run a command with --help for its options.""");
             return;
         }
@@ -33,6 +34,7 @@ public final class Main {
                 case "worked-example" -> WorkedExample.main(rest);
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);
                 case "gradcheck" -> GradcheckDemo.main(rest);
+                case "vanishing-gradients" -> VanishingGradients.main(rest);
                 default -> {
                     System.err.println("Unknown command '" + args[0] + "'; run with --help for the list");
                     System.exit(2);

@@ -26,6 +26,9 @@ import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Module;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
+import org.tapegrad.nn.monitor.GradientMonitor;
+import org.tapegrad.nn.monitor.MonitorReports;
+import org.tapegrad.nn.monitor.TextSummary;
 import org.tapegrad.nn.train.Accuracy;
 import org.tapegrad.nn.train.Evaluation;
 import org.tapegrad.nn.train.ProgressBar;
@@ -81,7 +84,7 @@ final class MnistTrain {
 
     static void main(String[] args) throws IOException {
         Options o = new Options(args, Set.of("model", "optimizer", "lr", "epochs", "batch-size", "seed", "threads",
-                "data", "checkpoint", "resume", "report", "stop-after"));
+                "data", "checkpoint", "resume", "report", "stop-after", "monitor", "monitor-every"));
         if (o.help) {
             System.out.println("""
                     Usage: mnist [options]
@@ -96,7 +99,9 @@ final class MnistTrain {
                       --data DIR             a folder with the four MNIST-layout IDX files (default: MNIST in the jar)
                       --checkpoint FILE      save model, optimizer and schedule after every epoch (safetensors)
                       --resume FILE          continue from a checkpoint written by --checkpoint
-                      --report FILE          write a JSON summary of the run""");
+                      --report FILE          write a JSON summary of the run
+                      --monitor DIR          watch gradient flow; write gradients.jsonl, .csv, .html and summary.txt
+                      --monitor-every N      sample every N-th step for --monitor (default 10)""");
             return;
         }
         String optimizer = o.text("optimizer", "momentum");
@@ -106,7 +111,7 @@ final class MnistTrain {
                 o.integer("threads", 1, 1), o.path("data"), o.path("checkpoint"), o.path("resume"), o.path("report"),
                 true);
         MnistData data = config.data() == null ? MnistData.embedded() : MnistData.fromDirectory(config.data());
-        run(config, data, true);
+        run(config, data, true, o.path("monitor"), o.integer("monitor-every", 10, 1));
     }
 
     static Module mlp(Random rng) {
@@ -126,6 +131,12 @@ final class MnistTrain {
 
     /** Trains as configured and returns one result per epoch run; prints a line per epoch when {@code print}. */
     static List<EpochResult> run(Config c, MnistData data, boolean print) throws IOException {
+        return run(c, data, print, null, 10);
+    }
+
+    /** {@link #run(Config, MnistData, boolean)} under a gradient monitor writing its reports to {@code monitorDir}. */
+    static List<EpochResult> run(Config c, MnistData data, boolean print, Path monitorDir, int monitorEvery)
+            throws IOException {
         if (c.threads() > 1) {
             Matmul.use(Matmul.best(c.threads()));
         }
@@ -150,6 +161,7 @@ final class MnistTrain {
                     "test_acc", "samples/s", "seconds");
         }
         List<EpochResult> results = new ArrayList<>();
+        GradientMonitor monitor = monitorDir == null ? null : GradientMonitor.attach(model, monitorEvery);
         try (DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
                 DataLoader test = new DataLoader(data.test(), 1000, false, 0, false, false)) {
             train.setEpoch(firstEpoch - 1);
@@ -160,14 +172,22 @@ final class MnistTrain {
                 Accuracy accuracy = new Accuracy();
                 ProgressBar bar = c.progress() ? new ProgressBar("epoch " + epoch, train.batchesPerEpoch()) : null;
                 for (Batch batch : train) {
+                    double stepLoss;
                     try (Tape tape = Tape.record()) {
                         Tensor logits = model.call(batch.inputs());
                         Tensor l = Losses.crossEntropy(logits, batch.labels());
                         tape.backward(l);
-                        loss.add(l.item(), batch.size());
+                        stepLoss = l.item();
+                        loss.add(stepLoss, batch.size());
                         accuracy.update(logits, batch.labels());
                     }
+                    if (monitor != null) {
+                        monitor.beforeStep();
+                    }
                     optimizer.step();
+                    if (monitor != null) {
+                        monitor.afterStep(stepLoss);
+                    }
                     optimizer.zeroGrad();
                     if (bar != null) {
                         bar.step(batch.size(), loss.mean());
@@ -194,6 +214,14 @@ final class MnistTrain {
                             "test_accuracy", Double.toString(r.testAccuracy()), "seed", Long.toString(c.seed())))
                             .save(c.checkpoint());
                 }
+            }
+        }
+        if (monitor != null) {
+            monitor.close();
+            MonitorReports.writeAll(monitor, "MNIST " + c.model() + ", " + c.optimizer() + ", lr " + c.lr(), monitorDir);
+            if (print) {
+                System.out.print(TextSummary.of(monitor));
+                System.out.println("Gradient monitor reports in " + monitorDir.toAbsolutePath());
             }
         }
         if (c.report() != null && !results.isEmpty()) {

@@ -1,0 +1,63 @@
+package org.tapegrad.nn.monitor;
+
+import org.tapegrad.core.DType;
+import org.tapegrad.core.Tensor;
+
+/**
+ * Reads the entries of a tensor's storage without copying it, for float32 and float64 alike: one loop serves both
+ * dtypes through {@link #get}, so no statistic is written twice.
+ */
+final class Entries {
+    private final float[] floats;
+    private final double[] doubles;
+    final int size;
+
+    Entries(Tensor t) {
+        if (t.dtype() == DType.FLOAT32) {
+            floats = t.float32Matrix().data;
+            doubles = null;
+        } else {
+            floats = null;
+            doubles = t.float64Matrix().data;
+        }
+        size = t.numel(); // the EJML array may be longer than the tensor
+    }
+
+    private Entries(float[] floats, double[] doubles, int size) {
+        this.floats = floats;
+        this.doubles = doubles;
+        this.size = size;
+    }
+
+    /** A copy of the entries of {@code t} in its own dtype (float32 stays float32: half the memory of doubles). */
+    static Entries copyOf(Tensor t) {
+        Entries e = new Entries(t);
+        return new Entries(e.floats == null ? null : java.util.Arrays.copyOf(e.floats, e.size),
+                e.doubles == null ? null : java.util.Arrays.copyOf(e.doubles, e.size), e.size);
+    }
+
+    double get(int i) {
+        return floats != null ? floats[i] : doubles[i];
+    }
+
+    /** Σ v² over the entries (non-finite entries included, so the result is then non-finite too). */
+    double sumSquares() {
+        double s = 0;
+        for (int i = 0; i < size; i++) {
+            double v = get(i);
+            s += v * v;
+        }
+        return s;
+    }
+
+    /** Number of NaN or infinite entries. */
+    long nonFinite() {
+        long n = 0;
+        for (int i = 0; i < size; i++) {
+            if (!Double.isFinite(get(i))) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,364 @@
+package org.tapegrad.nn.monitor;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tapegrad.core.HookHandle;
+import org.tapegrad.core.Tape;
+import org.tapegrad.core.Tensor;
+import org.tapegrad.nn.Module;
+import org.tapegrad.nn.monitor.Diagnostic.Kind;
+
+/**
+ * Watches the gradients of a model during training: every N-th step it records, per parameter and per layer, the
+ * gradient statistics, parameter norms and update-to-parameter ratios, the statistics of each layer's output and
+ * the norm of the gradient reaching it, and runs the {@link Rules}. Each diagnostic is logged once as a warning
+ * (slf4j) and kept in {@link #diagnostics()}.
+ *
+ * <pre>{@code
+ * GradientMonitor monitor = GradientMonitor.attach(model, 10, Thresholds.defaults());
+ * for (Batch batch : loader) {
+ *     Tensor loss;
+ *     try (Tape tape = Tape.record()) {
+ *         loss = Losses.crossEntropy(model.call(batch.inputs()), batch.labels());
+ *         tape.backward(loss);
+ *     }
+ *     monitor.beforeStep();          // reads the gradients and keeps the parameters (sampled steps only)
+ *     optimizer.step();
+ *     monitor.afterStep(loss.item()); // update ratios, rules; ends the step
+ *     optimizer.zeroGrad();
+ * }
+ * monitor.close();                   // removes every hook
+ * System.out.print(TextSummary.of(monitor));
+ * }</pre>
+ *
+ * <p>Cost: the layers' forward hooks are registered only while a sampled step runs (from the {@code afterStep} of
+ * the step before to the sampled step's {@code afterStep}), so an unsampled step runs the model exactly as without a
+ * monitor, and {@code beforeStep}/{@code afterStep} do one counter check. Parameters are copied only on sampled
+ * steps, for the update ratio. Forward passes outside a recording (evaluation) are not measured.
+ *
+ * <p>Layers are the modules without children plus any module with parameters of its own, in
+ * {@link Module#namedModules()} order (registration order, the forward order of a {@code Sequential}). A layer
+ * called several times in one step reports the output statistics of its last call and the output gradient norm over
+ * all calls. Not thread-safe: use it from the training thread.
+ */
+public final class GradientMonitor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GradientMonitor.class);
+
+    private final int every;
+    private final Rules rules;
+    private final List<Layer> layers = new ArrayList<>();
+    private final List<String> paramNames = new ArrayList<>();
+    private final List<Tensor> params = new ArrayList<>();
+    private final List<HookHandle> handles = new ArrayList<>();
+    private final List<StepRecord> records = new ArrayList<>();
+    private final Map<String, Diagnostic> diagnostics = new LinkedHashMap<>();
+    private long step;
+    private boolean attached = true;
+    /** Per parameter, from beforeStep to afterStep of a sampled step; null otherwise. */
+    private GradientStats[] gradStats;
+    private Entries[] before;
+    private int backwardCounter;
+    /** Forward-hook and gradient-hook invocations, for tests that check nothing runs after detaching. */
+    long hookCalls;
+
+    private GradientMonitor(Module model, int every, Thresholds thresholds) {
+        this.every = every;
+        this.rules = new Rules(thresholds);
+        model.namedParameters().forEach((name, p) -> {
+            paramNames.add(name);
+            params.add(p);
+        });
+        Map<Tensor, Integer> index = new IdentityHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            index.put(params.get(i), i);
+        }
+        model.namedModules().forEach((name, m) -> {
+            List<Integer> own = new ArrayList<>();
+            m.namedParameters().forEach((n, p) -> {
+                if (!n.contains(".") && index.containsKey(p)) {
+                    own.add(index.get(p));
+                }
+            });
+            if (m.children().isEmpty() || !own.isEmpty()) {
+                layers.add(new Layer(name.isEmpty() ? "(model)" : name, m, own));
+            }
+        });
+        installHooks(); // step 0 is sampled
+    }
+
+    /**
+     * Attaches a monitor to {@code model} that samples steps 0, N, 2N, ...
+     *
+     * @param model      the model (its hooks are modified until {@link #close()})
+     * @param every      N &gt;= 1: sample every N-th step
+     * @param thresholds the thresholds of the rules
+     */
+    public static GradientMonitor attach(Module model, int every, Thresholds thresholds) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(thresholds, "thresholds");
+        if (every < 1) {
+            throw new IllegalArgumentException("GradientMonitor.attach: every must be at least 1 (sample every N-th "
+                    + "step), got " + every);
+        }
+        return new GradientMonitor(model, every, thresholds);
+    }
+
+    /** {@link #attach(Module, int, Thresholds)} with {@link Thresholds#defaults()}. */
+    public static GradientMonitor attach(Module model, int every) {
+        return attach(model, every, Thresholds.defaults());
+    }
+
+    // ------------------------------------------------------------------------------------------ the step
+
+    /** True when the current step is sampled (its index is a multiple of N). */
+    public boolean sampling() {
+        return step % every == 0;
+    }
+
+    /**
+     * Call after backward and before {@code optimizer.step()}: on a sampled step, reads every parameter's gradient
+     * and copies the parameters (for the update ratio). Optional: without it {@link #afterStep} reads the gradients
+     * and the update ratios are NaN.
+     */
+    public void beforeStep() {
+        checkAttached("beforeStep");
+        if (step % every != 0) {
+            return;
+        }
+        gradStats = readGradients();
+        before = new Entries[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+            before[i] = Entries.copyOf(params.get(i));
+        }
+    }
+
+    /**
+     * Call after {@code optimizer.step()} (and before {@code zeroGrad()}): ends the step. On a sampled step, computes
+     * the update ratios, stores a {@link StepRecord}, runs the rules and logs each new diagnostic once.
+     *
+     * @param loss the step's loss (only recorded)
+     */
+    public void afterStep(double loss) {
+        checkAttached("afterStep");
+        if (step % every == 0) {
+            record(loss);
+        }
+        step++;
+        boolean next = step % every == 0;
+        if (next && handles.isEmpty()) {
+            installHooks();
+        } else if (!next && !handles.isEmpty()) {
+            removeHooks();
+        }
+    }
+
+    private void record(double loss) {
+        GradientStats[] grads = gradStats != null ? gradStats : readGradients();
+        int n = params.size();
+        double[] paramSquares = new double[n];
+        double[] updateSquares = new double[n];
+        List<ParamStats> paramStats = new ArrayList<>(n);
+        double globalSquares = 0;
+        for (int i = 0; i < n; i++) {
+            Entries now = new Entries(params.get(i));
+            Entries old = before == null ? null : before[i];
+            double ps = 0;
+            double us = 0;
+            for (int k = 0; k < now.size; k++) {
+                double v = now.get(k);
+                if (old == null) {
+                    ps += v * v;
+                } else {
+                    double o = old.get(k);
+                    double d = v - o;
+                    ps += o * o;
+                    us += d * d;
+                }
+            }
+            paramSquares[i] = ps;
+            updateSquares[i] = old == null ? Double.NaN : us;
+            paramStats.add(new ParamStats(paramNames.get(i), grads[i], Math.sqrt(ps), ratio(us, ps, old != null)));
+            if (grads[i] != null) {
+                globalSquares += grads[i].norm() * grads[i].norm();
+            }
+        }
+        List<LayerStats> layerStats = new ArrayList<>(layers.size());
+        for (Layer l : layers) {
+            List<GradientStats> own = new ArrayList<>();
+            double ps = 0;
+            double us = 0;
+            for (int i : l.params) {
+                if (grads[i] != null) {
+                    own.add(grads[i]);
+                }
+                ps += paramSquares[i];
+                us += updateSquares[i];
+            }
+            layerStats.add(new LayerStats(l.name, l.type, own.isEmpty() ? null : GradientStats.combine(own),
+                    l.params.isEmpty() ? Double.NaN : ratio(us, ps, before != null), l.activation,
+                    l.outputSeen ? Math.sqrt(l.outputSquares) : Double.NaN, l.outputNonFinite, l.backwardOrder));
+            l.reset();
+        }
+        StepRecord r = new StepRecord(step, loss, Math.sqrt(globalSquares), layerStats, paramStats);
+        records.add(r);
+        for (Diagnostic d : rules.apply(r)) {
+            if (diagnostics.putIfAbsent(d.kind() + "\u0000" + d.layer(), d) == null) {
+                LOG.warn("Gradient monitor: {}", d);
+            }
+        }
+        gradStats = null;
+        before = null;
+        backwardCounter = 0;
+    }
+
+    private static double ratio(double updateSquares, double paramSquares, boolean measured) {
+        return measured && paramSquares > 0 ? Math.sqrt(updateSquares / paramSquares) : Double.NaN;
+    }
+
+    private GradientStats[] readGradients() {
+        GradientStats[] out = new GradientStats[params.size()];
+        for (int i = 0; i < out.length; i++) {
+            Tensor g = params.get(i).grad();
+            out[i] = g == null ? null : GradientStats.of(g);
+        }
+        return out;
+    }
+
+    // ----------------------------------------------------------------------------------------- hooks
+
+    private void installHooks() {
+        for (Layer l : layers) {
+            handles.add(l.module.registerForwardHook((module, input, output) -> {
+                onForward(l, output);
+                return null;
+            }));
+        }
+    }
+
+    private void removeHooks() {
+        handles.forEach(HookHandle::remove);
+        handles.clear();
+    }
+
+    private void onForward(Layer l, Tensor output) {
+        if (!Tape.isRecording()) {
+            return; // an evaluation pass is not part of a training step
+        }
+        hookCalls++;
+        l.activation = ActivationStats.of(output);
+        if (output.requiresGrad()) {
+            output.registerHook(g -> {
+                if (attached) {
+                    onOutputGradient(l, g);
+                }
+                return null;
+            });
+        }
+    }
+
+    private void onOutputGradient(Layer l, Tensor g) {
+        hookCalls++;
+        Entries e = new Entries(g);
+        l.outputSquares += e.sumSquares();
+        l.outputNonFinite += e.nonFinite();
+        l.outputSeen = true;
+        if (l.backwardOrder < 0) {
+            l.backwardOrder = backwardCounter++;
+        }
+    }
+
+    /** Removes every hook this monitor registered; the records and diagnostics stay readable. Idempotent. */
+    @Override
+    public void close() {
+        removeHooks();
+        attached = false;
+    }
+
+    /** True until {@link #close()}. */
+    public boolean isAttached() {
+        return attached;
+    }
+
+    private void checkAttached(String method) {
+        if (!attached) {
+            throw new IllegalStateException(method + ": the monitor was closed (detached from its model); attach a "
+                    + "new one to keep monitoring");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- results
+
+    /** N: every N-th step is sampled. */
+    public int every() {
+        return every;
+    }
+
+    /** The index of the current step (the number of {@link #afterStep} calls so far). */
+    public long step() {
+        return step;
+    }
+
+    /** The thresholds of the rules. */
+    public Thresholds thresholds() {
+        return rules.thresholds();
+    }
+
+    /** The layer names, in network order. */
+    public List<String> layerNames() {
+        return layers.stream().map(l -> l.name).toList();
+    }
+
+    /** One record per sampled step, oldest first (an unmodifiable view). */
+    public List<StepRecord> records() {
+        return java.util.Collections.unmodifiableList(records);
+    }
+
+    /** The first occurrence of each (kind, layer) diagnostic, in the order they were found. */
+    public List<Diagnostic> diagnostics() {
+        return List.copyOf(diagnostics.values());
+    }
+
+    /** The diagnostics of one kind. */
+    public List<Diagnostic> diagnostics(Kind kind) {
+        return diagnostics.values().stream().filter(d -> d.kind() == kind).toList();
+    }
+
+    /** True when a diagnostic of {@code kind} was found for {@code layer}. */
+    public boolean flagged(Kind kind, String layer) {
+        return diagnostics.containsKey(kind + "\u0000" + layer);
+    }
+
+    /** A layer and its figures for the step being recorded. */
+    private static final class Layer {
+        final String name;
+        final String type;
+        final Module module;
+        final List<Integer> params;
+        ActivationStats activation;
+        double outputSquares;
+        long outputNonFinite;
+        boolean outputSeen;
+        int backwardOrder = -1;
+
+        Layer(String name, Module module, List<Integer> params) {
+            this.name = name;
+            this.type = module.getClass().getSimpleName();
+            this.module = module;
+            this.params = params;
+        }
+
+        void reset() {
+            activation = null;
+            outputSquares = 0;
+            outputNonFinite = 0;
+            outputSeen = false;
+            backwardOrder = -1;
+        }
+    }
+}

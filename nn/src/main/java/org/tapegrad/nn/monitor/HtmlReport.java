@@ -1,0 +1,202 @@
+package org.tapegrad.nn.monitor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A self-contained HTML report of a monitor (no script, stylesheet link, font or network access; it opens from the
+ * file alone), written as XHTML-compatible markup so that an XML parser reads it too. Charts, as inline SVG:
+ * <ol>
+ * <li>{@code grad-norm}: gradient norm of each layer's parameters over the steps, log scale;</li>
+ * <li>{@code gradient-flow}: mean and max {@code |g|} per layer in network order, averaged over the samples, log
+ * scale (the "gradient flow" picture);</li>
+ * <li>{@code update-ratio}: {@code ‖Δθ‖/‖θ‖} per layer over the steps, log scale, with the healthy 1e-3 and the
+ * rule's band;</li>
+ * <li>{@code dead-units}: fraction of dead units per layer, last sample and mean over the samples;</li>
+ * <li>{@code output-grad}: {@code ‖∂L/∂output‖} per layer at the first and last sample, log scale;</li>
+ * </ol>
+ * then the diagnostics table and the {@link TextSummary}.
+ */
+public final class HtmlReport {
+    /** The ids of the chart elements, in page order. */
+    public static final List<String> CHARTS = List.of("grad-norm", "gradient-flow", "update-ratio", "dead-units",
+            "output-grad");
+
+    private HtmlReport() {
+    }
+
+    /** Writes {@link #render} to {@code file} (replaced). */
+    public static void write(GradientMonitor monitor, String title, Path file) throws IOException {
+        Files.writeString(file, render(monitor, title), StandardCharsets.UTF_8);
+    }
+
+    /** The page for {@code monitor}'s records and diagnostics. */
+    public static String render(GradientMonitor monitor, String title) {
+        List<StepRecord> records = monitor.records();
+        List<String> withParams = layers(records, l -> l.grad() != null);
+        List<String> withOutput = layers(records, l -> l.activation() != null);
+        double[] steps = records.stream().mapToDouble(StepRecord::step).toArray();
+        Thresholds t = monitor.thresholds();
+
+        StringBuilder sb = new StringBuilder();
+        sb.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n")
+                .append("<meta charset=\"UTF-8\"/>\n<title>").append(escape(title)).append("</title>\n")
+                .append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
+                        + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
+                        + "th{background:#eee}pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
+                        + "h2{margin-top:1.6em}.note{color:#555;font-size:13px}</style>\n</head>\n<body>\n");
+        sb.append("<h1>").append(escape(title)).append("</h1>\n");
+        sb.append(String.format(Locale.ROOT, "<p>%d steps, %d sampled (every %d). Thresholds: %s.</p>%n",
+                monitor.step(), records.size(), monitor.every(), escape(t.toString())));
+
+        sb.append("<h2>Diagnostics</h2>\n");
+        List<Diagnostic> diagnostics = monitor.diagnostics();
+        if (diagnostics.isEmpty()) {
+            sb.append("<p id=\"no-diagnostics\">No rule fired.</p>\n");
+        } else {
+            sb.append("<table id=\"diagnostics\">\n<tr><th>kind</th><th>layer</th><th>step</th><th>value</th>"
+                    + "<th>threshold</th><th>message</th></tr>\n");
+            for (Diagnostic d : diagnostics) {
+                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%.3g</td><td>%.3g</td>"
+                        + "<td>%s</td></tr>%n", d.kind(), escape(d.layer()), d.step(), d.value(), d.threshold(),
+                        escape(d.message())));
+            }
+            sb.append("</table>\n");
+        }
+
+        section(sb, "Gradient norm per layer over steps (log scale)",
+                "‖g‖ of each layer's parameters; blue is the input side, red the output side. Lines that sink to the "
+                + "bottom are layers whose gradient vanished.",
+                SvgCharts.lineChart("grad-norm", "‖g‖", steps, withParams, series(records, withParams,
+                        LayerStats::gradNorm), true, List.of()));
+        section(sb, "Gradient flow: mean and max |g| per layer (log scale)",
+                "Averaged over the samples, in network order; a healthy network has bars of similar height.",
+                SvgCharts.barChart("gradient-flow", "|g|", withParams, List.of("mean |g|", "max |g|"), new double[][] {
+                    meanOver(records, withParams, l -> l.grad() == null ? Double.NaN : l.grad().meanAbs()),
+                    meanOver(records, withParams, l -> l.grad() == null ? Double.NaN : l.grad().maxAbs())}, true));
+        section(sb, "Update-to-parameter ratio per layer over steps (log scale)",
+                "‖Δθ‖/‖θ‖ of each layer's parameters after each optimizer step; about 1e-3 is healthy.",
+                SvgCharts.lineChart("update-ratio", "‖Δθ‖/‖θ‖", steps, withParams, series(records, withParams,
+                        LayerStats::updateRatio), true, List.of(new SvgCharts.Rule(1e-3, "1e-3 (healthy)"),
+                        new SvgCharts.Rule(t.updateRatioLow(), "rule: low"),
+                        new SvgCharts.Rule(t.updateRatioHigh(), "rule: high"))));
+        section(sb, "Dead units per layer",
+                "Fraction of a layer's units that output exactly 0 for the whole batch (dead ReLUs).",
+                SvgCharts.barChart("dead-units", "dead fraction", withOutput, List.of("last sample",
+                    "mean over samples"), new double[][] {
+                        lastOf(records, withOutput, HtmlReport::deadFraction),
+                        meanOver(records, withOutput, HtmlReport::deadFraction)}, false));
+        section(sb, "Gradient reaching each layer's output (log scale)",
+                "‖∂L/∂output‖ per layer at the first and the last sample: how much signal reaches each depth.",
+                SvgCharts.barChart("output-grad", "‖∂L/∂out‖", withOutput, List.of("first sample", "last sample"),
+                        new double[][] {firstOf(records, withOutput, LayerStats::outputGradNorm),
+                            lastOf(records, withOutput, LayerStats::outputGradNorm)}, true));
+
+        sb.append("<h2>Summary</h2>\n<pre id=\"summary\">").append(escape(TextSummary.of(monitor))).append("</pre>\n");
+        sb.append("</body>\n</html>\n");
+        return sb.toString();
+    }
+
+    private static void section(StringBuilder sb, String heading, String note, String svg) {
+        sb.append("<h2>").append(escape(heading)).append("</h2>\n<p class=\"note\">").append(escape(note))
+                .append("</p>\n<div>").append(svg).append("</div>\n");
+    }
+
+    /** Names of the layers that satisfy {@code test} in some record, in network order. */
+    private static List<String> layers(List<StepRecord> records, java.util.function.Predicate<LayerStats> test) {
+        List<String> out = new ArrayList<>();
+        if (records.isEmpty()) {
+            return out;
+        }
+        for (LayerStats l : records.get(records.size() - 1).layers()) {
+            for (StepRecord r : records) {
+                if (test.test(r.layer(l.name()))) {
+                    out.add(l.name());
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code out[layer][sample]}, NaN where the layer has no figure. */
+    private static double[][] series(List<StepRecord> records, List<String> layers, ToDoubleFunction<LayerStats> f) {
+        double[][] out = new double[layers.size()][records.size()];
+        for (int i = 0; i < records.size(); i++) {
+            List<LayerStats> ls = records.get(i).layers();
+            for (int k = 0; k < layers.size(); k++) {
+                out[k][i] = f.applyAsDouble(find(ls, layers.get(k)));
+            }
+        }
+        return out;
+    }
+
+    private static double[] meanOver(List<StepRecord> records, List<String> layers, ToDoubleFunction<LayerStats> f) {
+        double[][] s = series(records, layers, f);
+        double[] out = new double[layers.size()];
+        for (int k = 0; k < out.length; k++) {
+            double sum = 0;
+            int n = 0;
+            for (double v : s[k]) {
+                if (Double.isFinite(v)) {
+                    sum += v;
+                    n++;
+                }
+            }
+            out[k] = n == 0 ? Double.NaN : sum / n;
+        }
+        return out;
+    }
+
+    private static double[] lastOf(List<StepRecord> records, List<String> layers, ToDoubleFunction<LayerStats> f) {
+        return records.isEmpty() ? new double[layers.size()] : at(records.get(records.size() - 1), layers, f);
+    }
+
+    private static double[] firstOf(List<StepRecord> records, List<String> layers, ToDoubleFunction<LayerStats> f) {
+        return records.isEmpty() ? new double[layers.size()] : at(records.get(0), layers, f);
+    }
+
+    private static double[] at(StepRecord r, List<String> layers, ToDoubleFunction<LayerStats> f) {
+        double[] out = new double[layers.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = f.applyAsDouble(find(r.layers(), layers.get(k)));
+        }
+        return out;
+    }
+
+    private static double deadFraction(LayerStats l) {
+        return l.activation() == null ? Double.NaN : l.activation().deadFraction();
+    }
+
+    private static LayerStats find(List<LayerStats> layers, String name) {
+        for (LayerStats l : layers) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("HtmlReport: no layer named '" + name + "' in a record");
+    }
+
+    /** Escapes the five XML special characters. */
+    static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,33 @@
+package org.tapegrad.nn.monitor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Writes every report of a monitor into one directory. */
+public final class MonitorReports {
+    /** File names inside the directory. */
+    public static final String JSONL = "gradients.jsonl";
+    public static final String CSV = "gradients.csv";
+    public static final String HTML = "gradients.html";
+    public static final String SUMMARY = "summary.txt";
+
+    private MonitorReports() {
+    }
+
+    /**
+     * Writes {@value #JSONL}, {@value #CSV}, {@value #HTML} and {@value #SUMMARY} into {@code dir} (created if
+     * needed; files of the same names are replaced).
+     *
+     * @return {@code dir}
+     */
+    public static Path writeAll(GradientMonitor monitor, String title, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        JsonLinesReport.write(monitor.records(), dir.resolve(JSONL));
+        CsvReport.write(monitor.records(), dir.resolve(CSV));
+        HtmlReport.write(monitor, title, dir.resolve(HTML));
+        Files.writeString(dir.resolve(SUMMARY), TextSummary.of(monitor), StandardCharsets.UTF_8);
+        return dir;
+    }
+}

@@ -1,0 +1,160 @@
+package org.tapegrad.nn.monitor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.tapegrad.nn.monitor.Diagnostic.Kind;
+
+/**
+ * Turns the records of successive samples into {@link Diagnostic}s. Stateful: it counts, per layer, how many
+ * consecutive samples a condition has held, so feed it every sampled {@link StepRecord} in order. With g_l the
+ * gradient norm of layer l's parameters and L the last layer with parameters:
+ * <ul>
+ * <li>VANISHING: {@code g_l < max(vanishingNorm, vanishingFraction · g_L)} ({@code g_L < vanishingNorm} for L
+ * itself) on {@code patience} consecutive samples;</li>
+ * <li>EXPLODING: {@code g_l > explodingNorm}, or {@code g_l(t) / g_l(t − patience) > explodingGrowth};</li>
+ * <li>DEAD_UNITS: dead fraction of the layer's output {@code >= deadFraction} on {@code patience} consecutive
+ * samples;</li>
+ * <li>NON_FINITE: a NaN or infinity in a layer's parameter gradients, output gradient or output; the layer named is
+ * the first in backward order (the one nearest the loss), once per sample;</li>
+ * <li>UPDATE_RATIO: {@code ‖Δθ‖/‖θ‖} outside {@code [updateRatioLow, updateRatioHigh]} on {@code patience}
+ * consecutive samples.</li>
+ * </ul>
+ * A persistent condition keeps firing on every sample while it holds; {@link GradientMonitor} reports each
+ * (kind, layer) once.
+ */
+public final class Rules {
+    private final Thresholds t;
+    private final Map<String, Integer> streaks = new HashMap<>();
+    private final Map<String, ArrayDeque<Double>> norms = new HashMap<>();
+
+    /** Rules with the given thresholds and no history. */
+    public Rules(Thresholds thresholds) {
+        this.t = Objects.requireNonNull(thresholds, "thresholds");
+    }
+
+    /** The thresholds. */
+    public Thresholds thresholds() {
+        return t;
+    }
+
+    /**
+     * Adds one sample to the history and returns the diagnostics that hold on it.
+     *
+     * @param r the next sampled record (not modified)
+     * @return the conditions that hold at this sample, in layer order (NON_FINITE first)
+     */
+    public List<Diagnostic> apply(StepRecord r) {
+        List<Diagnostic> out = new ArrayList<>();
+        nonFinite(r, out);
+        LayerStats last = null;
+        for (LayerStats l : r.layers()) {
+            if (l.grad() != null) {
+                last = l;
+            }
+        }
+        for (LayerStats l : r.layers()) {
+            double g = l.gradNorm();
+            if (Double.isFinite(g)) {
+                double limit = l == last ? t.vanishingNorm() : Math.max(t.vanishingNorm(), t.vanishingFraction()
+                        * last.gradNorm());
+                if (streak(Kind.VANISHING, l, g < limit)) {
+                    out.add(diagnostic(Kind.VANISHING, l, r.step(), g, limit, String.format(Locale.ROOT,
+                            "gradient norm %.3g is below %.3g (max of %.3g and %.3g × the last layer's %.3g) on %d "
+                            + "consecutive samples", g, limit, t.vanishingNorm(), t.vanishingFraction(),
+                            last.gradNorm(), t.patience())));
+                }
+                exploding(r.step(), l, g, out);
+            }
+            if (l.activation() != null) {
+                double dead = l.activation().deadFraction();
+                if (streak(Kind.DEAD_UNITS, l, dead >= t.deadFraction())) {
+                    out.add(diagnostic(Kind.DEAD_UNITS, l, r.step(), dead, t.deadFraction(), String.format(Locale.ROOT,
+                            "%.1f%% of the units output 0 for the whole batch (threshold %.1f%%) on %d consecutive "
+                            + "samples", 100 * dead, 100 * t.deadFraction(), t.patience())));
+                }
+            }
+            double u = l.updateRatio();
+            if (!Double.isNaN(u)) {
+                boolean outside = u < t.updateRatioLow() || u > t.updateRatioHigh();
+                if (streak(Kind.UPDATE_RATIO, l, outside)) {
+                    double bound = u < t.updateRatioLow() ? t.updateRatioLow() : t.updateRatioHigh();
+                    out.add(diagnostic(Kind.UPDATE_RATIO, l, r.step(), u, bound, String.format(Locale.ROOT,
+                            "update-to-parameter ratio %.3g is outside the band [%.3g, %.3g] (healthy: about 1e-3) on "
+                            + "%d consecutive samples", u, t.updateRatioLow(), t.updateRatioHigh(), t.patience())));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void exploding(long step, LayerStats l, double g, List<Diagnostic> out) {
+        ArrayDeque<Double> h = norms.computeIfAbsent(l.name(), k -> new ArrayDeque<>());
+        h.addLast(g);
+        if (h.size() > t.patience() + 1) {
+            h.removeFirst();
+        }
+        if (g > t.explodingNorm()) {
+            out.add(diagnostic(Kind.EXPLODING, l, step, g, t.explodingNorm(), String.format(Locale.ROOT,
+                    "gradient norm %.3g is above %.3g", g, t.explodingNorm())));
+        } else if (h.size() == t.patience() + 1 && g > t.explodingGrowth() * h.peekFirst()) {
+            double growth = g / h.peekFirst();
+            out.add(diagnostic(Kind.EXPLODING, l, step, growth, t.explodingGrowth(), String.format(Locale.ROOT,
+                    "gradient norm grew %.3g-fold (from %.3g to %.3g) over %d samples, more than %.3g-fold", growth,
+                    h.peekFirst(), g, t.patience(), t.explodingGrowth())));
+        }
+    }
+
+    private void nonFinite(StepRecord r, List<Diagnostic> out) {
+        LayerStats first = null;
+        long total = 0;
+        List<LayerStats> layers = r.layers();
+        for (int i = layers.size() - 1; i >= 0; i--) { // reverse network order breaks ties among layers not reached
+            LayerStats l = layers.get(i);
+            if (l.nonFinite() > 0) {
+                total += l.nonFinite();
+                if (first == null || rank(l, layers) < rank(first, layers)) {
+                    first = l;
+                }
+            }
+        }
+        if (first == null) {
+            if (!Double.isFinite(r.loss())) {
+                out.add(new Diagnostic(Kind.NON_FINITE, "loss", r.step(), r.loss(), 0, "the loss is " + r.loss()
+                        + " while every layer's values and gradients are finite"));
+            }
+            return;
+        }
+        String forward = "";
+        for (LayerStats l : layers) {
+            if (l.activation() != null && l.activation().nonFinite() > 0) {
+                forward = "; in the forward pass, the output of layer " + l.name() + " was the first non-finite one";
+                break;
+            }
+        }
+        out.add(diagnostic(Kind.NON_FINITE, first, r.step(), first.nonFinite(), 0, first.nonFinite()
+                + " NaN/Inf values in this layer's gradients or output, the first layer in backward order with any ("
+                + total + " in all layers)" + forward));
+    }
+
+    /** Position in backward order: layers whose output gradient was computed first, then the rest last to first. */
+    private static int rank(LayerStats l, List<LayerStats> layers) {
+        return l.backwardOrder() >= 0 ? l.backwardOrder() : layers.size() + (layers.size() - layers.indexOf(l));
+    }
+
+    private boolean streak(Kind kind, LayerStats l, boolean holds) {
+        String key = kind + "\u0000" + l.name();
+        int n = holds ? streaks.getOrDefault(key, 0) + 1 : 0;
+        streaks.put(key, n);
+        return n >= t.patience();
+    }
+
+    private static Diagnostic diagnostic(Kind kind, LayerStats l, long step, double value, double threshold,
+            String message) {
+        return new Diagnostic(kind, l.name(), step, value, threshold, message);
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * Gradient-flow monitoring: {@link org.tapegrad.nn.monitor.GradientMonitor} attaches to any module through its hooks
+ * and records, every N steps, per-parameter and per-layer gradient statistics, update-to-parameter ratios, output
+ * statistics (dead units) and the gradient reaching each layer ({@link org.tapegrad.nn.monitor.StepRecord});
+ * {@link org.tapegrad.nn.monitor.Rules} turn them into {@link org.tapegrad.nn.monitor.Diagnostic}s (VANISHING,
+ * EXPLODING, DEAD_UNITS, NON_FINITE, UPDATE_RATIO) with {@link org.tapegrad.nn.monitor.Thresholds}; reports are JSON
+ * Lines ({@link org.tapegrad.nn.monitor.JsonLinesReport}), CSV ({@link org.tapegrad.nn.monitor.CsvReport}), a
+ * self-contained HTML page with SVG charts ({@link org.tapegrad.nn.monitor.HtmlReport}) and a text table
+ * ({@link org.tapegrad.nn.monitor.TextSummary}); {@link org.tapegrad.nn.monitor.MonitorReports} writes all four.
+ */
+package org.tapegrad.nn.monitor;
