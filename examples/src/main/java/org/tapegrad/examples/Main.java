@@ -16,6 +16,7 @@ public final class Main {
                       mnist             train a classifier on MNIST (embedded) or another IDX data set
                       spirals           train a small ReLU network on three interleaved spirals (core API only)
                       bench             time forward and backward of the 784-256-256-256-10 MLP, batch 128
+                                        (--model cnn: the mnist CNN)
                       backprop-cost     backprop versus finite differences on the 335,114-parameter MLP
                       worked-example    every forward value and gradient of a 2-2-1 ReLU network
                       tied-autoencoder  a weight used twice gets the sum of both gradients
@@ -28,7 +29,13 @@ public final class Main {
             switch (args[0]) {
                 case "mnist" -> MnistTrain.main(rest);
                 case "spirals" -> Spirals.main(rest);
-                case "bench" -> MlpBench.main(rest);
+                case "bench" -> {
+                    if (CnnBench.requested(rest)) {
+                        CnnBench.main(rest);
+                    } else {
+                        MlpBench.main(rest);
+                    }
+                }
                 case "backprop-cost" -> BackpropCost.main(rest);
                 case "worked-example" -> WorkedExample.main(rest);
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);
