@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import static org.tapegrad.core.Autograd.record;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -28,7 +29,7 @@ final class ConvOps {
     /** Patch rows [N·OH·OW, C·KH·KW] summed back into an image [N, C, H, W] (the adjoint of im2col).
      *  dCols = im2col(g). */
     static Tensor col2im(Tensor cols, ConvGeometry geometry) {
-        if (!java.util.Arrays.equals(cols.shapeRef(), geometry.colsShape())) {
+        if (!Arrays.equals(cols.shapeRef(), geometry.colsShape())) {
             throw new IllegalArgumentException("col2im: patch matrix " + Shape.str(cols.shapeRef()) + " does not match "
                     + Shape.str(geometry.colsShape()) + " for image " + Shape.str(geometry.inputShape()));
         }
@@ -107,15 +108,15 @@ final class ConvOps {
         ConvGeometry.pair("convTranspose2d", "dilation", dilation, 1);
         if (outputPadding == null || outputPadding.length != 2 || outputPadding[0] < 0 || outputPadding[1] < 0 || outputPadding[0] >= stride[0]
                 || outputPadding[1] >= stride[1]) {
-            throw new IllegalArgumentException("convTranspose2d: output padding " + java.util.Arrays.toString(outputPadding)
+            throw new IllegalArgumentException("convTranspose2d: output padding " + Arrays.toString(outputPadding)
                     + " must be two values, each at least 0 and smaller than the stride "
-                    + java.util.Arrays.toString(stride));
+                    + Arrays.toString(stride));
         }
         int h = (gs[2] - 1) * stride[0] - 2 * padding[0] + dilation[0] * (ws[2] - 1) + outputPadding[0] + 1;
         int wd = (gs[3] - 1) * stride[1] - 2 * padding[1] + dilation[1] * (ws[3] - 1) + outputPadding[1] + 1;
         if (h < 1 || wd < 1) {
             throw new IllegalArgumentException("convTranspose2d: input " + Shape.str(gs) + " with kernel " + ws[2] + "x"
-                    + ws[3] + " and padding " + java.util.Arrays.toString(padding) + " gives an empty output "
+                    + ws[3] + " and padding " + Arrays.toString(padding) + " gives an empty output "
                     + h + "x" + wd);
         }
         int inPerGroup = gs[1] / groups;

@@ -2,6 +2,8 @@ package org.tapegrad.core;
 
 import static org.tapegrad.core.Autograd.record;
 
+import java.util.Arrays;
+
 /** 2-D pooling over the spatial dimensions of an [N, C, H, W] tensor, channel by channel. */
 final class PoolOps {
     private static final int[] NO_DILATION = {1, 1};
@@ -41,12 +43,12 @@ final class PoolOps {
     private static ConvGeometry geometry(String op, Tensor x, int[] kernel, int[] stride, int[] padding) {
         if (kernel == null || kernel.length != 2) {
             throw new IllegalArgumentException(op + ": kernel size must be two values {height, width}, got "
-                    + java.util.Arrays.toString(kernel));
+                    + Arrays.toString(kernel));
         }
         ConvGeometry g = ConvGeometry.of(op, x.shapeRef(), kernel[0], kernel[1], stride, padding, NO_DILATION);
         if (2 * padding[0] > kernel[0] || 2 * padding[1] > kernel[1]) {
-            throw new IllegalArgumentException(op + ": padding " + java.util.Arrays.toString(padding)
-                    + " must be at most half the kernel " + java.util.Arrays.toString(kernel));
+            throw new IllegalArgumentException(op + ": padding " + Arrays.toString(padding)
+                    + " must be at most half the kernel " + Arrays.toString(kernel));
         }
         return g;
     }
