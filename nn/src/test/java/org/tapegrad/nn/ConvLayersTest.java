@@ -61,6 +61,14 @@ class ConvLayersTest {
     }
 
     @Test
+    void globalAveragePoolingGradientMatchesFiniteDifferences() {
+        GlobalAvgPool2d gap = new GlobalAvgPool2d();
+        GradCheck.Report r = GradCheck.check(in -> gap.call(in[0]).mul(in[1]),
+                Tensor.randn(DType.FLOAT64, new Random(10), 2, 3, 2, 3), Tensor.randn(DType.FLOAT64, new Random(11), 2, 3));
+        assertEquals(6 * (36 + 6), r.entries());
+    }
+
+    @Test
     void shapeErrorsNameTheLayerTheInputAndTheReason() {
         Conv2d conv = new Conv2d(1, 16, 5, new Random(4));
         String small = assertThrows(IllegalArgumentException.class, () -> conv.call(Tensor.zeros(2, 1, 4, 4)))
