@@ -367,4 +367,95 @@ final class Float64Kernels implements Kernels {
         Matmul.kernel().gemm((DMatrixRMaj) a, transposeA, (DMatrixRMaj) b, transposeB, (DMatrixRMaj) c,
                 accumulate);
     }
+
+    @Override
+    public void im2col(Matrix x, ConvGeometry g, Matrix cols) {
+        double[] src = data(x);
+        double[] dst = data(cols);
+        int plane = g.height() * g.width();
+        int k = 0;
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int h0 = oh * g.strideH() - g.padH();
+                    int w0 = ow * g.strideW() - g.padW();
+                    for (int c = 0; c < g.channels(); c++) {
+                        int base = (n * g.channels() + c) * plane;
+                        for (int i = 0; i < g.kernelH(); i++) {
+                            int h = h0 + i * g.dilationH();
+                            boolean rowInside = h >= 0 && h < g.height();
+                            for (int j = 0; j < g.kernelW(); j++) {
+                                int w = w0 + j * g.dilationW();
+                                dst[k++] = rowInside && w >= 0 && w < g.width() ? src[base + h * g.width() + w] : 0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void col2im(Matrix cols, ConvGeometry g, Matrix x) {
+        double[] src = data(cols);
+        double[] dst = data(x);
+        int plane = g.height() * g.width();
+        int k = 0;
+        for (int n = 0; n < g.batch(); n++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int h0 = oh * g.strideH() - g.padH();
+                    int w0 = ow * g.strideW() - g.padW();
+                    for (int c = 0; c < g.channels(); c++) {
+                        int base = (n * g.channels() + c) * plane;
+                        for (int i = 0; i < g.kernelH(); i++) {
+                            int h = h0 + i * g.dilationH();
+                            boolean rowInside = h >= 0 && h < g.height();
+                            for (int j = 0; j < g.kernelW(); j++) {
+                                int w = w0 + j * g.dilationW();
+                                if (rowInside && w >= 0 && w < g.width()) {
+                                    dst[base + h * g.width() + w] += src[k];
+                                }
+                                k++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void maxPool2d(Matrix x, ConvGeometry g, Matrix out, int[] argmax) {
+        double[] src = data(x);
+        double[] dst = data(out);
+        int plane = g.height() * g.width();
+        int k = 0;
+        for (int p = 0; p < g.batch() * g.channels(); p++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int h0 = oh * g.strideH() - g.padH();
+                    int w0 = ow * g.strideW() - g.padW();
+                    double best = Double.NEGATIVE_INFINITY;
+                    int at = -1;
+                    for (int i = 0; i < g.kernelH(); i++) {
+                        int h = h0 + i * g.dilationH();
+                        for (int j = 0; h >= 0 && h < g.height() && j < g.kernelW(); j++) {
+                            int w = w0 + j * g.dilationW();
+                            if (w >= 0 && w < g.width()) {
+                                int index = p * plane + h * g.width() + w;
+                                double c = src[index];
+                                if (at < 0 || c > best || (c != c && best == best)) { // NaN propagates
+                                    best = c;
+                                    at = index;
+                                }
+                            }
+                        }
+                    }
+                    dst[k] = (double) best;
+                    argmax[k++] = at;
+                }
+            }
+        }
+    }
 }

@@ -81,4 +81,21 @@ interface Kernels {
 
     /** c = op(a)·op(b), or c += op(a)·op(b) when {@code accumulate}; through the installed {@link MatmulKernel}. */
     void gemm(Matrix a, boolean transposeA, Matrix b, boolean transposeB, Matrix c, boolean accumulate);
+
+    /**
+     * The patch matrix of a sliding window (see {@link ConvGeometry}): {@code cols[(n·OH + oh)·OW + ow,
+     * (c·KH + i)·KW + j] = x[n, c, oh·sH - pH + i·dH, ow·sW - pW + j·dW]}, 0 where that falls in the padding.
+     * {@code x} is [N, C, H, W], {@code cols} is [N·OH·OW, C·KH·KW].
+     */
+    void im2col(Matrix x, ConvGeometry g, Matrix cols);
+
+    /** The adjoint of {@link #im2col}: each entry of {@code cols} is added into the element of {@code x} it came
+     *  from (entries from the padding are dropped). {@code x}: modified (accumulated into). */
+    void col2im(Matrix cols, ConvGeometry g, Matrix x);
+
+    /**
+     * Max pooling: {@code out[n, c, oh, ow]} is the maximum of x over the window (padding excluded, NaN propagates)
+     * and {@code argmax} the flat index into x of its first occurrence, for the backward pass.
+     */
+    void maxPool2d(Matrix x, ConvGeometry g, Matrix out, int[] argmax);
 }

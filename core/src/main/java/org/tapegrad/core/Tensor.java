@@ -695,6 +695,80 @@ public final class Tensor {
         return ReductionOps.argmax(this, dim);
     }
 
+    // -------------------------------------------------------------------------------- convolution and pooling
+
+    /**
+     * 2-D convolution of this [N, C, H, W] tensor (strictly, cross-correlation, as in PyTorch) with a weight
+     * [out, C/groups, kH, kW] and an optional bias [out] (null for none):
+     * {@code y[n, o, oh, ow] = b[o] + Σ_{c,i,j} W[o, c, i, j]·x[n, g·C/groups + c, oh·sH - pH + i·dH, ow·sW - pW + j·dW]},
+     * o in group g, zeros outside x; output [N, out, OH, OW] with {@code OH = ⌊(H + 2pH - dH·(kH-1) - 1)/sH⌋ + 1}.
+     * Lowered to im2col and one matrix product per group. Gradient: dX = col2im(g·W) (= convTranspose2d(g, W)),
+     * dW = gᵀ·im2col(x), db = g summed over N, OH, OW.
+     *
+     * @param stride   {sH, sW}
+     * @param padding  {pH, pW}, zeros on both sides
+     * @param dilation {dH, dW}, the spacing of kernel taps
+     * @param groups   channels are split into this many independent convolutions
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return ConvOps.conv2d(this, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** {@link #conv2d(Tensor, Tensor, int[], int[], int[], int)} with the same stride and padding in both spatial
+     *  dimensions, no dilation and one group. */
+    public Tensor conv2d(Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(weight, bias, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {1, 1}, 1);
+    }
+
+    /**
+     * 2-D transposed convolution of this [N, C, H, W] tensor with a weight [C, out/groups, kH, kW] (PyTorch's
+     * layout) and an optional bias [out]: the adjoint of conv2d in its input, so that for any x and g,
+     * {@code convTranspose2d(g, W)} is the gradient of {@code Σ conv2d(x, W)·g} with respect to x. Output
+     * [N, out, (H-1)·sH - 2pH + dH·(kH-1) + opH + 1, (likewise W)]. Gradient: dX = conv2d(g, W) (a convolution
+     * again), dW = thisᵀ·im2col(g), db = g summed over N, H, W.
+     *
+     * @param outputPadding {opH, opW}, each below the stride: extra output rows/columns at the end
+     */
+    public Tensor convTranspose2d(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+            int[] dilation, int groups) {
+        return ConvOps.convTranspose2d(this, weight, bias, stride, padding, outputPadding, dilation, groups);
+    }
+
+    /** {@link #convTranspose2d(Tensor, Tensor, int[], int[], int[], int[], int)} with the same stride and padding in
+     *  both spatial dimensions, no output padding or dilation, one group. */
+    public Tensor convTranspose2d(Tensor weight, Tensor bias, int stride, int padding) {
+        return convTranspose2d(weight, bias, new int[] {stride, stride}, new int[] {padding, padding},
+                new int[] {0, 0}, new int[] {1, 1}, 1);
+    }
+
+    /**
+     * Max pooling of this [N, C, H, W] tensor over kH x kW windows: {@code y[n, c, oh, ow] = max_{i,j}
+     * x[n, c, oh·sH - pH + i, ow·sW - pW + j]}, padding never chosen (padding at most half the kernel). Gradient:
+     * g routed to the (first) maximum of each window, whose index is kept from the forward pass.
+     */
+    public Tensor maxPool2d(int[] kernel, int[] stride, int[] padding) {
+        return PoolOps.maxPool2d(this, kernel, stride, padding);
+    }
+
+    /** {@link #maxPool2d(int[], int[], int[])} over k x k windows with stride k and no padding. */
+    public Tensor maxPool2d(int kernel) {
+        return maxPool2d(new int[] {kernel, kernel}, new int[] {kernel, kernel}, new int[] {0, 0});
+    }
+
+    /**
+     * Average pooling of this [N, C, H, W] tensor: {@code y[n, c, oh, ow] = Σ_{i,j} x[n, c, oh·sH - pH + i,
+     * ow·sW - pW + j] / (kH·kW)}, zero padding included in the count (PyTorch's default). Gradient: g/(kH·kW)
+     * spread over each window.
+     */
+    public Tensor avgPool2d(int[] kernel, int[] stride, int[] padding) {
+        return PoolOps.avgPool2d(this, kernel, stride, padding);
+    }
+
+    /** {@link #avgPool2d(int[], int[], int[])} over k x k windows with stride k and no padding. */
+    public Tensor avgPool2d(int kernel) {
+        return avgPool2d(new int[] {kernel, kernel}, new int[] {kernel, kernel}, new int[] {0, 0});
+    }
+
     // ----------------------------------------------------------------------------------------- activations
 
     /** max(this, 0). Gradient: g where this &gt; 0, else 0. */

@@ -3,7 +3,8 @@
  *
  * <ul>
  *   <li>{@link org.tapegrad.core.Tensor}: an n-dimensional float32/float64 array on an EJML dense matrix, with the
- *       ops (each with its backward rule beside its forward, in package-private {@code *Ops} classes).</li>
+ *       ops (each with its backward rule beside its forward, in package-private {@code *Ops} classes), including
+ *       {@code conv2d}, {@code convTranspose2d} (im2col + gemm), {@code maxPool2d} and {@code avgPool2d}.</li>
  *   <li>{@link org.tapegrad.core.Tape}: a recording scope and the reverse walk that computes gradients;
  *       {@link org.tapegrad.core.Autograd} for the functional form and gradients of gradients.</li>
  *   <li>{@link org.tapegrad.core.Losses}: cross-entropy, mean squared error, binary cross-entropy on logits.</li>

@@ -155,6 +155,41 @@ final class OpCases {
         add("dropout", "p 0.4, training, seed 7", in -> in[0].dropout(0.4, true, new Random(7)), any(4, 5));
         add("dropout", "not training: identity", in -> in[0].dropout(0.4, false, new Random(7)), any(2, 3));
 
+        // Convolution and pooling, every option, on shapes small enough for a full second-order Jacobian check.
+        int[] one = {1, 1};
+        int[] none = {0, 0};
+        add("conv2d", "[2,2,4,4] * [3,2,3,3] + bias", in -> in[0].conv2d(in[1], in[2], 1, 0),
+                any(2, 2, 4, 4), any(3, 2, 3, 3), any(3));
+        add("conv2d", "stride 2, padding 1, no bias", in -> in[0].conv2d(in[1], null, 2, 1),
+                any(1, 2, 5, 5), any(2, 2, 3, 3));
+        add("conv2d", "dilation 2, padding [1,2]", in -> in[0].conv2d(in[1], in[2], one, new int[] {1, 2},
+                new int[] {2, 2}, 1), any(1, 1, 5, 5), any(2, 1, 2, 2), any(2));
+        add("conv2d", "2 groups, kernel 2x3, stride [2,1], padding [0,1], dilation [1,2]",
+                in -> in[0].conv2d(in[1], in[2], new int[] {2, 1}, new int[] {0, 1}, new int[] {1, 2}, 2),
+                any(1, 4, 5, 4), any(4, 2, 2, 3), any(4));
+        add("conv2d", "depthwise (groups = channels)", in -> in[0].conv2d(in[1], null, one, one, one, 3),
+                any(1, 3, 3, 3), any(3, 1, 2, 2));
+        add("conv2d", "weight first (second order in the weight)", in -> in[1].conv2d(in[0], in[2], 2, 1),
+                any(2, 2, 2, 2), any(1, 2, 4, 4), any(2));
+        add("convTranspose2d", "[2,3,3,3] with [3,2,2,2] + bias", in -> in[0].convTranspose2d(in[1], in[2], 1, 0),
+                any(2, 3, 3, 3), any(3, 2, 2, 2), any(2));
+        add("convTranspose2d", "stride 2, padding 1, output padding 1, no bias",
+                in -> in[0].convTranspose2d(in[1], null, new int[] {2, 2}, one, one, one, 1),
+                any(1, 2, 3, 3), any(2, 2, 3, 3));
+        add("convTranspose2d", "2 groups, dilation [2,1], stride [1,2]",
+                in -> in[0].convTranspose2d(in[1], in[2], new int[] {1, 2}, none, none, new int[] {2, 1}, 2),
+                any(1, 4, 3, 2), any(4, 1, 2, 2), any(2));
+        add("convTranspose2d", "weight first (second order in the weight)",
+                in -> in[1].convTranspose2d(in[0], null, 2, 0), any(2, 1, 2, 2), any(1, 2, 2, 3));
+        add("maxPool2d", "2x2, stride 2", in -> in[0].maxPool2d(2), any(2, 2, 4, 4));
+        add("maxPool2d", "3x3, stride 1, padding 1 (overlapping windows)",
+                in -> in[0].maxPool2d(new int[] {3, 3}, one, one), any(1, 2, 4, 4));
+        add("maxPool2d", "kernel [2,3], stride [1,2], padding [1,1]",
+                in -> in[0].maxPool2d(new int[] {2, 3}, new int[] {1, 2}, one), any(1, 1, 4, 5));
+        add("avgPool2d", "2x2, stride 2", in -> in[0].avgPool2d(2), any(2, 2, 4, 4));
+        add("avgPool2d", "kernel [3,2], stride [2,1], padding [1,1]",
+                in -> in[0].avgPool2d(new int[] {3, 2}, new int[] {2, 1}, one), any(1, 2, 5, 4));
+
         // Losses.
         add("crossEntropy", "[4,5] logits", in -> Losses.crossEntropy(in[0].mul(2), new int[] {0, 4, 2, 2}),
                 any(4, 5));

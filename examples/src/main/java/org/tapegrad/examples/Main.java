@@ -16,6 +16,7 @@ public final class Main {
                       mnist             train a classifier on MNIST (embedded) or another IDX data set
                       spirals           train a small ReLU network on three interleaved spirals (core API only)
                       bench             train the MLP on MNIST and print throughput and per-step timings as JSON
+                                        (--model cnn: time the mnist CNN)
                       backprop-cost     backprop versus finite differences on the 335,114-parameter MLP
                       worked-example    every forward value and gradient of a 2-2-1 ReLU network
                       tied-autoencoder  a weight used twice gets the sum of both gradients
@@ -29,7 +30,13 @@ public final class Main {
             switch (args[0]) {
                 case "mnist" -> MnistTrain.main(rest);
                 case "spirals" -> Spirals.main(rest);
-                case "bench" -> TrainBench.main(rest);
+                case "bench" -> {
+                    if (CnnBench.requested(rest)) {
+                        CnnBench.main(rest);
+                    } else {
+                        TrainBench.main(rest);
+                    }
+                }
                 case "backprop-cost" -> BackpropCost.main(rest);
                 case "worked-example" -> WorkedExample.main(rest);
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);

@@ -32,7 +32,8 @@ final class TrainBench {
     }
 
     static void main(String[] args) throws IOException {
-        Options o = new Options(args, Set.of("optimizer", "threads", "epochs", "batch-size", "infer-reps", "seed"));
+        Options o = new Options(args, Set.of("optimizer", "threads", "epochs", "batch-size", "infer-reps", "seed",
+                "model"));
         if (o.help) {
             System.out.println("""
                     Usage: bench [--optimizer momentum|sgd|adam|adamw] [--threads 1] [--epochs 3] [--batch-size 128]
@@ -41,6 +42,9 @@ final class TrainBench {
                     over epochs after the first), infer_samples_per_sec (median), forward_ms, backward_ms, optimizer_ms
                     per step, backward_forward_ratio, allocated_bytes_per_step, gemm_kernel, threads, optimizer.""");
             return;
+        }
+        if (!o.text("model", "mlp").equals("mlp")) {
+            throw new IllegalArgumentException("--model: expected mlp or cnn, got " + o.text("model", "mlp"));
         }
         String optimizerName = o.text("optimizer", "momentum");
         int threads = o.integer("threads", 1, 1);

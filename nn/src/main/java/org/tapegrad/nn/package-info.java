@@ -3,7 +3,10 @@
  * {@link org.tapegrad.nn.Module} (explicitly registered parameters, buffers and children; hooks; state dicts),
  * layers ({@link org.tapegrad.nn.Linear}, {@link org.tapegrad.nn.Sequential}, activations,
  * {@link org.tapegrad.nn.Dropout}, {@link org.tapegrad.nn.BatchNorm1d}, {@link org.tapegrad.nn.LayerNorm},
- * {@link org.tapegrad.nn.Embedding}), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and friends, each with a
+ * {@link org.tapegrad.nn.Embedding}), convolutional layers ({@link org.tapegrad.nn.Conv2d},
+ * {@link org.tapegrad.nn.ConvTranspose2d}, {@link org.tapegrad.nn.MaxPool2d}, {@link org.tapegrad.nn.AvgPool2d},
+ * {@link org.tapegrad.nn.GlobalAvgPool2d}, {@link org.tapegrad.nn.BatchNorm2d}, {@link org.tapegrad.nn.Dropout2d},
+ * {@link org.tapegrad.nn.Unflatten}), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and friends, each with a
  * {@link org.tapegrad.nn.Reduction}), initialisers ({@link org.tapegrad.nn.Init}) and the global
  * {@link org.tapegrad.nn.Seed} for layers built without an explicit generator.
  *
@@ -21,6 +24,6 @@
  * }</pre>
  *
  * <p>Layers compute with core ops only, so every gradient comes from the core's backward rules; the tests check
- * the composed ones (batch and layer normalisation) against finite differences.
+ * the composed ones (batch normalisation in 1-D and 2-D, layer normalisation) against finite differences.
  */
 package org.tapegrad.nn;

@@ -1,0 +1,93 @@
+package org.tapegrad.examples;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.tapegrad.core.EjmlConcurrentMatmul;
+import org.tapegrad.core.Losses;
+import org.tapegrad.core.Matmul;
+import org.tapegrad.core.Tape;
+import org.tapegrad.core.Tensor;
+import org.tapegrad.nn.Module;
+
+/**
+ * {@code bench --model cnn}: times the {@code mnist --model cnn} network on random data, inference forward,
+ * forward + backward, and a full SGD step; reports medians and samples/s, and the matrix-product GFLOP/s of the
+ * step (the convolutions' and linear layers' products, which dominate).
+ */
+final class CnnBench {
+    private CnnBench() {
+    }
+
+    /** True when the arguments ask for {@code --model cnn}. */
+    static boolean requested(String[] args) {
+        int i = Arrays.asList(args).indexOf("--model");
+        return i >= 0 && i + 1 < args.length && args[i + 1].equals("cnn");
+    }
+
+    static void main(String[] args) {
+        Options o = new Options(args, Set.of("model", "batch-size", "iterations", "threads"));
+        if (o.help) {
+            System.out.println("""
+                    Usage: bench --model cnn [--batch-size 128] [--iterations 20] [--threads 1]
+                    Times forward, backward and a full SGD step of the mnist CNN on random data (float32).""");
+            return;
+        }
+        int threads = o.integer("threads", 1, 1);
+        if (threads > 1) {
+            Matmul.use(new EjmlConcurrentMatmul(threads));
+        }
+        int batch = o.integer("batch-size", 128, 1);
+        int iterations = o.integer("iterations", 20, 3);
+        Random rng = new Random(1);
+        Module model = MnistTrain.cnn(rng);
+        List<Tensor> params = model.parameters();
+        Tensor x = Tensor.rand(rng, batch, 784);
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = rng.nextInt(10);
+        }
+        // Multiply-adds per example: conv1 24·24·16·25, conv2 8·8·32·400, linear 512·128 + 128·10.
+        double forwardFlops = 2.0 * batch * (24 * 24 * 16 * 25 + 8 * 8 * 32 * 400 + 512 * 128 + 128 * 10);
+        // Backward: weight gradients of every layer, input gradients of all but the first convolution.
+        double backwardFlops = 2 * forwardFlops - 2.0 * batch * 24 * 24 * 16 * 25;
+        Runnable inference = () -> {
+            model.eval();
+            model.call(x);
+        };
+        Runnable step = () -> {
+            model.train();
+            try (Tape tape = Tape.record()) {
+                tape.backward(Losses.crossEntropy(model.call(x), labels));
+            }
+            for (Tensor p : params) {
+                p.addInPlace(p.grad(), -0.01);
+                p.zeroGrad();
+            }
+        };
+        System.out.printf("mnist CNN (%,d parameters), batch %d, float32, matmul kernel: %s, %d iterations "
+                + "(medians)%n", model.numParameters(), batch, Matmul.kernel().name(), iterations);
+        double tInference = time(inference, iterations);
+        double tStep = time(step, iterations);
+        System.out.printf("  inference forward      %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s%n", tInference,
+                forwardFlops / tInference / 1e6, batch / tInference * 1e3);
+        System.out.printf("  SGD step               %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s%n", tStep,
+                (forwardFlops + backwardFlops) / tStep / 1e6, batch / tStep * 1e3);
+    }
+
+    /** Median milliseconds per run, after as many warm-up runs. */
+    private static double time(Runnable r, int iterations) {
+        for (int i = 0; i < iterations; i++) {
+            r.run();
+        }
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[iterations / 2];
+    }
+}
