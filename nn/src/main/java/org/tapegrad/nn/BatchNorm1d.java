@@ -1,7 +1,6 @@
 package org.tapegrad.nn;
 
 import java.util.Arrays;
-import org.tapegrad.core.DType;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
@@ -16,16 +15,7 @@ import org.tapegrad.core.Tensor;
  * <p>Parameters {@code weight} (γ, ones) and {@code bias} (β, zeros) when affine; buffers {@code running_mean}
  * (zeros), {@code running_var} (ones) and {@code num_batches_tracked} (a float64 scalar count) when tracking.
  */
-public class BatchNorm1d extends Module {
-    private final int numFeatures;
-    private final double eps;
-    private final double momentum;
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor runningMean;
-    private final Tensor runningVar;
-    private final Tensor numBatchesTracked;
-
+public class BatchNorm1d extends BatchNorm {
     /** PyTorch's defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics. */
     public BatchNorm1d(int numFeatures) {
         this(numFeatures, 1e-5, 0.1, true, true);
@@ -39,59 +29,11 @@ public class BatchNorm1d extends Module {
      * @param trackRunningStats keep running statistics (else batch statistics are used in eval mode too)
      */
     public BatchNorm1d(int numFeatures, double eps, double momentum, boolean affine, boolean trackRunningStats) {
-        if (numFeatures <= 0 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException("BatchNorm1d: expected numFeatures > 0, eps > 0 and momentum in [0, 1], got "
-                    + numFeatures + ", " + eps + ", " + momentum);
-        }
-        this.numFeatures = numFeatures;
-        this.eps = eps;
-        this.momentum = momentum;
-        this.weight = affine ? registerParameter("weight", Tensor.ones(numFeatures)) : null;
-        this.bias = affine ? registerParameter("bias", Tensor.zeros(numFeatures)) : null;
-        this.runningMean = trackRunningStats ? registerBuffer("running_mean", Tensor.zeros(numFeatures)) : null;
-        this.runningVar = trackRunningStats ? registerBuffer("running_var", Tensor.ones(numFeatures)) : null;
-        this.numBatchesTracked = trackRunningStats
-                ? registerBuffer("num_batches_tracked", Tensor.scalar(DType.FLOAT64, 0)) : null;
+        super("BatchNorm1d", 2, numFeatures, eps, momentum, affine, trackRunningStats);
     }
 
-    /** γ [C], or null when not affine. */
-    public Tensor weight() {
-        return weight;
-    }
-
-    /** β [C], or null when not affine. */
-    public Tensor bias() {
-        return bias;
-    }
-
-    /** The running mean [C], or null when not tracking. */
-    public Tensor runningMean() {
-        return runningMean;
-    }
-
-    /** The running (unbiased) variance [C], or null when not tracking. */
-    public Tensor runningVar() {
-        return runningVar;
-    }
-
-    /** Number of training batches seen, or 0 when not tracking. */
-    public long numBatchesTracked() {
-        return numBatchesTracked == null ? 0 : (long) numBatchesTracked.item();
-    }
-
-    /** See the class description; x is [N, C]. */
     @Override
-    public Tensor forward(Tensor input) {
-        if (input.rank() != 2 || input.size(1) != numFeatures) {
-            throw new IllegalArgumentException("BatchNorm1d: expected input [N, " + numFeatures + "], got "
-                    + Arrays.toString(input.shape()));
-        }
-        boolean useBatchStats = isTraining() || runningMean == null;
-        if (isTraining() && numBatchesTracked != null) {
-            try (Scope s = Tape.noGrad()) {
-                numBatchesTracked.fill(numBatchesTracked.item() + 1);
-            }
-        }
+    Tensor normalize(Tensor input, boolean useBatchStats) {
         return batchNorm(input, runningMean, runningVar, weight, bias, useBatchStats, momentum, eps);
     }
 
@@ -142,11 +84,5 @@ public class BatchNorm1d extends Module {
             y = y.mul(weight);
         }
         return bias == null ? y : y.add(bias);
-    }
-
-    @Override
-    protected String extraRepr() {
-        return numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + (weight != null)
-                + ", trackRunningStats=" + (runningMean != null);
     }
 }
