@@ -32,16 +32,19 @@ public record ActivationStats(double mean, double std, double zeroFraction, doub
         double sum = 0;
         long zeros = 0;
         long nonFinite = 0;
-        for (int i = 0; i < n; i++) {
-            double v = e.get(i);
-            sum += v;
-            if (v == 0) {
-                zeros++;
-            } else {
-                alive[i % units] = true;
-                if (!Double.isFinite(v)) {
-                    nonFinite++;
-                }
+        // Row by row and without branches on the value: ReLU outputs are zero about half the time, at random.
+        for (int r = 0, i = 0; r < rows; r++) {
+            for (int u = 0; u < units; u++, i++) {
+                double v = e.get(i);
+                sum += v;
+                boolean nonZero = v != 0;
+                zeros += nonZero ? 0 : 1;
+                alive[u] |= nonZero;
+            }
+        }
+        if (!Double.isFinite(sum)) { // rare: count the culprits in a pass of their own
+            for (int i = 0; i < n; i++) {
+                nonFinite += Double.isFinite(e.get(i)) ? 0 : 1;
             }
         }
         double mean = sum / n;

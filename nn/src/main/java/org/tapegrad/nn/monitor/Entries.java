@@ -31,9 +31,24 @@ final class Entries {
 
     /** A copy of the entries of {@code t} in its own dtype (float32 stays float32: half the memory of doubles). */
     static Entries copyOf(Tensor t) {
+        return copyOf(t, null);
+    }
+
+    /**
+     * A copy of the entries of {@code t}, written into {@code reuse} when it has the same dtype and size (snapshots
+     * of large parameters are then not reallocated at every sampled step).
+     */
+    static Entries copyOf(Tensor t, Entries reuse) {
         Entries e = new Entries(t);
-        return new Entries(e.floats == null ? null : java.util.Arrays.copyOf(e.floats, e.size),
-                e.doubles == null ? null : java.util.Arrays.copyOf(e.doubles, e.size), e.size);
+        boolean fits = reuse != null && reuse.size == e.size && (reuse.floats != null) == (e.floats != null);
+        Entries into = fits ? reuse : new Entries(e.floats == null ? null : new float[e.size],
+                e.doubles == null ? null : new double[e.size], e.size);
+        if (e.floats != null) {
+            System.arraycopy(e.floats, 0, into.floats, 0, e.size);
+        } else {
+            System.arraycopy(e.doubles, 0, into.doubles, 0, e.size);
+        }
+        return into;
     }
 
     double get(int i) {

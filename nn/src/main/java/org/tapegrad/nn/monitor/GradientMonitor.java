@@ -63,6 +63,8 @@ public final class GradientMonitor implements AutoCloseable {
     /** Per parameter, from beforeStep to afterStep of a sampled step; null otherwise. */
     private GradientStats[] gradStats;
     private Entries[] before;
+    /** Snapshot buffers kept between sampled steps, so that parameters are copied without reallocating. */
+    private Entries[] snapshots;
     private int backwardCounter;
     /** Forward-hook and gradient-hook invocations, for tests that check nothing runs after detaching. */
     long hookCalls;
@@ -132,10 +134,13 @@ public final class GradientMonitor implements AutoCloseable {
             return;
         }
         gradStats = readGradients();
-        before = new Entries[params.size()];
-        for (int i = 0; i < params.size(); i++) {
-            before[i] = Entries.copyOf(params.get(i));
+        if (snapshots == null) {
+            snapshots = new Entries[params.size()];
         }
+        for (int i = 0; i < params.size(); i++) {
+            snapshots[i] = Entries.copyOf(params.get(i), snapshots[i]);
+        }
+        before = snapshots;
     }
 
     /**

@@ -33,18 +33,21 @@ public record GradientStats(double norm, double meanAbs, double maxAbs, double z
         long count = 0;
         for (Tensor t : tensors) {
             Entries e = new Entries(t);
+            double squares = 0;
             for (int i = 0; i < e.size; i++) {
                 double v = e.get(i);
                 double a = Math.abs(v);
-                sumSquares += v * v;
+                squares += v * v;
                 sumAbs += a;
                 maxAbs = Math.max(maxAbs, a); // NaN once any entry is NaN
-                if (v == 0) {
-                    zeros++;
-                } else if (!Double.isFinite(v)) {
-                    nonFinite++;
+                zeros += v == 0 ? 1 : 0;
+            }
+            if (!Double.isFinite(squares)) { // rare: count NaN and infinite entries in a pass of their own
+                for (int i = 0; i < e.size; i++) {
+                    nonFinite += Double.isFinite(e.get(i)) ? 0 : 1;
                 }
             }
+            sumSquares += squares;
             count += e.size;
         }
         return new GradientStats(Math.sqrt(sumSquares), count == 0 ? 0 : sumAbs / count, maxAbs,
