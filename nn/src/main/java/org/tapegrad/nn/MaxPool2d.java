@@ -1,38 +1,21 @@
 package org.tapegrad.nn;
 
-import java.util.Arrays;
 import org.tapegrad.core.Tensor;
 
 /** Max pooling over kH x kW windows of an [N, C, H, W] input ({@link Tensor#maxPool2d}); no parameters. */
-public class MaxPool2d extends Module {
-    private final int[] kernel;
-    private final int[] stride;
-    private final int[] padding;
-
+public class MaxPool2d extends Pool2d {
     /** k x k windows with stride k (PyTorch's default stride) and no padding. */
     public MaxPool2d(int kernelSize) {
-        this(new int[] {kernelSize, kernelSize}, new int[] {kernelSize, kernelSize}, new int[] {0, 0});
+        this(square(kernelSize), square(kernelSize), new int[] {0, 0});
     }
 
     /** Windows {@code kernel} moved by {@code stride}, with {@code padding} (at most half the kernel) never chosen. */
     public MaxPool2d(int[] kernel, int[] stride, int[] padding) {
-        this.kernel = Conv2d.pair("MaxPool2d: kernel", kernel, 1);
-        this.stride = Conv2d.pair("MaxPool2d: stride", stride, 1);
-        this.padding = Conv2d.pair("MaxPool2d: padding", padding, 0);
+        super("MaxPool2d", kernel, stride, padding);
     }
 
     @Override
-    public Tensor forward(Tensor input) {
-        try {
-            return input.maxPool2d(kernel, stride, padding);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(this + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    protected String extraRepr() {
-        return "kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding="
-                + Arrays.toString(padding);
+    Tensor pool(Tensor input) {
+        return input.maxPool2d(kernel, stride, padding);
     }
 }
