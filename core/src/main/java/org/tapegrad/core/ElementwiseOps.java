@@ -57,14 +57,24 @@ final class ElementwiseOps {
 
     /** max(x, 0). dX = g where x &gt; 0 (0 at 0, as PyTorch). */
     static Tensor relu(Tensor x) {
-        return record("relu", x.constant(UnaryFn.RELU, 0, 0),
-                g -> new Tensor[] {g.mul(x.constant(UnaryFn.STEP, 0, 0))}, x);
+        return record("relu", x.constant(UnaryFn.RELU, 0, 0), g -> new Tensor[] {reluBackward(g, x, 0)}, x);
     }
 
     /** x or slope·x. dX = g or slope·g. */
     static Tensor leakyRelu(Tensor x, double slope) {
         return record("leakyRelu", x.constant(UnaryFn.LEAKY_RELU, slope, 0),
-                g -> new Tensor[] {g.mul(x.constant(UnaryFn.LEAKY_STEP, slope, 0))}, x);
+                g -> new Tensor[] {reluBackward(g, x, slope)}, x);
+    }
+
+    /**
+     * g where x &gt; 0, else slope·g: the backward of relu and leaky relu fused into one pass (rather than a step
+     * mask and a product). Recorded like any op, so gradients of gradients still flow: it is linear in g, and its
+     * derivative in x is 0 almost everywhere.
+     */
+    private static Tensor reluBackward(Tensor g, Tensor x, double slope) {
+        Tensor out = Tensor.empty(g.dtype(), g.shape());
+        g.dtype().kernels().reluBackward(g.data, x.data, slope, out.data);
+        return record("reluBackward", out, gg -> new Tensor[] {reluBackward(gg, x, slope), null}, g, x);
     }
 
     /** σ(x) = 1/(1+e^-x). dX = g·y·(1-y). */

@@ -45,6 +45,9 @@ interface Kernels {
     /** out[i] = fn(x[i]; p, q). {@code out} may be {@code x}. */
     void map(UnaryFn fn, double p, double q, Matrix x, Matrix out);
 
+    /** out[i] = g[i] where x[i] &gt; 0, else slope·g[i]: the backward of relu (slope 0) and leaky relu in one pass. */
+    void reluBackward(Matrix g, Matrix x, double slope, Matrix out);
+
     /** out[i] = fn(a[i·aStrides], b[i·bStrides]) over the index space {@code outShape4}. */
     void zip(BinaryFn fn, Matrix a, int[] aStrides4, Matrix b, int[] bStrides4, Matrix out, int[] outShape4);
 
