@@ -31,4 +31,38 @@ final class MatmulOps {
                 !a.requiresGrad() ? null : ta ? matmul(b, tb, g, true) : matmul(g, false, b, !tb),
                 !b.requiresGrad() ? null : tb ? matmul(g, true, a, ta) : matmul(a, !ta, g, false)}, a, b);
     }
+
+    /**
+     * y = x·wᵀ + b, PyTorch's {@code F.linear}: x [N, in], w [out, in], b [out] or null. The bias rows are written
+     * first and the product accumulates onto them, so the layer makes one pass over its output instead of a product
+     * and a broadcast add. dX = g·w, dW = gᵀ·x, dB = g summed over rows.
+     */
+    static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        if (x.rank() != 2 || w.rank() != 2 || x.shapeRef()[1] != w.shapeRef()[1]) {
+            throw new IllegalArgumentException("linear: expects input [N, in] and weight [out, in], got input "
+                    + Shape.str(x.shapeRef()) + " and weight " + Shape.str(w.shapeRef()));
+        }
+        x.checkSameDtype("linear", w);
+        int m = x.shapeRef()[0];
+        int n = w.shapeRef()[0];
+        Tensor y = Tensor.empty(x.dtype(), new int[] {m, n});
+        Kernels kernels = x.dtype().kernels();
+        if (b == null) {
+            kernels.gemm(x.data, false, w.data, true, y.data, false);
+            return record("linear", y, g -> new Tensor[] {
+                    x.requiresGrad() ? matmul(g, false, w, false) : null,
+                    w.requiresGrad() ? matmul(g, true, x, false) : null}, x, w);
+        }
+        if (b.rank() != 1 || b.shapeRef()[0] != n) {
+            throw new IllegalArgumentException("linear: expects bias [" + n + "] for weight " + Shape.str(w.shapeRef())
+                    + ", got " + Shape.str(b.shapeRef()));
+        }
+        x.checkSameDtype("linear", b);
+        kernels.gatherStrided(b.data, 0, new int[] {0, 0, 0, 1}, y.data, new int[] {1, 1, m, n});
+        kernels.gemm(x.data, false, w.data, true, y.data, true);
+        return record("linear", y, g -> new Tensor[] {
+                x.requiresGrad() ? matmul(g, false, w, false) : null,
+                w.requiresGrad() ? matmul(g, true, x, false) : null,
+                b.requiresGrad() ? g.sumTo(b.shapeRef()) : null}, x, w, b);
+    }
 }

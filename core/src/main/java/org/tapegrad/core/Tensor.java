@@ -584,6 +584,15 @@ public final class Tensor {
         return MatmulOps.matmul(a, transposeA, b, transposeB);
     }
 
+    /**
+     * {@code input·weightᵀ + bias}, PyTorch's {@code F.linear}: input [N, in], weight [out, in], bias [out] or null.
+     * One fused op: the product accumulates onto the broadcast bias. Gradients: g·weight, gᵀ·input, and g summed
+     * over rows.
+     */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        return MatmulOps.linear(input, weight, bias);
+    }
+
     // ------------------------------------------------------------------------------------------ shape ops
 
     /** The transpose of a 2-D tensor. Gradient: gᵀ. */

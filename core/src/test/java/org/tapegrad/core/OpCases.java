@@ -102,6 +102,12 @@ final class OpCases {
         add("matmul", "a·bᵀ, [3,4] x [2,4]ᵀ", in -> Tensor.matmul(in[0], false, in[1], true), any(3, 4), any(2, 4));
         add("matmul", "aᵀ·bᵀ, [4,3]ᵀ x [2,4]ᵀ", in -> Tensor.matmul(in[0], true, in[1], true), any(4, 3), any(2, 4));
         add("matmul", "x·W, W used twice", in -> in[0].matmul(in[1]).matmul(in[1]), any(2, 3), any(3, 3));
+        add("linear", "x·Wᵀ + b, [3,4] [2,4] [2]", in -> Tensor.linear(in[0], in[1], in[2]), any(3, 4), any(2, 4),
+                any(2));
+        add("linear", "x·Wᵀ without bias, [1,5] [3,5]", in -> Tensor.linear(in[0], in[1], null), any(1, 5),
+                any(3, 5));
+        add("linear", "x·Wᵀ + b, W and b used twice", in -> Tensor.linear(Tensor.linear(in[0], in[1], in[2]), in[1], in[2]),
+                any(3, 3), any(3, 3), any(3));
 
         // Shape ops.
         add("t", "[3,4]", in -> in[0].t(), any(3, 4));

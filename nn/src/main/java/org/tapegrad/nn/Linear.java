@@ -69,8 +69,7 @@ public class Linear extends Module {
             throw new IllegalArgumentException("Linear: expected input [N, " + inFeatures + "], got "
                     + java.util.Arrays.toString(input.shape()));
         }
-        Tensor y = Tensor.matmul(input, false, weight, true);
-        return bias == null ? y : y.add(bias);
+        return Tensor.linear(input, weight, bias);
     }
 
     @Override
