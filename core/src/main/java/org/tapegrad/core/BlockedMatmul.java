@@ -35,9 +35,13 @@ public final class BlockedMatmul implements MatmulKernel {
         float[] a = new float[0];
         float[] b = new float[0];
         final float[] edge;
+        /** Offsets of NR consecutive rows of a B with {@code offsetsLd} columns, for transposed packing. */
+        final int[] rowOffsets;
+        int offsetsLd = -1;
 
         Buffers(MicroKernel k) {
             edge = new float[k.mr() * k.nr()];
+            rowOffsets = new int[k.nr()];
         }
     }
 
@@ -157,7 +161,7 @@ public final class BlockedMatmul implements MatmulKernel {
             boolean add = accumulate || pc > 0;
             for (int jc = j0; jc < j1; jc += NC) {
                 int nc = Math.min(NC, j1 - jc);
-                packB(b.data, tb, b.numCols, pc, kc, jc, nc, nr, pb);
+                packB(b.data, tb, b.numCols, pc, kc, jc, nc, buf, pb);
                 for (int ic = 0; ic < m; ic += mc) {
                     int mcb = Math.min(mc, m - ic);
                     packA(a.data, ta, a.numCols, ic, mcb, m, pc, kc, mr, pa);
@@ -219,21 +223,24 @@ public final class BlockedMatmul implements MatmulKernel {
     }
 
     /** Columns jc..jc+nc of op(B), depths pc..pc+kc, as panels of NR columns: pb[jr·kc + p·NR + j]; zero-padded. */
-    private static void packB(float[] b, boolean tb, int ldb, int pc, int kc, int jc, int nc, int nr, float[] pb) {
+    private void packB(float[] b, boolean tb, int ldb, int pc, int kc, int jc, int nc, Buffers buf, float[] pb) {
+        int nr = kernel.nr();
+        if (tb && buf.offsetsLd != ldb) {
+            for (int j = 0; j < nr; j++) {
+                buf.rowOffsets[j] = j * ldb;
+            }
+            buf.offsetsLd = ldb;
+        }
         for (int jr = 0; jr < nc; jr += nr) {
             int base = jr * kc;
             int cols = Math.min(nr, nc - jr);
-            if (tb) { // op(B)[p][j] = B[j][p]: read each column of op(B) along the depth
+            if (tb && cols == nr) { // op(B)[p][j] = B[j][p]: a transpose, the kernel's own (gathers with vectors)
+                kernel.packTransposed(b, (jc + jr) * ldb + pc, buf.rowOffsets, kc, pb, base);
+            } else if (tb) { // a last, narrower panel: read each column of op(B) along the depth
                 for (int j = 0; j < nr; j++) {
-                    if (j < cols) {
-                        int src = (jc + jr + j) * ldb + pc;
-                        for (int p = 0; p < kc; p++) {
-                            pb[base + p * nr + j] = b[src + p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            pb[base + p * nr + j] = 0;
-                        }
+                    int src = (jc + jr + j) * ldb + pc;
+                    for (int p = 0; p < kc; p++) {
+                        pb[base + p * nr + j] = j < cols ? b[src + p] : 0;
                     }
                 }
             } else { // op(B)[p][j] = B[p][j]: a contiguous strip per depth

@@ -19,5 +19,20 @@ interface MicroKernel {
      */
     void tile(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add);
 
+    /**
+     * Packs one full panel of a transposed B: {@code pb[dst + p·NR + j] = b[src + rowOffsets[j] + p]} for p in
+     * 0..kc and j in 0..NR, where {@code rowOffsets[j]} is where row j of B starts relative to row 0. This transpose
+     * is the packing cost of {@code A·Bᵀ} (a linear layer's forward pass); a kernel may do it with gathers.
+     */
+    default void packTransposed(float[] b, int src, int[] rowOffsets, int kc, float[] pb, int dst) {
+        int nr = nr();
+        for (int j = 0; j < nr; j++) {
+            int from = src + rowOffsets[j];
+            for (int p = 0; p < kc; p++) {
+                pb[dst + p * nr + j] = b[from + p];
+            }
+        }
+    }
+
     String name();
 }

@@ -85,6 +85,15 @@ final class VectorMicroKernel implements MicroKernel {
         c51.intoArray(c, co + 5 * ldc + VL);
     }
 
+    /** Two gathers per depth (one per vector of the panel's row), each one contiguous store. */
+    @Override
+    public void packTransposed(float[] b, int src, int[] rowOffsets, int kc, float[] pb, int dst) {
+        for (int p = 0; p < kc; p++, dst += NR) {
+            FloatVector.fromArray(S, b, src + p, rowOffsets, 0).intoArray(pb, dst);
+            FloatVector.fromArray(S, b, src + p, rowOffsets, VL).intoArray(pb, dst + VL);
+        }
+    }
+
     @Override
     public String name() {
         return "Vector API " + MR + "x" + NR + " (" + S + ")";
