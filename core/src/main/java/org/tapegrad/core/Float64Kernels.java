@@ -141,7 +141,7 @@ final class Float64Kernels implements Kernels {
         int n = size(x);
         if (slope == 0) {
             for (int i = 0; i < n; i++) {
-                d[i] = xd[i] > 0 ? gd[i] : 0;
+                d[i] = Select.ifPositive(xd[i], gd[i]);
             }
         } else {
             for (int i = 0; i < n; i++) {

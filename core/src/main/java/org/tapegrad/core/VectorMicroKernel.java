@@ -4,14 +4,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The {@link MicroKernel} on the JDK's Vector API: tiles of 6 rows × 2 vectors (6 × 32 floats with AVX-512),
- * twelve accumulators held in registers, one fused multiply-add per accumulator and depth step. Loaded only when
+ * The {@link MicroKernel} on the JDK's Vector API: tiles of 8 rows × 2 vectors (8 × 32 floats with AVX-512),
+ * sixteen accumulators held in registers, one fused multiply-add per accumulator and depth step. Loaded only when
  * the {@code jdk.incubator.vector} module is present (see {@link BlockedMatmul#create}).
  */
 final class VectorMicroKernel implements MicroKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
-    private static final int MR = 6;
+    private static final int MR = 8; // divides the usual batch sizes and layer widths: no partial row tiles
     private static final int NR = 2 * VL;
 
     @Override
@@ -32,6 +32,8 @@ final class VectorMicroKernel implements MicroKernel {
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
         int ap = ao;
         int bp = bo;
         for (int p = 0; p < kc; p++, ap += MR, bp += NR) {
@@ -55,6 +57,12 @@ final class VectorMicroKernel implements MicroKernel {
             x = FloatVector.broadcast(S, a[ap + 5]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ap + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ap + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
         }
         // Written out rather than through a helper: passing vectors to a method that is not inlined boxes them.
         if (add) {
@@ -70,6 +78,10 @@ final class VectorMicroKernel implements MicroKernel {
             c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + VL));
             c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
             c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + VL));
+            c60 = c60.add(FloatVector.fromArray(S, c, co + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + VL));
+            c70 = c70.add(FloatVector.fromArray(S, c, co + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + VL));
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + VL);
@@ -83,6 +95,10 @@ final class VectorMicroKernel implements MicroKernel {
         c41.intoArray(c, co + 4 * ldc + VL);
         c50.intoArray(c, co + 5 * ldc);
         c51.intoArray(c, co + 5 * ldc + VL);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + VL);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + VL);
     }
 
     /** Two gathers per depth (one per vector of the panel's row), each one contiguous store. */
