@@ -51,7 +51,7 @@ final class MatmulOps {
             kernels.gemm(x.data, false, w.data, true, y.data, false);
             return record("linear", y, g -> new Tensor[] {
                     x.requiresGrad() ? matmul(g, false, w, false) : null,
-                    w.requiresGrad() ? matmul(g, true, x, false) : null}, x, w);
+                    w.requiresGrad() ? weightGrad(g, x, w) : null}, x, w);
         }
         if (b.rank() != 1 || b.shapeRef()[0] != n) {
             throw new IllegalArgumentException("linear: expects bias [" + n + "] for weight " + Shape.str(w.shapeRef())
@@ -62,7 +62,28 @@ final class MatmulOps {
         kernels.gemm(x.data, false, w.data, true, y.data, true);
         return record("linear", y, g -> new Tensor[] {
                 x.requiresGrad() ? matmul(g, false, w, false) : null,
-                w.requiresGrad() ? matmul(g, true, x, false) : null,
-                b.requiresGrad() ? g.sumTo(b.shapeRef()) : null}, x, w, b);
+                w.requiresGrad() ? weightGrad(g, x, w) : null,
+                b.requiresGrad() ? biasGrad(g, b) : null}, x, w, b);
+    }
+
+    /** dW = gᵀ·x, added straight into W's kept gradient when it has one (then nothing is returned to the tape). */
+    private static Tensor weightGrad(Tensor g, Tensor x, Tensor w) {
+        Tensor sink = w.gradSink();
+        if (sink == null) {
+            return matmul(g, true, x, false);
+        }
+        g.dtype().kernels().gemm(g.data, true, x.data, false, sink.data, true);
+        return null;
+    }
+
+    /** dB = g summed over rows, added straight into b's kept gradient when it has one. */
+    private static Tensor biasGrad(Tensor g, Tensor b) {
+        Tensor sink = b.gradSink();
+        if (sink == null) {
+            return g.sumTo(b.shapeRef());
+        }
+        g.dtype().kernels().scatterAddStrided(g.data, Shape.pad4(g.shapeRef()), sink.data,
+                Shape.broadcastStrides4(b.shapeRef()));
+        return null;
     }
 }

@@ -135,6 +135,7 @@ public final class Tape implements Scope {
         GradState current = GradState.get();
         boolean anomaly = current.anomaly();
         Scope noGrad = createGraph ? null : noGrad();
+        current.accumulateIntoLeaves = wanted == null && !createGraph && !anomaly;
         try {
             for (int k = nodes.size() - 1; k >= 0 && !pending.isEmpty(); k--) {
                 Node node = nodes.get(k);
@@ -199,6 +200,7 @@ public final class Tape implements Scope {
                 }
             }
         } finally {
+            current.accumulateIntoLeaves = false;
             if (noGrad != null) {
                 noGrad.close();
             }

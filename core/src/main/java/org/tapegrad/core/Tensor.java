@@ -327,6 +327,35 @@ public final class Tensor {
         grad = null;
     }
 
+    /**
+     * Clears the gradient. With {@code setToNone} it is dropped, as {@link #zeroGrad()}; otherwise an existing
+     * gradient is filled with zeros and kept, as PyTorch's {@code zero_grad(set_to_none=False)}, and the next
+     * backward adds into that buffer (the products of a linear layer write straight into it) instead of allocating
+     * a new one. Anyone holding the old {@code grad()} tensor then sees it change: copy it to keep it.
+     */
+    public void zeroGrad(boolean setToNone) {
+        if (setToNone || grad == null || grad.requiresGrad) {
+            grad = null;
+        } else {
+            dtype.kernels().fill(grad.data, 0);
+            grad.version++;
+        }
+    }
+
+    /**
+     * The kept gradient buffer a backward rule may add this leaf's gradient into directly, or null when the
+     * gradient must go through the tape: not a plain backward, not a leaf that requires grad, a gradient hook to
+     * call, or no kept gradient (see {@link #zeroGrad(boolean)}). Adding directly gives the same sum as the tape's
+     * accumulation, in a different order of additions.
+     */
+    Tensor gradSink() {
+        if (gradFn != null || !requiresGrad || hooks != null && !hooks.isEmpty() || grad == null
+                || grad.requiresGrad || !GradState.get().accumulateIntoLeaves) {
+            return null;
+        }
+        return grad;
+    }
+
     /** Keeps the gradient of this intermediate tensor in {@link #grad()} during backward. */
     public Tensor retainGrad() {
         if (!requiresGrad) {
