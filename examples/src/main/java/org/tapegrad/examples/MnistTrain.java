@@ -205,7 +205,7 @@ final class MnistTrain {
                     if (monitor != null) {
                         monitor.afterStep(stepLoss);
                     }
-                    optimizer.zeroGrad();
+                    optimizer.zeroGrad(false); // keep the gradient buffers: backward adds into them
                     if (bar != null) {
                         bar.step(batch.size(), loss.mean());
                     }

@@ -85,7 +85,7 @@ final class TrainBench {
                     }
                     long t3 = System.nanoTime();
                     optimizer.step();
-                    optimizer.zeroGrad();
+                    optimizer.zeroGrad(false); // keep the gradient buffers: backward adds into them
                     step += System.nanoTime() - t3;
                     steps++;
                 }

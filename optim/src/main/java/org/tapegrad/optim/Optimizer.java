@@ -168,6 +168,19 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         }
     }
 
+    /**
+     * PyTorch's {@code zero_grad(set_to_none)}: with true, as {@link #zeroGrad()}; with false, every gradient is
+     * filled with zeros and kept, and the next backward adds into those buffers instead of allocating new ones (see
+     * {@link Tensor#zeroGrad(boolean)}), which saves a model-sized allocation per training step.
+     */
+    public final void zeroGrad(boolean setToNone) {
+        for (ParamGroup<O> group : groups) {
+            for (Tensor p : group.params()) {
+                p.zeroGrad(setToNone);
+            }
+        }
+    }
+
     /** The zeroed (or otherwise initialised) state of a parameter of {@code numel} elements, before its first step. */
     abstract ParamState newState(O options, int numel);
 

@@ -3,6 +3,7 @@ package org.tapegrad.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -51,6 +52,21 @@ class ParamGroupTest {
         assertNull(a.grad());
         assertNull(b.grad());
         assertEquals(2, opt.paramGroups().size());
+    }
+
+    @Test
+    void zeroGradWithoutSetToNoneKeepsZeroedBuffers() {
+        Tensor a = Tensor.zeros(2);
+        Tensor b = Tensor.zeros(3);
+        Sgd opt = new Sgd(List.of(a, b), Sgd.Options.of(0.1));
+        Tensor ga = Tensor.ones(2);
+        a.setGrad(ga);
+        opt.zeroGrad(false);
+        assertSame(ga, a.grad());
+        assertArrayEquals(new double[] {0, 0}, a.grad().toDoubleArray(), 0.0);
+        assertNull(b.grad(), "a parameter without a gradient stays without one");
+        opt.zeroGrad(true);
+        assertNull(a.grad());
     }
 
     @Test
