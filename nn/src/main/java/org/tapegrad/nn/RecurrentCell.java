@@ -66,12 +66,9 @@ public abstract sealed class RecurrentCell extends Module permits RnnCell, LstmC
         int batch = input.size(0);
         RecurrentState s = RecurrentLayer.checkState(owner, kind, state, weightIh.dtype(), input.dtype(),
                 new int[] {batch, hiddenSize});
-        Tensor xp = Tensor.matmul(input, false, weightIh, true);
-        Tensor bias = kind.inputBias(biasIh, biasHh);
-        if (bias != null) {
-            xp = xp.add(bias);
-        }
-        return kind.step(xp, s.h(), s.c(), weightHh, biasHh);
+        Tensor ones = biasIh == null ? null : Tensor.ones(input.dtype(), batch, 1);
+        return kind.step(CellKind.stepInput(input, ones, s.h()), s.h(), s.c(),
+                kind.blocks(weightIh, weightHh, biasIh, biasHh));
     }
 
     /** The new hidden state [batch, hiddenSize] after reading {@code input} [batch, inputSize] from a zero state. */
