@@ -146,6 +146,7 @@ final class SeqMnist {
                             : c.clipNorm(), c.seed(), c.threads());
             System.out.printf(Locale.ROOT, "hidden-state gradient reaching the first row, ‖∂L/∂h_0‖/‖∂L/∂h_27‖ on one "
                     + "training batch: %.3g at initialisation%n", ratioBefore);
+            System.out.println("(clipped: the share of steps whose global gradient norm exceeded --clip-norm)");
             System.out.printf("%5s %10s %9s %9s %9s %10s %8s %9s%n", "epoch", "train_loss", "train_acc", "test_loss",
                     "test_acc", "samples/s", "seconds", "clipped");
         }
@@ -200,9 +201,10 @@ final class SeqMnist {
                         eval.loss(), eval.accuracy(), data.train().size() / seconds, seconds);
                 results.add(r);
                 if (print) {
-                    System.out.printf(Locale.ROOT, "%5d %10.4f %8.2f%% %9.4f %8.2f%% %10.0f %8.1f %8.0f%%%n", epoch,
+                    System.out.printf(Locale.ROOT, "%5d %10.4f %8.2f%% %9.4f %8.2f%% %10.0f %8.1f %9s%n", epoch,
                             r.trainLoss(), 100 * r.trainAccuracy(), r.testLoss(), 100 * r.testAccuracy(),
-                            r.samplesPerSecond(), r.seconds(), 100.0 * clipped / steps);
+                            r.samplesPerSecond(), r.seconds(), Double.isInfinite(c.clipNorm()) ? "off"
+                                    : String.format(Locale.ROOT, "%.0f%%", 100.0 * clipped / steps));
                 }
             }
         }
