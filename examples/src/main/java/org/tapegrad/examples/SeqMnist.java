@@ -104,8 +104,8 @@ final class SeqMnist {
                       --cell NAME            rnn (tanh), lstm (default) or gru
                       --hidden N             hidden state size (default 128)
                       --layers N             stacked recurrent layers (default 1)
-                      --lr RATE              Adam learning rate, cosine-annealed to 0 (default 0.002)
-                      --epochs N             passes over the training set (default 3)
+                      --lr RATE              Adam learning rate, cosine-annealed to 0 (default 0.003)
+                      --epochs N             passes over the training set (default 2)
                       --batch-size N         examples per step (default 128)
                       --clip-norm X|none     clip the global gradient norm to X (default 1)
                       --seed N               seed of initialisation and shuffling (default 1)
@@ -120,7 +120,7 @@ final class SeqMnist {
         String clip = o.text("clip-norm", "1");
         double clipNorm = clip.equals("none") ? Double.POSITIVE_INFINITY : o.real("clip-norm", 1);
         Config c = new Config(o.text("cell", "lstm"), o.integer("hidden", 128, 1), o.integer("layers", 1, 1),
-                o.real("lr", 2e-3), o.integer("epochs", 3, 1), o.integer("batch-size", 128, 1), clipNorm,
+                o.real("lr", 3e-3), o.integer("epochs", 2, 1), o.integer("batch-size", 128, 1), clipNorm,
                 o.integer("seed", 1, 0), o.integer("threads", 1, 1), o.path("report"), true);
         MnistData data = o.path("data") == null ? MnistData.embedded() : MnistData.fromDirectory(o.path("data"));
         run(c, data, true, o.path("monitor"), o.integer("monitor-every", 10, 1));
