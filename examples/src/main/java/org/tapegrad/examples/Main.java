@@ -22,6 +22,8 @@ public final class Main {
                       tied-autoencoder  a weight used twice gets the sum of both gradients
                       gradcheck         backprop against finite differences, parameter by parameter, on a model
                       vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
+                      seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
+                                        and the hidden-state gradient per time step
                     Run a command with --help for its options.""");
             return;
         }
@@ -42,6 +44,7 @@ public final class Main {
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);
                 case "gradcheck" -> GradcheckDemo.main(rest);
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
+                case "seq-mnist" -> SeqMnist.main(rest);
                 default -> {
                     System.err.println("Unknown command '" + args[0] + "'; run with --help for the list");
                     System.exit(2);

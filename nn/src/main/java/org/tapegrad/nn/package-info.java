@@ -6,7 +6,11 @@
  * {@link org.tapegrad.nn.Embedding}), convolutional layers ({@link org.tapegrad.nn.Conv2d},
  * {@link org.tapegrad.nn.ConvTranspose2d}, {@link org.tapegrad.nn.MaxPool2d}, {@link org.tapegrad.nn.AvgPool2d},
  * {@link org.tapegrad.nn.GlobalAvgPool2d}, {@link org.tapegrad.nn.BatchNorm2d}, {@link org.tapegrad.nn.Dropout2d},
- * {@link org.tapegrad.nn.Unflatten}), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and friends, each with a
+ * {@link org.tapegrad.nn.Unflatten}), recurrent layers over {@code [batch, time, features]} ({@link org.tapegrad.nn.Rnn},
+ * {@link org.tapegrad.nn.Lstm}, {@link org.tapegrad.nn.Gru}, returning a {@link org.tapegrad.nn.RecurrentOutput}) and
+ * their cells ({@link org.tapegrad.nn.RnnCell}, {@link org.tapegrad.nn.LstmCell}, {@link org.tapegrad.nn.GruCell};
+ * state in a {@link org.tapegrad.nn.RecurrentState}, whose {@code detach()} gives truncated backpropagation through
+ * time), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and friends, each with a
  * {@link org.tapegrad.nn.Reduction}), initialisers ({@link org.tapegrad.nn.Init}) and the global
  * {@link org.tapegrad.nn.Seed} for layers built without an explicit generator.
  *
@@ -24,6 +28,7 @@
  * }</pre>
  *
  * <p>Layers compute with core ops only, so every gradient comes from the core's backward rules; the tests check
- * the composed ones (batch normalisation in 1-D and 2-D, layer normalisation) against finite differences.
+ * the composed ones (batch normalisation in 1-D and 2-D, layer normalisation, each recurrent cell and unrolled
+ * sequences) against finite differences.
  */
 package org.tapegrad.nn;

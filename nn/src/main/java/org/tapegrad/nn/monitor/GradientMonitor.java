@@ -57,6 +57,8 @@ public final class GradientMonitor implements AutoCloseable {
     private final List<Tensor> params = new ArrayList<>();
     private final List<HookHandle> handles = new ArrayList<>();
     private final List<StepRecord> records = new ArrayList<>();
+    /** Hidden-state gradients per time step of the model's recurrent layers (empty without any). */
+    private final TimeStepGradients timeSteps;
     private final Map<String, Diagnostic> diagnostics = new LinkedHashMap<>();
     private long step;
     private boolean attached = true;
@@ -91,6 +93,7 @@ public final class GradientMonitor implements AutoCloseable {
                 layers.add(new Layer(name.isEmpty() ? "(model)" : name, m, own));
             }
         });
+        timeSteps = new TimeStepGradients(model);
         installHooks(); // step 0 is sampled
     }
 
@@ -212,6 +215,7 @@ public final class GradientMonitor implements AutoCloseable {
         }
         StepRecord r = new StepRecord(step, loss, Math.sqrt(globalSquares), layerStats, paramStats);
         records.add(r);
+        timeSteps.record(step);
         for (Diagnostic d : rules.apply(r)) {
             if (diagnostics.putIfAbsent(d.kind() + "\u0000" + d.layer(), d) == null) {
                 LOG.warn("Gradient monitor: {}", d);
@@ -244,11 +248,13 @@ public final class GradientMonitor implements AutoCloseable {
                 return null;
             }));
         }
+        timeSteps.install();
     }
 
     private void removeHooks() {
         handles.forEach(HookHandle::remove);
         handles.clear();
+        timeSteps.remove();
     }
 
     private void onForward(Layer l, Tensor output) {
@@ -282,6 +288,7 @@ public final class GradientMonitor implements AutoCloseable {
     @Override
     public void close() {
         removeHooks();
+        timeSteps.close();
         attached = false;
     }
 
@@ -317,6 +324,14 @@ public final class GradientMonitor implements AutoCloseable {
     /** The layer names, in network order. */
     public List<String> layerNames() {
         return layers.stream().map(l -> l.name).toList();
+    }
+
+    /**
+     * The gradient with respect to each recurrent layer's hidden state at each time step, on the sampled steps
+     * (no layers for a model without a {@link org.tapegrad.nn.RecurrentLayer}).
+     */
+    public TimeStepGradients timeSteps() {
+        return timeSteps;
     }
 
     /** One record per sampled step, oldest first (an unmodifiable view). */

@@ -21,12 +21,18 @@ import java.util.function.ToDoubleFunction;
  * <li>{@code dead-units}: fraction of dead units per layer, last sample and mean over the samples;</li>
  * <li>{@code output-grad}: {@code ‖∂L/∂output‖} per layer at the first and last sample, log scale;</li>
  * </ol>
- * then the diagnostics table and the {@link TextSummary}.
+ * then, for a model with recurrent layers, one chart per recurrent layer ({@link #TIME_STEP_CHART_PREFIX} followed
+ * by its index in {@link TimeStepGradients#layerNames()}): {@code ‖∂L/∂h_t‖} against the time step t, one line per
+ * sampled training step (see {@link TimeStepGradients}); then the diagnostics table and the {@link TextSummary}.
  */
 public final class HtmlReport {
     /** The ids of the chart elements, in page order. */
     public static final List<String> CHARTS = List.of("grad-norm", "gradient-flow", "update-ratio", "dead-units",
             "output-grad");
+    /** The id of recurrent layer i's time-step chart is this prefix followed by i. */
+    public static final String TIME_STEP_CHART_PREFIX = "time-steps-";
+    /** At most this many sampled steps are drawn in a time-step chart, evenly spread from the first to the last. */
+    static final int TIME_STEP_LINES = 8;
 
     private HtmlReport() {
     }
@@ -98,9 +104,50 @@ public final class HtmlReport {
                         new double[][] {firstOf(records, withOutput, LayerStats::outputGradNorm),
                             lastOf(records, withOutput, LayerStats::outputGradNorm)}, true));
 
+        timeStepSections(sb, monitor.timeSteps());
+
         sb.append("<h2>Summary</h2>\n<pre id=\"summary\">").append(escape(TextSummary.of(monitor))).append("</pre>\n");
         sb.append("</body>\n</html>\n");
         return sb.toString();
+    }
+
+    /** One chart per recurrent layer: ‖∂L/∂h_t‖ against t, a line per sampled step (a subset when there are many). */
+    private static void timeStepSections(StringBuilder sb, TimeStepGradients timeSteps) {
+        List<String> names = timeSteps.layerNames();
+        for (int k = 0; k < names.size(); k++) {
+            List<TimeStepGradients.Sample> samples = timeSteps.samples(names.get(k));
+            List<TimeStepGradients.Sample> shown = new ArrayList<>();
+            int n = Math.min(samples.size(), TIME_STEP_LINES);
+            for (int i = 0; i < n; i++) {
+                shown.add(samples.get(n == 1 ? 0 : (int) Math.round(i * (samples.size() - 1.0) / (n - 1))));
+            }
+            int length = 0;
+            for (TimeStepGradients.Sample s : shown) {
+                length = Math.max(length, s.steps());
+            }
+            double[] xs = new double[length];
+            for (int t = 0; t < length; t++) {
+                xs[t] = t;
+            }
+            double[][] ys = new double[shown.size()][];
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < shown.size(); i++) {
+                ys[i] = java.util.Arrays.copyOf(shown.get(i).gradNorms(), length);
+                for (int t = shown.get(i).steps(); t < length; t++) {
+                    ys[i][t] = Double.NaN;
+                }
+                lines.add("step " + shown.get(i).step());
+            }
+            String ratios = samples.isEmpty() ? "no sample recorded" : String.format(Locale.ROOT,
+                    "‖∂L/∂h_0‖ / ‖∂L/∂h_T-1‖ = %.3g at the first sample (step %d), %.3g at the last (step %d)",
+                    samples.get(0).firstToLastRatio(), samples.get(0).step(),
+                    samples.get(samples.size() - 1).firstToLastRatio(), samples.get(samples.size() - 1).step());
+            section(sb, "Gradient reaching the hidden state over time steps: " + names.get(k) + " (log scale)",
+                    "‖∂L/∂h_t‖ at each time step t, one line per sampled training step (blue early, red late). A line "
+                    + "that falls towards t = 0 is a gradient that vanishes going back in time. " + ratios + ".",
+                    SvgCharts.lineChart(TIME_STEP_CHART_PREFIX + k, "‖∂L/∂h_t‖", "time step t", xs, lines, ys, true,
+                            List.of()));
+        }
     }
 
     private static void section(StringBuilder sb, String heading, String note, String svg) {

@@ -69,6 +69,36 @@ public final class JsonLinesReport {
         return sb.append("]}").toString();
     }
 
+    /**
+     * Writes one line per recurrent layer and sample, samples in step order, each as {@link #timeStepLine}, to
+     * {@code file} (replaced).
+     */
+    public static void writeTimeSteps(TimeStepGradients timeSteps, Path file) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String layer : timeSteps.layerNames()) {
+            for (TimeStepGradients.Sample s : timeSteps.samples(layer)) {
+                sb.append(timeStepLine(layer, s)).append('\n');
+            }
+        }
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One recurrent layer's sample: {@code {"step":0,"layer":"lstm","first_to_last":0.8,"grad_norms":[...]}}, the
+     * norms {@code ‖∂L/∂h_t‖} for t = 0, 1, ... (null where no gradient reached).
+     */
+    public static String timeStepLine(String layer, TimeStepGradients.Sample s) {
+        StringBuilder sb = new StringBuilder("{");
+        field(sb, "step", s.step()).append(',');
+        text(sb, "layer", layer).append(',');
+        field(sb, "first_to_last", s.firstToLastRatio()).append(",\"grad_norms\":[");
+        double[] g = s.gradNorms();
+        for (int t = 0; t < g.length; t++) {
+            sb.append(t == 0 ? "" : ",").append(Double.isFinite(g[t]) ? String.valueOf(g[t]) : "null");
+        }
+        return sb.append("]}").toString();
+    }
+
     private static void grad(StringBuilder sb, GradientStats g) {
         field(sb, "grad_norm", g == null ? null : g.norm()).append(',');
         field(sb, "grad_mean_abs", g == null ? null : g.meanAbs()).append(',');

@@ -12,13 +12,16 @@ public final class MonitorReports {
     public static final String CSV = "gradients.csv";
     public static final String HTML = "gradients.html";
     public static final String SUMMARY = "summary.txt";
+    /** Written only for a model with recurrent layers: see {@link JsonLinesReport#timeStepLine}. */
+    public static final String TIME_STEPS_JSONL = "timesteps.jsonl";
 
     private MonitorReports() {
     }
 
     /**
      * Writes {@value #JSONL}, {@value #CSV}, {@value #HTML} and {@value #SUMMARY} into {@code dir} (created if
-     * needed; files of the same names are replaced).
+     * needed; files of the same names are replaced), and {@value #TIME_STEPS_JSONL} when the model has recurrent
+     * layers.
      *
      * @return {@code dir}
      */
@@ -28,6 +31,9 @@ public final class MonitorReports {
         CsvReport.write(monitor.records(), dir.resolve(CSV));
         HtmlReport.write(monitor, title, dir.resolve(HTML));
         Files.writeString(dir.resolve(SUMMARY), TextSummary.of(monitor), StandardCharsets.UTF_8);
+        if (!monitor.timeSteps().layerNames().isEmpty()) {
+            JsonLinesReport.writeTimeSteps(monitor.timeSteps(), dir.resolve(TIME_STEPS_JSONL));
+        }
         return dir;
     }
 }

@@ -32,10 +32,16 @@ final class SvgCharts {
      */
     static String lineChart(String id, String yLabel, double[] xs, List<String> names, double[][] ys, boolean logY,
             List<Rule> rules) {
+        return lineChart(id, yLabel, "step", xs, names, ys, logY, rules);
+    }
+
+    /** {@link #lineChart(String, String, double[], List, double[][], boolean, List)} with its own x-axis label. */
+    static String lineChart(String id, String yLabel, String xLabel, double[] xs, List<String> names, double[][] ys,
+            boolean logY, List<Rule> rules) {
         Scale y = Scale.of(ys, logY, rules);
         double x0 = xs.length == 0 ? 0 : xs[0];
         double x1 = xs.length == 0 ? 1 : Math.max(xs[xs.length - 1], x0 + 1);
-        StringBuilder sb = open(id, yLabel, "step");
+        StringBuilder sb = open(id, yLabel, xLabel);
         yAxis(sb, y);
         for (int k = 0; k <= 4; k++) {
             double step = x0 + (x1 - x0) * k / 4;

@@ -59,6 +59,7 @@ public final class TextSummary {
             }
             sb.append(line.toString().stripTrailing()).append('\n');
         }
+        timeSteps(sb, monitor.timeSteps());
         List<Diagnostic> diagnostics = monitor.diagnostics();
         if (diagnostics.isEmpty()) {
             sb.append("No diagnostics.\n");
@@ -72,6 +73,26 @@ public final class TextSummary {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * For each recurrent layer, the hidden-state gradient at the first and last time step of its first and last
+     * sample and their ratio: how much of the signal reaches back to the start of the sequence.
+     */
+    private static void timeSteps(StringBuilder sb, TimeStepGradients timeSteps) {
+        for (String name : timeSteps.layerNames()) {
+            List<TimeStepGradients.Sample> samples = timeSteps.samples(name);
+            if (samples.isEmpty()) {
+                continue;
+            }
+            TimeStepGradients.Sample first = samples.get(0);
+            TimeStepGradients.Sample last = samples.get(samples.size() - 1);
+            double[] g = last.gradNorms();
+            sb.append(String.format(Locale.ROOT, "Hidden-state gradient of %s over %d time steps: ‖∂L/∂h_0‖/‖∂L/∂h_%d‖ "
+                    + "= %.3g at step %d, %.3g at step %d (‖∂L/∂h_0‖ %.2e, ‖∂L/∂h_%d‖ %.2e)%n", name, g.length,
+                    g.length - 1, first.firstToLastRatio(), first.step(), last.firstToLastRatio(), last.step(), g[0],
+                    g.length - 1, g[g.length - 1]));
+        }
     }
 
     /** Gradient norm of the last layer with parameters of {@code r}, NaN when none has a gradient. */

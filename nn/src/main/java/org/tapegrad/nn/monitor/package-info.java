@@ -1,7 +1,9 @@
 /**
  * Gradient-flow monitoring: {@link org.tapegrad.nn.monitor.GradientMonitor} attaches to any module through its hooks
  * and records, every N steps, per-parameter and per-layer gradient statistics, update-to-parameter ratios, output
- * statistics (dead units) and the gradient reaching each layer ({@link org.tapegrad.nn.monitor.StepRecord});
+ * statistics (dead units) and the gradient reaching each layer ({@link org.tapegrad.nn.monitor.StepRecord}), and for
+ * recurrent layers the gradient with respect to the hidden state at each time step
+ * ({@link org.tapegrad.nn.monitor.TimeStepGradients});
  * {@link org.tapegrad.nn.monitor.Rules} turn them into {@link org.tapegrad.nn.monitor.Diagnostic}s (VANISHING,
  * EXPLODING, DEAD_UNITS, NON_FINITE, UPDATE_RATIO) with {@link org.tapegrad.nn.monitor.Thresholds}; reports are JSON
  * Lines ({@link org.tapegrad.nn.monitor.JsonLinesReport}), CSV ({@link org.tapegrad.nn.monitor.CsvReport}), a
