@@ -1,6 +1,7 @@
 package org.tapegrad.optim;
 
 import java.util.List;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -76,17 +77,22 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
     }
 
     @Override
-    ParamState newState(Options o, int numel) {
-        return ParamState.withBuffers(numel, o.initialAccumulatorValue(), "sum");
+    ParamState newState(Options o, DType dtype, int numel) {
+        return ParamState.withBuffers(dtype, numel, o.initialAccumulatorValue(), "sum");
     }
 
     @Override
     void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.buffer("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
+        update(p, g, s.float64("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
+    }
+
+    @Override
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
+        update(p, g, n, s.float32("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
     }
 
     /**
-     * One Adagrad step on one parameter, in place (the formula in the class comment).
+     * One Adagrad step on one parameter, in place (the formula in the class comment), in double.
      *
      * @param p    parameter values θ. Modified.
      * @param g    gradient. Not modified.
@@ -102,6 +108,25 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
             double s = sum[i] + d * d;
             sum[i] = s;
             p.set(i, theta - clr * d / (Math.sqrt(s) + eps));
+        }
+    }
+
+    /**
+     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], long, double, double, double, double)} on
+     * the first {@code n} elements of the arrays: the same statements in float arithmetic, with γ̃ computed in
+     * double and the hyperparameters rounded to float once.
+     */
+    static void update(float[] p, float[] g, int n, float[] sum, long step, double lr, double lrDecay,
+            double weightDecay, double eps) {
+        float clr = (float) (lr / (1 + (step - 1) * lrDecay));
+        float wd = (float) weightDecay;
+        float eps32 = (float) eps;
+        for (int i = 0; i < n; i++) {
+            float theta = p[i];
+            float d = withDecay(g[i], theta, wd);
+            float s = sum[i] + d * d;
+            sum[i] = s;
+            p[i] = theta - clr * d / ((float) Math.sqrt(s) + eps32);
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.tapegrad.optim;
 
 import java.util.List;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -76,24 +77,31 @@ public final class Adam extends Optimizer<Adam.Options> {
     }
 
     @Override
-    ParamState newState(Options o, int numel) {
-        return newAdamState(o.amsgrad(), numel);
+    ParamState newState(Options o, DType dtype, int numel) {
+        return newAdamState(o.amsgrad(), dtype, numel);
     }
 
     @Override
     void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.buffer("exp_avg"), s.buffer("exp_avg_sq"), o.amsgrad() ? s.buffer("max_exp_avg_sq") : null,
+        update(p, g, s.float64("exp_avg"), s.float64("exp_avg_sq"), o.amsgrad() ? s.float64("max_exp_avg_sq") : null,
                 s.step, lr, o.beta1(), o.beta2(), o.eps(), o.weightDecay());
     }
 
-    static ParamState newAdamState(boolean amsgrad, int numel) {
+    @Override
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
+        update(p, g, n, s.float32("exp_avg"), s.float32("exp_avg_sq"),
+                o.amsgrad() ? s.float32("max_exp_avg_sq") : null, s.step, lr, o.beta1(), o.beta2(), o.eps(),
+                o.weightDecay());
+    }
+
+    static ParamState newAdamState(boolean amsgrad, DType dtype, int numel) {
         return amsgrad
-                ? ParamState.withBuffers(numel, 0, "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
-                : ParamState.withBuffers(numel, 0, "exp_avg", "exp_avg_sq");
+                ? ParamState.withBuffers(dtype, numel, 0, "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+                : ParamState.withBuffers(dtype, numel, 0, "exp_avg", "exp_avg_sq");
     }
 
     /**
-     * One Adam step on one parameter, in place (the formula in the class comment).
+     * One Adam step on one parameter, in place (the formula in the class comment), in double.
      *
      * @param p       parameter values θ. Modified.
      * @param g       gradient. Not modified.
@@ -120,6 +128,50 @@ public final class Adam extends Optimizer<Adam.Options> {
             }
             double denom = Math.sqrt(v) / biasCorrection2Sqrt + eps;
             p.set(i, theta - stepSize * m / denom);
+        }
+    }
+
+    /**
+     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], long, double, double,
+     * double, double, double)} on the first {@code n} elements of the arrays: the same statements in float
+     * arithmetic, with the hyperparameters and bias corrections computed in double and rounded to float once.
+     */
+    static void update(float[] p, float[] g, int n, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
+            double lr, double beta1, double beta2, double eps, double weightDecay) {
+        update(p, g, n, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, weightDecay, 1);
+    }
+
+    /**
+     * {@link #update(float[], float[], int, float[], float[], float[], long, double, double, double, double, double)}
+     * after multiplying θ by {@code shrink} in the same pass over memory: AdamW's decoupled weight decay
+     * θ ← θ(1 - γλ); 1 for Adam (θ·1 is θ exactly). The two tests in the loop (weight decay, amsgrad) do not change
+     * inside it: C2 unswitches the loop on them and vectorises each copy.
+     */
+    static void update(float[] p, float[] g, int n, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
+            double lr, double beta1, double beta2, double eps, double weightDecay, double shrink) {
+        float biasCorrection2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float oneMinusB1 = (float) (1 - beta1);
+        float oneMinusB2 = (float) (1 - beta2);
+        float eps32 = (float) eps;
+        float wd = (float) weightDecay;
+        float shrink32 = (float) shrink;
+        boolean amsgrad = maxExpAvgSq != null;
+        for (int i = 0; i < n; i++) {
+            float theta = p[i] * shrink32;
+            float d = withDecay(g[i], theta, wd);
+            float m = b1 * expAvg[i] + oneMinusB1 * d;
+            float v = b2 * expAvgSq[i] + oneMinusB2 * d * d;
+            expAvg[i] = m;
+            expAvgSq[i] = v;
+            if (amsgrad) {
+                v = Math.max(maxExpAvgSq[i], v);
+                maxExpAvgSq[i] = v;
+            }
+            float denom = (float) Math.sqrt(v) / biasCorrection2Sqrt + eps32;
+            p[i] = theta - stepSize * m / denom;
         }
     }
 

@@ -1,6 +1,7 @@
 package org.tapegrad.optim;
 
 import java.util.List;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -72,19 +73,27 @@ public final class AdamW extends Optimizer<AdamW.Options> {
     }
 
     @Override
-    ParamState newState(Options o, int numel) {
-        return Adam.newAdamState(o.amsgrad(), numel);
+    ParamState newState(Options o, DType dtype, int numel) {
+        return Adam.newAdamState(o.amsgrad(), dtype, numel);
     }
 
     @Override
     void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.buffer("exp_avg"), s.buffer("exp_avg_sq"), o.amsgrad() ? s.buffer("max_exp_avg_sq") : null,
+        update(p, g, s.float64("exp_avg"), s.float64("exp_avg_sq"), o.amsgrad() ? s.float64("max_exp_avg_sq") : null,
                 s.step, lr, o.beta1(), o.beta2(), o.eps(), o.weightDecay());
     }
 
+    @Override
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
+        update(p, g, n, s.float32("exp_avg"), s.float32("exp_avg_sq"),
+                o.amsgrad() ? s.float32("max_exp_avg_sq") : null, s.step, lr, o.beta1(), o.beta2(), o.eps(),
+                o.weightDecay());
+    }
+
     /**
-     * One AdamW step on one parameter, in place: θ ← θ(1 - γλ), then {@link Adam#update} without L2 decay.
-     * Arguments as {@link Adam#update}; {@code weightDecay} is the decoupled λ.
+     * One AdamW step on one parameter, in place, in double: θ ← θ(1 - γλ), then {@link Adam#update(ArrayView,
+     * ArrayView, double[], double[], double[], long, double, double, double, double, double)} without L2 decay.
+     * Arguments as Adam's; {@code weightDecay} is the decoupled λ.
      */
     static void update(ArrayView p, ArrayView g, double[] expAvg, double[] expAvgSq, double[] maxExpAvgSq, long step,
             double lr, double beta1, double beta2, double eps, double weightDecay) {
@@ -95,5 +104,15 @@ public final class AdamW extends Optimizer<AdamW.Options> {
             }
         }
         Adam.update(p, g, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, 0);
+    }
+
+    /**
+     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], long, double, double,
+     * double, double, double)} on the first {@code n} elements of the arrays: Adam's float32 update with the
+     * shrink θ(1 - γλ) applied in the same pass over memory.
+     */
+    static void update(float[] p, float[] g, int n, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
+            double lr, double beta1, double beta2, double eps, double weightDecay) {
+        Adam.update(p, g, n, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, 0, 1 - lr * weightDecay);
     }
 }

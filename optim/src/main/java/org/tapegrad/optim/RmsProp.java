@@ -1,6 +1,7 @@
 package org.tapegrad.optim;
 
 import java.util.List;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -85,26 +86,33 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
     }
 
     @Override
-    ParamState newState(Options o, int numel) {
+    ParamState newState(Options o, DType dtype, int numel) {
         if (o.centered() && o.momentum() > 0) {
-            return ParamState.withBuffers(numel, 0, "square_avg", "grad_avg", "momentum_buffer");
+            return ParamState.withBuffers(dtype, numel, 0, "square_avg", "grad_avg", "momentum_buffer");
         } else if (o.centered()) {
-            return ParamState.withBuffers(numel, 0, "square_avg", "grad_avg");
+            return ParamState.withBuffers(dtype, numel, 0, "square_avg", "grad_avg");
         } else if (o.momentum() > 0) {
-            return ParamState.withBuffers(numel, 0, "square_avg", "momentum_buffer");
+            return ParamState.withBuffers(dtype, numel, 0, "square_avg", "momentum_buffer");
         }
-        return ParamState.withBuffers(numel, 0, "square_avg");
+        return ParamState.withBuffers(dtype, numel, 0, "square_avg");
     }
 
     @Override
     void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.buffer("square_avg"), o.centered() ? s.buffer("grad_avg") : null,
-                o.momentum() > 0 ? s.buffer("momentum_buffer") : null,
+        update(p, g, s.float64("square_avg"), o.centered() ? s.float64("grad_avg") : null,
+                o.momentum() > 0 ? s.float64("momentum_buffer") : null,
+                lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
+    }
+
+    @Override
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
+        update(p, g, n, s.float32("square_avg"), o.centered() ? s.float32("grad_avg") : null,
+                o.momentum() > 0 ? s.float32("momentum_buffer") : null,
                 lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
     }
 
     /**
-     * One RMSProp step on one parameter, in place (the formula in the class comment).
+     * One RMSProp step on one parameter, in place (the formula in the class comment), in double.
      *
      * @param p         parameter values θ. Modified.
      * @param g         gradient. Not modified.
@@ -132,6 +140,45 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
                 p.set(i, theta - lr * buf[i]);
             } else {
                 p.set(i, theta - lr * d / denom);
+            }
+        }
+    }
+
+    /**
+     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], double, double, double,
+     * double, double)} on the first {@code n} elements of the arrays: the same statements in float arithmetic, with
+     * the hyperparameters rounded to float once. The three tests in the loop (weight decay, centered, momentum) do
+     * not change inside it: C2 unswitches the loop on them (three is its limit per loop) and vectorises each copy.
+     */
+    static void update(float[] p, float[] g, int n, float[] squareAvg, float[] gradAvg, float[] buf, double lr,
+            double alpha, double eps, double weightDecay, double momentum) {
+        float lr32 = (float) lr;
+        float a = (float) alpha;
+        float oneMinusA = (float) (1 - alpha);
+        float eps32 = (float) eps;
+        float wd = (float) weightDecay;
+        float mu = (float) momentum;
+        boolean centered = gradAvg != null;
+        boolean withMomentum = buf != null;
+        for (int i = 0; i < n; i++) {
+            float theta = p[i];
+            float d = withDecay(g[i], theta, wd);
+            float v = a * squareAvg[i] + oneMinusA * d * d;
+            squareAvg[i] = v;
+            float denom;
+            if (centered) {
+                float mean = a * gradAvg[i] + oneMinusA * d;
+                gradAvg[i] = mean;
+                denom = (float) Math.sqrt(v - mean * mean) + eps32;
+            } else {
+                denom = (float) Math.sqrt(v) + eps32;
+            }
+            if (withMomentum) {
+                float b = mu * buf[i] + d / denom;
+                buf[i] = b;
+                p[i] = theta - lr32 * b;
+            } else {
+                p[i] = theta - lr32 * d / denom;
             }
         }
     }

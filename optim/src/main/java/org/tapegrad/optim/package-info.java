@@ -6,7 +6,8 @@
  *   <li>{@link org.tapegrad.optim.Optimizer}: parameter groups, lazily created per-parameter state, {@code step()},
  *       {@code zeroGrad()}, checkpoints; {@link org.tapegrad.optim.Sgd}, {@link org.tapegrad.optim.Adam},
  *       {@link org.tapegrad.optim.AdamW}, {@link org.tapegrad.optim.RmsProp}, {@link org.tapegrad.optim.Adagrad}.
- *       Each update rule is a static method over one parameter's values, stated in the class's Javadoc.</li>
+ *       Each update rule is a static method over one parameter's values, stated in the class's Javadoc, with a
+ *       float32 twin over {@code float[]} parameter, gradient and state.</li>
  *   <li>{@link org.tapegrad.optim.LrSchedule}: {@link org.tapegrad.optim.StepLr},
  *       {@link org.tapegrad.optim.MultiStepLr}, {@link org.tapegrad.optim.ExponentialLr},
  *       {@link org.tapegrad.optim.CosineAnnealingLr}, {@link org.tapegrad.optim.LinearLr},

@@ -94,9 +94,44 @@ class CheckpointTest {
 
     @Test
     void otherOptimizersResumeBitForBit() {
-        exactResume(DType.FLOAT64, ps -> new AdamW(ps, AdamW.Options.of(0.01)));
-        exactResume(DType.FLOAT64, ps -> new RmsProp(ps, RmsProp.Options.of(0.01).withMomentum(0.5).withCentered(true)));
-        exactResume(DType.FLOAT64, ps -> new Adagrad(ps, Adagrad.Options.of(0.1).withLrDecay(0.01)));
+        for (DType dtype : DType.values()) {
+            exactResume(dtype, ps -> new AdamW(ps, AdamW.Options.of(0.01)));
+            exactResume(dtype, ps -> new RmsProp(ps, RmsProp.Options.of(0.01).withMomentum(0.5).withCentered(true)));
+            exactResume(dtype, ps -> new Adagrad(ps, Adagrad.Options.of(0.1).withLrDecay(0.01)));
+        }
+    }
+
+    @Test
+    void float64StateOfFloat32ParametersStillLoads() {
+        // Checkpoints written while the state was double for every dtype hold float64 tensors for float32 parameters.
+        Function<List<Tensor>, Optimizer<?>> make = ps -> new Adam(ps, Adam.Options.of(0.01).withAmsgrad(true));
+        List<Tensor> straight = params(DType.FLOAT32);
+        train(make.apply(straight), straight, 0, 10);
+
+        List<Tensor> first = params(DType.FLOAT32);
+        Optimizer<?> b = make.apply(first);
+        train(b, first, 0, 5);
+        StateDict saved = b.stateDict();
+        Map<String, Tensor> widened = new HashMap<>();
+        saved.tensors().forEach((name, t) -> widened.put(name, t.to(DType.FLOAT64)));
+
+        List<Tensor> resumed = copies(first);
+        Optimizer<?> c = make.apply(resumed);
+        c.loadStateDict(new StateDict(widened, saved.values()));
+        assertEquals(DType.FLOAT32, c.stateDict().tensor("state.0.exp_avg").dtype());
+        train(c, resumed, 5, 10);
+        for (int i = 0; i < straight.size(); i++) {
+            // float values widened to double and rounded back are the same floats: an exact resume.
+            assertArrayEquals(straight.get(i).toDoubleArray(), resumed.get(i).toDoubleArray(), 0.0,
+                    "parameter " + i + " after 5 + 5 steps");
+        }
+
+        // Double values that are not floats load rounded to the nearest float.
+        Map<String, Tensor> doubles = new HashMap<>(widened);
+        doubles.put("state.1.exp_avg", Tensor.of(new double[] {0.1, 1.0 / 3}, 2));
+        Optimizer<?> d = make.apply(copies(first));
+        d.loadStateDict(new StateDict(doubles, saved.values()));
+        assertArrayEquals(new float[] {0.1f, 1.0f / 3}, d.stateDict().tensor("state.1.exp_avg").toFloatArray(), 0f);
     }
 
     @Test
@@ -127,10 +162,10 @@ class CheckpointTest {
         assertEquals("0,1", s.value("param_groups.0.params"));
         assertEquals("2", s.value("param_groups.1.params"));
         assertEquals("0.1", s.value("param_groups.1.lr"));
-        assertEquals(DType.FLOAT64, s.tensor("state.2.exp_avg").dtype());
+        assertEquals(DType.FLOAT32, s.tensor("state.2.exp_avg").dtype(), "state has the parameter's dtype");
         assertArrayEquals(new int[] {4}, s.tensor("state.2.exp_avg").shape());
-        // exp_avg = (1 - 0.9)·1 = 0.1 (computed in double: 1 - 0.9 = 0.09999999999999998)
-        assertEquals(1 - 0.9, s.tensor("state.2.exp_avg").get(3), 0.0);
+        // exp_avg = (1 - 0.9)·1, with 1 - 0.9 computed in double and rounded to float: 0.1f
+        assertEquals(0.1f, s.tensor("state.2.exp_avg").get(3), 0.0);
     }
 
     @Test
