@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.tapegrad.core.EjmlConcurrentMatmul;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
 import org.tapegrad.core.Tape;
@@ -36,7 +35,7 @@ final class CnnBench {
         }
         int threads = o.integer("threads", 1, 1);
         if (threads > 1) {
-            Matmul.use(new EjmlConcurrentMatmul(threads));
+            Matmul.use(Matmul.best(threads)); // as mnist and bench do: the Vector API kernel when available
         }
         int batch = o.integer("batch-size", 128, 1);
         int iterations = o.integer("iterations", 20, 3);
