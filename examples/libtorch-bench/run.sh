@@ -6,7 +6,7 @@
 # OPENBLAS_CORETYPE (by default it is unset so OpenBLAS picks its AVX-512 kernels: libtorch's best configuration on
 # this machine), MALLOC=glibc to keep glibc's malloc thresholds (by default they are raised to 256 MB so that
 # libtorch's per-step tensors are reused from the heap instead of being mmap'ed, page-faulted and unmapped every
-# step: on the CNN that costs libtorch about half its speed; the JVM's warmed-up heap is the analogue on Tapegrad's
+# step: on the CNN that is two thirds or more of libtorch's step time; the JVM's warmed-up heap is the analogue on Tapegrad's
 # side). Each prints a SUMMARY line. The first run compiles this project and downloads ~350 MB of libtorch
 # natives from Maven Central into ~/.m2 (OFFLINE=1: mvn -o, when they are already there).
 set -euo pipefail
