@@ -389,21 +389,37 @@ final class Float32Kernels implements Kernels {
     public void im2col(Matrix x, ConvGeometry g, Matrix cols) {
         float[] src = data(x);
         float[] dst = data(cols);
-        int plane = g.height() * g.width();
+        int height = g.height();
+        int width = g.width();
+        int channels = g.channels();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int dh = g.dilationH();
+        int dw = g.dilationW();
+        int plane = height * width;
         int k = 0;
         for (int n = 0; n < g.batch(); n++) {
             for (int oh = 0; oh < g.outH(); oh++) {
+                int h0 = oh * g.strideH() - g.padH();
                 for (int ow = 0; ow < g.outW(); ow++) {
-                    int h0 = oh * g.strideH() - g.padH();
                     int w0 = ow * g.strideW() - g.padW();
-                    for (int c = 0; c < g.channels(); c++) {
-                        int base = (n * g.channels() + c) * plane;
-                        for (int i = 0; i < g.kernelH(); i++) {
-                            int h = h0 + i * g.dilationH();
-                            boolean rowInside = h >= 0 && h < g.height();
-                            for (int j = 0; j < g.kernelW(); j++) {
-                                int w = w0 + j * g.dilationW();
-                                dst[k++] = rowInside && w >= 0 && w < g.width() ? src[base + h * g.width() + w] : 0;
+                    boolean colsInside = w0 >= 0 && w0 + (kw - 1) * dw < width;
+                    for (int c = 0; c < channels; c++) {
+                        int base = (n * channels + c) * plane;
+                        for (int i = 0; i < kh; i++, k += kw) {
+                            int h = h0 + i * dh;
+                            if (h < 0 || h >= height) {
+                                Arrays.fill(dst, k, k + kw, 0);
+                            } else if (colsInside) { // the common case: no bounds to check along the row
+                                int from = base + h * width + w0;
+                                for (int j = 0; j < kw; j++) {
+                                    dst[k + j] = src[from + j * dw];
+                                }
+                            } else {
+                                for (int j = 0; j < kw; j++) {
+                                    int w = w0 + j * dw;
+                                    dst[k + j] = w >= 0 && w < width ? src[base + h * width + w] : 0;
+                                }
                             }
                         }
                     }
@@ -416,24 +432,40 @@ final class Float32Kernels implements Kernels {
     public void col2im(Matrix cols, ConvGeometry g, Matrix x) {
         float[] src = data(cols);
         float[] dst = data(x);
-        int plane = g.height() * g.width();
+        int height = g.height();
+        int width = g.width();
+        int channels = g.channels();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int dh = g.dilationH();
+        int dw = g.dilationW();
+        int plane = height * width;
         int k = 0;
         for (int n = 0; n < g.batch(); n++) {
             for (int oh = 0; oh < g.outH(); oh++) {
+                int h0 = oh * g.strideH() - g.padH();
                 for (int ow = 0; ow < g.outW(); ow++) {
-                    int h0 = oh * g.strideH() - g.padH();
                     int w0 = ow * g.strideW() - g.padW();
-                    for (int c = 0; c < g.channels(); c++) {
-                        int base = (n * g.channels() + c) * plane;
-                        for (int i = 0; i < g.kernelH(); i++) {
-                            int h = h0 + i * g.dilationH();
-                            boolean rowInside = h >= 0 && h < g.height();
-                            for (int j = 0; j < g.kernelW(); j++) {
-                                int w = w0 + j * g.dilationW();
-                                if (rowInside && w >= 0 && w < g.width()) {
-                                    dst[base + h * g.width() + w] += src[k];
+                    boolean colsInside = w0 >= 0 && w0 + (kw - 1) * dw < width;
+                    for (int c = 0; c < channels; c++) {
+                        int base = (n * channels + c) * plane;
+                        for (int i = 0; i < kh; i++, k += kw) {
+                            int h = h0 + i * dh;
+                            if (h < 0 || h >= height) {
+                                continue; // entries from the padding are dropped
+                            }
+                            if (colsInside) {
+                                int to = base + h * width + w0;
+                                for (int j = 0; j < kw; j++) {
+                                    dst[to + j * dw] += src[k + j];
                                 }
-                                k++;
+                            } else {
+                                for (int j = 0; j < kw; j++) {
+                                    int w = w0 + j * dw;
+                                    if (w >= 0 && w < width) {
+                                        dst[base + h * width + w] += src[k + j];
+                                    }
+                                }
                             }
                         }
                     }
@@ -446,33 +478,65 @@ final class Float32Kernels implements Kernels {
     public void maxPool2d(Matrix x, ConvGeometry g, Matrix out, int[] argmax) {
         float[] src = data(x);
         float[] dst = data(out);
-        int plane = g.height() * g.width();
+        int height = g.height();
+        int width = g.width();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
+        int dh = g.dilationH();
+        int dw = g.dilationW();
+        int plane = height * width;
         int k = 0;
         for (int p = 0; p < g.batch() * g.channels(); p++) {
             for (int oh = 0; oh < g.outH(); oh++) {
+                int h0 = oh * g.strideH() - g.padH();
+                int i0 = h0 >= 0 ? 0 : (-h0 + dh - 1) / dh; // the window's rows inside the input: i0 <= i < i1
+                int i1 = Math.min(kh, (height - h0 + dh - 1) / dh);
                 for (int ow = 0; ow < g.outW(); ow++) {
-                    int h0 = oh * g.strideH() - g.padH();
                     int w0 = ow * g.strideW() - g.padW();
-                    double best = Float.NEGATIVE_INFINITY;
+                    int j0 = w0 >= 0 ? 0 : (-w0 + dw - 1) / dw;
+                    int j1 = Math.min(kw, (width - w0 + dw - 1) / dw);
+                    // The first maximum, found without branching on comparisons (their outcome is random on
+                    // activations): a running maximum of order keys with integer selects. A NaN is the maximum
+                    // and propagates, but has no order key: such a window is searched again, with comparisons.
+                    long bestKey = Long.MIN_VALUE;
                     int at = -1;
-                    for (int i = 0; i < g.kernelH(); i++) {
-                        int h = h0 + i * g.dilationH();
-                        for (int j = 0; h >= 0 && h < g.height() && j < g.kernelW(); j++) {
-                            int w = w0 + j * g.dilationW();
-                            if (w >= 0 && w < g.width()) {
-                                int index = p * plane + h * g.width() + w;
-                                double c = src[index];
-                                if (at < 0 || c > best || (c != c && best == best)) { // NaN propagates
-                                    best = c;
-                                    at = index;
-                                }
-                            }
+                    boolean nan = false;
+                    for (int i = i0; i < i1; i++) {
+                        int row = p * plane + (h0 + i * dh) * width + w0;
+                        for (int j = j0; j < j1; j++) {
+                            int index = row + j * dw;
+                            double c = src[index];
+                            long key = Select.orderKey(c);
+                            at = key > bestKey | at < 0 ? index : at;
+                            bestKey = Math.max(bestKey, key);
+                            nan |= c != c;
                         }
                     }
+                    if (nan) {
+                        at = firstNaN(src, row0(p, plane, h0, width, w0), i0, i1, j0, j1, dh * width, dw);
+                    }
+                    double best = at < 0 ? Float.NEGATIVE_INFINITY : src[at];
                     dst[k] = (float) best;
                     argmax[k++] = at;
                 }
             }
         }
+    }
+
+    private static int row0(int p, int plane, int h0, int width, int w0) {
+        return p * plane + h0 * width + w0;
+    }
+
+    /** The index of the first NaN of a pooling window, rows i0..i1 and columns j0..j1 of steps rowStep, colStep. */
+    private static int firstNaN(float[] src, int origin, int i0, int i1, int j0, int j1, int rowStep, int colStep) {
+        for (int i = i0; i < i1; i++) {
+            for (int j = j0; j < j1; j++) {
+                int index = origin + i * rowStep + j * colStep;
+                if (src[index] != src[index]) {
+                    return index;
+                }
+            }
+        }
+        throw new AssertionError("no NaN in the window");
     }
 }

@@ -23,4 +23,19 @@ final class Select {
         int mask = (-bits & ~bits) >> 31; // all ones exactly when bits > 0 as a signed int: x > +0
         return Float.intBitsToFloat(Float.floatToRawIntBits(g) & mask);
     }
+
+    /**
+     * A key that orders like the value for every non-NaN {@code x} (-0 just below +0), as a signed integer, so that
+     * a running maximum can be kept with integer selects, which compile without branches.
+     */
+    static long orderKey(double x) {
+        long bits = Double.doubleToRawLongBits(x);
+        return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+    }
+
+    /** {@link #orderKey(double)} for a float. */
+    static int orderKey(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        return bits ^ ((bits >> 31) & Integer.MAX_VALUE);
+    }
 }

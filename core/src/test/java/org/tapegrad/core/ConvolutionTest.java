@@ -1,5 +1,7 @@
 package org.tapegrad.core;
 
+import java.util.Arrays;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -225,6 +227,20 @@ class ConvolutionTest {
         Tensor negative = Tensor.full(DType.FLOAT64, -3, 1, 1, 2, 2);
         assertArrayEquals(new double[] {-3, -3, -3, -3}, negative.maxPool2d(new int[] {2, 2}, new int[] {1, 1},
                 new int[] {1, 1}).narrow(2, 0, 2).narrow(3, 0, 2).toDoubleArray(), 0);
+        // A NaN is the maximum of its window (it propagates) and the gradient goes to the first one, in both dtypes.
+        for (DType dtype : DType.values()) {
+            Tensor nan = Tensor.of(new double[] {1, Double.NaN, 5, Double.NaN, 2, 3, 4, -1}, 1, 2, 2, 2).to(dtype)
+                    .requiresGrad(true);
+            Tensor pooled;
+            try (Tape tape = Tape.record()) {
+                pooled = nan.maxPool2d(2);
+                tape.backward(pooled.sum());
+            }
+            double[] values = pooled.toDoubleArray();
+            assertTrue(Double.isNaN(values[0]), dtype + ": " + Arrays.toString(values));
+            assertEquals(4, values[1], dtype.toString());
+            assertArrayEquals(new double[] {0, 1, 0, 0, 0, 0, 1, 0}, nan.grad().toDoubleArray(), 0, dtype.toString());
+        }
     }
 
     @Test

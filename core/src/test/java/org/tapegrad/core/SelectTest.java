@@ -1,6 +1,7 @@
 package org.tapegrad.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,5 +26,18 @@ class SelectTest {
     void aNaNWithAClearSignBitPassesTheGradientAsPyTorch() {
         assertEquals(7.0, Select.ifPositive(Double.NaN, 7.0));
         assertEquals(7f, Select.ifPositive(Float.NaN, 7f));
+    }
+
+    @Test
+    void orderKeysSortLikeTheValues() {
+        double[] sorted = {Double.NEGATIVE_INFINITY, -1e300, -2, -Double.MIN_VALUE, -0.0, 0.0, Double.MIN_VALUE, 1,
+            1e300, Double.POSITIVE_INFINITY};
+        for (int i = 1; i < sorted.length; i++) {
+            assertTrue(Select.orderKey(sorted[i - 1]) < Select.orderKey(sorted[i]), sorted[i - 1] + " < " + sorted[i]);
+            float a = (float) sorted[i - 1];
+            float b = (float) sorted[i];
+            assertTrue(a < b || Float.compare(a, b) < 0 ? Select.orderKey(a) < Select.orderKey(b)
+                    : Select.orderKey(a) == Select.orderKey(b), a + " vs " + b);
+        }
     }
 }
