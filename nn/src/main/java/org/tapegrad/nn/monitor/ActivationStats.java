@@ -28,34 +28,17 @@ public record ActivationStats(double mean, double std, double zeroFraction, doub
         }
         int rows = output.rank() >= 2 ? output.size(0) : 1;
         int units = n / rows;
-        boolean[] alive = new boolean[units];
-        double sum = 0;
-        long zeros = 0;
-        long nonFinite = 0;
-        // Row by row and without branches on the value: ReLU outputs are zero about half the time, at random.
-        for (int r = 0, i = 0; r < rows; r++) {
-            for (int u = 0; u < units; u++, i++) {
-                double v = e.get(i);
-                sum += v;
-                boolean nonZero = v != 0;
-                zeros += nonZero ? 0 : 1;
-                alive[u] |= nonZero;
-            }
-        }
-        if (!Double.isFinite(sum)) { // rare: count the culprits in a pass of their own
-            for (int i = 0; i < n; i++) {
-                nonFinite += Double.isFinite(e.get(i)) ? 0 : 1;
-            }
-        }
+        StatsKernel kernel = StatsKernel.INSTANCE;
+        float[] zerosPerUnit = new float[units];
+        double sum = kernel.sumAndZeros(e, units, zerosPerUnit);
+        long nonFinite = Double.isFinite(sum) ? 0 : StatsKernel.nonFinite(e); // rare: count the culprits apart
         double mean = sum / n;
-        double squares = 0; // second pass: Σ (a − μ)² is stabler than Σ a² − n μ²
-        for (int i = 0; i < n; i++) {
-            double d = e.get(i) - mean;
-            squares += d * d;
-        }
+        double squares = kernel.squaredDeviations(e, mean); // second pass: stabler than Σ a² − n μ²
+        long zeros = 0;
         int dead = 0;
-        for (boolean a : alive) {
-            dead += a ? 0 : 1;
+        for (float z : zerosPerUnit) {
+            zeros += (long) z;
+            dead += z == rows ? 1 : 0;
         }
         return new ActivationStats(mean, Math.sqrt(squares / n), (double) zeros / n, (double) dead / units, nonFinite);
     }

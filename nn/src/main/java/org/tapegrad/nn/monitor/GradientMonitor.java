@@ -170,21 +170,18 @@ public final class GradientMonitor implements AutoCloseable {
         double[] updateSquares = new double[n];
         List<ParamStats> paramStats = new ArrayList<>(n);
         double globalSquares = 0;
+        double[] change = new double[2];
         for (int i = 0; i < n; i++) {
             Entries now = new Entries(params.get(i));
             Entries old = before == null ? null : before[i];
-            double ps = 0;
+            double ps;
             double us = 0;
-            for (int k = 0; k < now.size; k++) {
-                double v = now.get(k);
-                if (old == null) {
-                    ps += v * v;
-                } else {
-                    double o = old.get(k);
-                    double d = v - o;
-                    ps += o * o;
-                    us += d * d;
-                }
+            if (old == null) {
+                ps = StatsKernel.INSTANCE.sumSquares(now);
+            } else {
+                StatsKernel.INSTANCE.change(now, old, change);
+                ps = change[0];
+                us = change[1];
             }
             paramSquares[i] = ps;
             updateSquares[i] = old == null ? Double.NaN : us;
@@ -270,8 +267,9 @@ public final class GradientMonitor implements AutoCloseable {
     private void onOutputGradient(Layer l, Tensor g) {
         hookCalls++;
         Entries e = new Entries(g);
-        l.outputSquares += e.sumSquares();
-        l.outputNonFinite += e.nonFinite();
+        double squares = StatsKernel.INSTANCE.sumSquares(e);
+        l.outputSquares += squares;
+        l.outputNonFinite += Double.isFinite(squares) ? 0 : StatsKernel.nonFinite(e); // rare: count them apart
         l.outputSeen = true;
         if (l.backwardOrder < 0) {
             l.backwardOrder = backwardCounter++;
