@@ -209,14 +209,18 @@ public final class GradientMonitor implements AutoCloseable {
         }
         StepRecord r = new StepRecord(step, loss, Math.sqrt(globalSquares), layerStats, paramStats);
         records.add(r);
-        for (Diagnostic d : rules.apply(r)) {
-            if (diagnostics.putIfAbsent(d.kind() + "\u0000" + d.layer(), d) == null) {
+        for (Diagnostic d : rules.apply(r, (kind, layer) -> !diagnostics.containsKey(key(kind, layer)))) {
+            if (diagnostics.putIfAbsent(key(d.kind(), d.layer()), d) == null) {
                 LOG.warn("Gradient monitor: {}", d);
             }
         }
         gradStats = null;
         before = null;
         backwardCounter = 0;
+    }
+
+    private static String key(Kind kind, String layer) {
+        return kind + "\u0000" + layer;
     }
 
     private static double ratio(double updateSquares, double paramSquares, boolean measured) {
@@ -334,7 +338,7 @@ public final class GradientMonitor implements AutoCloseable {
 
     /** True when a diagnostic of {@code kind} was found for {@code layer}. */
     public boolean flagged(Kind kind, String layer) {
-        return diagnostics.containsKey(kind + "\u0000" + layer);
+        return diagnostics.containsKey(key(kind, layer));
     }
 
     /** A layer and its figures for the step being recorded. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiPredicate;
 import org.tapegrad.nn.monitor.Diagnostic.Kind;
 
 /**
@@ -49,8 +50,17 @@ public final class Rules {
      * @return the conditions that hold at this sample, in layer order (NON_FINITE first)
      */
     public List<Diagnostic> apply(StepRecord r) {
+        return apply(r, (kind, layer) -> true);
+    }
+
+    /**
+     * {@link #apply(StepRecord)}, building only the diagnostics for which {@code wanted} holds (the history is kept
+     * alike). A caller that reports each (kind, layer) once skips the messages of conditions that persist: a
+     * message formats several numbers and costs microseconds, on every sample while the condition holds.
+     */
+    List<Diagnostic> apply(StepRecord r, BiPredicate<Kind, String> wanted) {
         List<Diagnostic> out = new ArrayList<>();
-        nonFinite(r, out);
+        nonFinite(r, out); // builds a message only when a value is not finite: rare, and wanted then
         LayerStats last = null;
         for (LayerStats l : r.layers()) {
             if (l.grad() != null) {
@@ -62,17 +72,17 @@ public final class Rules {
             if (Double.isFinite(g)) {
                 double limit = l == last ? t.vanishingNorm() : Math.max(t.vanishingNorm(), t.vanishingFraction()
                         * last.gradNorm());
-                if (streak(Kind.VANISHING, l, g < limit)) {
+                if (streak(Kind.VANISHING, l, g < limit) && wanted.test(Kind.VANISHING, l.name())) {
                     out.add(diagnostic(Kind.VANISHING, l, r.step(), g, limit, String.format(Locale.ROOT,
                             "gradient norm %.3g is below %.3g (max of %.3g and %.3g × the last layer's %.3g) on %d "
                             + "consecutive samples", g, limit, t.vanishingNorm(), t.vanishingFraction(),
                             last.gradNorm(), t.patience())));
                 }
-                exploding(r.step(), l, g, out);
+                exploding(r.step(), l, g, wanted.test(Kind.EXPLODING, l.name()) ? out : null);
             }
             if (l.activation() != null) {
                 double dead = l.activation().deadFraction();
-                if (streak(Kind.DEAD_UNITS, l, dead >= t.deadFraction())) {
+                if (streak(Kind.DEAD_UNITS, l, dead >= t.deadFraction()) && wanted.test(Kind.DEAD_UNITS, l.name())) {
                     out.add(diagnostic(Kind.DEAD_UNITS, l, r.step(), dead, t.deadFraction(), String.format(Locale.ROOT,
                             "%.1f%% of the units output 0 for the whole batch (threshold %.1f%%) on %d consecutive "
                             + "samples", 100 * dead, 100 * t.deadFraction(), t.patience())));
@@ -81,7 +91,7 @@ public final class Rules {
             double u = l.updateRatio();
             if (!Double.isNaN(u)) {
                 boolean outside = u < t.updateRatioLow() || u > t.updateRatioHigh();
-                if (streak(Kind.UPDATE_RATIO, l, outside)) {
+                if (streak(Kind.UPDATE_RATIO, l, outside) && wanted.test(Kind.UPDATE_RATIO, l.name())) {
                     double bound = u < t.updateRatioLow() ? t.updateRatioLow() : t.updateRatioHigh();
                     out.add(diagnostic(Kind.UPDATE_RATIO, l, r.step(), u, bound, String.format(Locale.ROOT,
                             "update-to-parameter ratio %.3g is outside the band [%.3g, %.3g] (healthy: about 1e-3) on "
@@ -92,11 +102,15 @@ public final class Rules {
         return out;
     }
 
+    /** Keeps l's norm history; adds to {@code out}, unless it is null, the diagnostic that holds. */
     private void exploding(long step, LayerStats l, double g, List<Diagnostic> out) {
         ArrayDeque<Double> h = norms.computeIfAbsent(l.name(), k -> new ArrayDeque<>());
         h.addLast(g);
         if (h.size() > t.patience() + 1) {
             h.removeFirst();
+        }
+        if (out == null) {
+            return;
         }
         if (g > t.explodingNorm()) {
             out.add(diagnostic(Kind.EXPLODING, l, step, g, t.explodingNorm(), String.format(Locale.ROOT,

@@ -64,6 +64,22 @@ class RulesTest {
     }
 
     @Test
+    void unwantedDiagnosticsAreNotBuiltButTheirHistoryIsKept() {
+        // The monitor skips (kind, layer) pairs it has reported; the streaks must still count those samples.
+        Rules filtered = new Rules(T);
+        Rules plain = new Rules(T);
+        StepRecord bad = record(0, layer("0", 1e-9, 0, 1.0, 0, 1), layer("1", 1e-8, 0, 1e-3, 0, 0));
+        for (int s = 0; s < 3; s++) {
+            List<Diagnostic> all = plain.apply(bad);
+            List<Diagnostic> some = filtered.apply(bad, (kind, layer) -> kind != Kind.VANISHING);
+            assertEquals(all.stream().filter(d -> d.kind() != Kind.VANISHING).toList(), some, "sample " + s);
+        }
+        assertEquals(List.of(Kind.UPDATE_RATIO), filtered.apply(bad, (kind, layer) -> kind != Kind.VANISHING).stream()
+                .map(Diagnostic::kind).toList());
+        assertEquals(plain.apply(bad), filtered.apply(bad, (kind, layer) -> true));
+    }
+
+    @Test
     void vanishingAbsoluteThresholdAppliesToTheLastLayerToo() {
         Rules rules = new Rules(T);
         StepRecord tiny = record(0, layer("0", 1e-9, 0, 1e-3, 0, 1), layer("1", 1e-8, 0, 1e-3, 0, 0));
