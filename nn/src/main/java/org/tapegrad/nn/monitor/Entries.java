@@ -5,7 +5,8 @@ import org.tapegrad.core.Tensor;
 
 /**
  * Reads the entries of a tensor's storage without copying it, for float32 and float64 alike: one loop serves both
- * dtypes through {@link #get}, so no statistic is written twice.
+ * dtypes through {@link #get}, so no statistic is written twice ({@link JavaStatsKernel}); the Vector API kernel
+ * reads the float32 array directly.
  */
 final class Entries {
     /** The storage: exactly one of the two is non-null. */

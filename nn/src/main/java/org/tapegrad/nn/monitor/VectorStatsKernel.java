@@ -101,7 +101,7 @@ final class VectorStatsKernel implements StatsKernel {
 
     @Override
     public void change(Entries now, Entries before, double[] out) {
-        if (now.floats == null) {
+        if (now.floats == null || before.floats == null) {
             reference.change(now, before, out);
             return;
         }
