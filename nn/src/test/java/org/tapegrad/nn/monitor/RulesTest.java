@@ -115,6 +115,21 @@ class RulesTest {
     }
 
     @Test
+    void explodingGrowthComparesWithTheNormPatienceSamplesBack() {
+        // Longer runs than the window: the rule must compare with the sample exactly patience back.
+        double[][] runs = {{1, 1, 1, 0.01, 0.05, 0.3, 2.0}, {0.01, 1, 1, 1, 1, 1, 2.0}};
+        boolean[] fires = {true, false};
+        for (int k = 0; k < runs.length; k++) {
+            Rules rules = new Rules(T);
+            List<Diagnostic> d = List.of();
+            for (int s = 0; s < runs[k].length; s++) {
+                d = rules.apply(record(s, layer("0", runs[k][s], 0, 1e-3, 0, 1), layer("1", 1, 0, 1e-3, 0, 0)));
+            }
+            assertEquals(fires[k], d.stream().anyMatch(x -> x.kind() == Kind.EXPLODING), "run " + k);
+        }
+    }
+
+    @Test
     void deadUnits() {
         Rules rules = new Rules(T);
         StepRecord dead = record(0, layer("0", 1, 0.75, 1e-3, 0, 1), layer("1", 1, 0, 1e-3, 0, 0));
