@@ -29,12 +29,11 @@ public record ActivationStats(double mean, double std, double zeroFraction, doub
         int rows = output.rank() >= 2 ? output.size(0) : 1;
         int units = n / rows;
         StatsKernel kernel = StatsKernel.INSTANCE;
-        double sum = kernel.sum(e);
+        float[] zerosPerUnit = new float[units];
+        double sum = kernel.sumAndZeros(e, units, zerosPerUnit);
         long nonFinite = Double.isFinite(sum) ? 0 : StatsKernel.nonFinite(e); // rare: count the culprits apart
         double mean = sum / n;
         double squares = kernel.squaredDeviations(e, mean); // second pass: stabler than Σ a² − n μ²
-        float[] zerosPerUnit = new float[units];
-        kernel.countZeros(e, units, zerosPerUnit);
         long zeros = 0;
         int dead = 0;
         for (float z : zerosPerUnit) {

@@ -36,18 +36,15 @@ interface StatsKernel {
      */
     void change(Entries now, Entries before, double[] out);
 
-    /** {@code Σ x}. */
-    double sum(Entries x);
-
     /**
-     * Counts exact zeros per unit of {@code x} seen as rows of {@code units} entries: adds to {@code zeros[u]} the
-     * number of rows whose entry u is 0 (counts are exact up to 2^24 rows).
+     * {@code Σ x} over {@code x} seen as rows of {@code units} entries; adds to {@code zeros[u]} the number of rows
+     * whose entry u is exactly 0 (counts are exact up to 2^24 rows).
      *
      * @param x     entries, a whole number of rows (not modified)
      * @param units entries per row
      * @param zeros per unit, {@code units} counts (modified)
      */
-    void countZeros(Entries x, int units, float[] zeros);
+    double sumAndZeros(Entries x, int units, float[] zeros);
 
     /** {@code Σ (x − mean)²}. */
     double squaredDeviations(Entries x, double mean);
