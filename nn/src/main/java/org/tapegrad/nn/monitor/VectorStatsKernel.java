@@ -1,5 +1,6 @@
 package org.tapegrad.nn.monitor;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -23,6 +24,16 @@ final class VectorStatsKernel implements StatsKernel {
     private static final int L = D.length();
 
     private final JavaStatsKernel reference = new JavaStatsKernel();
+    private final int chunk;
+
+    VectorStatsKernel() {
+        this(CHUNK);
+    }
+
+    /** With magnitudes computed {@code chunk} entries at a time (tests use a small one to cross chunk borders). */
+    VectorStatsKernel(int chunk) {
+        this.chunk = chunk;
+    }
 
     private static DoubleVector widen(FloatVector v) {
         return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
@@ -36,44 +47,58 @@ final class VectorStatsKernel implements StatsKernel {
         }
         float[] x = e.floats;
         int n = e.size;
-        DoubleVector one = DoubleVector.broadcast(D, 1);
-        DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, abs0 = sq0, abs1 = sq0, zeros0 = sq0, zeros1 = sq0;
-        FloatVector max0 = FloatVector.zero(F), max1 = max0;
-        int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
+        Arrays.fill(out, 0);
+        for (int from = 0; from < n; from += chunk) {
+            magnitudes(x, from, Math.min(n, from + chunk), out);
+        }
+        if (!Double.isFinite(out[0])) { // a NaN or infinite entry (float squares cannot overflow a double sum)
+            reference.magnitudes(e, out);
+        }
+    }
+
+    /**
+     * Entries per call of {@link #magnitudes(float[], int, int, double[])}: its zero counts are kept in float lanes
+     * (a float compare and add is cheaper than a double one: 15% of the pass), exact while each lane counts fewer
+     * than 2^24.
+     */
+    private static final int CHUNK = 1 << 24;
+
+    /** Adds the figures of x[from, to) to out[0..3] (max into out[2]); every vector lives within this call. */
+    private static void magnitudes(float[] x, int from, int to, double[] out) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector one = FloatVector.broadcast(F, 1);
+        DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, abs0 = sq0, abs1 = sq0;
+        FloatVector max0 = zero, max1 = zero, zeros0 = zero, zeros1 = zero;
+        int i = from;
+        for (; i <= to - 2 * L; i += 2 * L) {
             FloatVector a0 = FloatVector.fromArray(F, x, i).abs();
             FloatVector a1 = FloatVector.fromArray(F, x, i + L).abs();
             max0 = max0.max(a0);
             max1 = max1.max(a1);
+            zeros0 = zeros0.add(one, a0.compare(VectorOperators.EQ, zero));
+            zeros1 = zeros1.add(one, a1.compare(VectorOperators.EQ, zero));
             DoubleVector d0 = widen(a0);
             DoubleVector d1 = widen(a1);
             sq0 = d0.fma(d0, sq0);
             sq1 = d1.fma(d1, sq1);
             abs0 = abs0.add(d0);
             abs1 = abs1.add(d1);
-            zeros0 = zeros0.add(one, d0.compare(VectorOperators.EQ, 0));
-            zeros1 = zeros1.add(one, d1.compare(VectorOperators.EQ, 0));
         }
         double squares = sq0.add(sq1).reduceLanes(VectorOperators.ADD);
         double sumAbs = abs0.add(abs1).reduceLanes(VectorOperators.ADD);
         double maxAbs = max0.max(max1).reduceLanes(VectorOperators.MAX);
         double zeros = zeros0.add(zeros1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
+        for (; i < to; i++) {
             double a = Math.abs(x[i]);
             squares += a * a;
             sumAbs += a;
             maxAbs = Math.max(maxAbs, a);
             zeros += a == 0 ? 1 : 0;
         }
-        if (!Double.isFinite(squares)) { // a NaN or infinite entry (float squares cannot overflow a double sum)
-            reference.magnitudes(e, out);
-            return;
-        }
-        out[0] = squares;
-        out[1] = sumAbs;
-        out[2] = maxAbs;
-        out[3] = zeros;
-        out[4] = 0;
+        out[0] += squares;
+        out[1] += sumAbs;
+        out[2] = Math.max(out[2], maxAbs);
+        out[3] += zeros;
     }
 
     @Override

@@ -35,6 +35,11 @@ class StatsKernelTest {
                 reference.magnitudes(e, want);
                 vector.magnitudes(e, got);
                 String what = "n=" + n + " special=" + special;
+                double[] chunked = new double[5];
+                new VectorStatsKernel(37).magnitudes(e, chunked); // several chunks, borders inside vectors
+                for (int k = 0; k < 5; k++) {
+                    assertClose(want[k], chunked[k], what + " in chunks of 37, figure " + k);
+                }
                 assertClose(want[0], got[0], what + " Σx²");
                 assertClose(want[1], got[1], what + " Σ|x|");
                 assertEquals(want[2], got[2], 0, what + " max|x|");
