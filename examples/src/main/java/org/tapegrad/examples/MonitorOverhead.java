@@ -22,7 +22,9 @@ import org.tapegrad.optim.Sgd;
  * median step over the median step without monitor in the same round, the median of that over rounds. On a shared
  * machine whose load changes from round to round, the paired figure is the one to trust.
  *
- * <p>Run: {@code java -cp tapegrad-examples.jar org.tapegrad.examples.MonitorOverhead [rounds] [steps per round]}.
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp tapegrad-examples.jar
+ * org.tapegrad.examples.MonitorOverhead [rounds] [steps per round]} (without the module, the GEMM and the monitor run
+ * their portable loops).
  */
 public final class MonitorOverhead {
     private static final int[] EVERY = {0, 100, 10, 1}; // 0: no monitor

@@ -36,7 +36,7 @@ public final class Rules {
     private static final class History {
         /** Consecutive samples on which each persistent condition held, by {@link Kind#ordinal()}. */
         final int[] streaks = new int[Kind.values().length];
-        /** The last {@code norms.length} (patience + 1) gradient norms, a ring whose oldest entry is at {@code next}. */
+        /** The last patience + 1 gradient norms, a ring whose oldest entry is at {@code next} once it is full. */
         final double[] norms;
         int count;
         int next;
