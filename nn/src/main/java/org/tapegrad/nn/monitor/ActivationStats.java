@@ -28,18 +28,20 @@ public record ActivationStats(double mean, double std, double zeroFraction, doub
         }
         int rows = output.rank() >= 2 ? output.size(0) : 1;
         int units = n / rows;
-        StatsKernel kernel = StatsKernel.INSTANCE;
+        // About the first entry (when finite): no cancellation in the variance when |μ| >> σ, and one pass.
+        double shift = Double.isFinite(e.get(0)) ? e.get(0) : 0;
         float[] zerosPerUnit = new float[units];
-        double sum = kernel.sumAndZeros(e, units, zerosPerUnit);
-        long nonFinite = Double.isFinite(sum) ? 0 : StatsKernel.nonFinite(e); // rare: count the culprits apart
-        double mean = sum / n;
-        double squares = kernel.squaredDeviations(e, mean); // second pass: stabler than Σ a² − n μ²
+        double[] m = new double[2];
+        StatsKernel.INSTANCE.moments(e, units, shift, zerosPerUnit, m);
+        long nonFinite = Double.isFinite(m[1]) ? 0 : StatsKernel.nonFinite(e); // rare: count the culprits apart
+        double mean = shift + m[0] / n;
+        double variance = Math.max(0, (m[1] - m[0] * m[0] / n) / n);
         long zeros = 0;
         int dead = 0;
         for (float z : zerosPerUnit) {
             zeros += (long) z;
             dead += z == rows ? 1 : 0;
         }
-        return new ActivationStats(mean, Math.sqrt(squares / n), (double) zeros / n, (double) dead / units, nonFinite);
+        return new ActivationStats(mean, Math.sqrt(variance), (double) zeros / n, (double) dead / units, nonFinite);
     }
 }

@@ -52,27 +52,21 @@ final class JavaStatsKernel implements StatsKernel {
     }
 
     @Override
-    public double sumAndZeros(Entries x, int units, float[] zeros) {
+    public void moments(Entries x, int units, double shift, float[] zeros, double[] out) {
         int rows = x.size / units;
         double sum = 0;
+        double squares = 0;
         // Without branches on the value: ReLU outputs are zero about half the time, at random.
         for (int r = 0, i = 0; r < rows; r++) {
             for (int u = 0; u < units; u++, i++) {
                 double v = x.get(i);
-                sum += v;
+                double d = v - shift;
+                sum += d;
+                squares += d * d;
                 zeros[u] += v == 0 ? 1 : 0;
             }
         }
-        return sum;
-    }
-
-    @Override
-    public double squaredDeviations(Entries x, double mean) {
-        double s = 0;
-        for (int i = 0; i < x.size; i++) {
-            double d = x.get(i) - mean;
-            s += d * d;
-        }
-        return s;
+        out[0] = sum;
+        out[1] = squares;
     }
 }

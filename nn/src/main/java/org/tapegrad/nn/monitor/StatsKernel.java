@@ -37,17 +37,19 @@ interface StatsKernel {
     void change(Entries now, Entries before, double[] out);
 
     /**
-     * {@code Σ x} over {@code x} seen as rows of {@code units} entries; adds to {@code zeros[u]} the number of rows
-     * whose entry u is exactly 0 (counts are exact up to 2^24 rows).
+     * The first two moments of {@code x} about a shift K, in one pass: {@code out[0] = Σ (x − K)},
+     * {@code out[1] = Σ (x − K)²}; and, seeing x as rows of {@code units} entries, adds to {@code zeros[u]} the
+     * number of rows whose entry u is exactly 0 (counts are exact up to 2^24 rows). With K one of the entries,
+     * {@code Σ (x − K)² − (Σ (x − K))² / n} loses nothing to cancellation when the mean is far from 0 (as
+     * {@code Σ x² − n μ²} would), so the variance needs no second pass.
      *
      * @param x     entries, a whole number of rows (not modified)
      * @param units entries per row
+     * @param shift K
      * @param zeros per unit, {@code units} counts (modified)
+     * @param out   two sums (modified)
      */
-    double sumAndZeros(Entries x, int units, float[] zeros);
-
-    /** {@code Σ (x − mean)²}. */
-    double squaredDeviations(Entries x, double mean);
+    void moments(Entries x, int units, double shift, float[] zeros, double[] out);
 
     /** The number of NaN or infinite entries (a pass of its own: it is needed only when a sum is not finite). */
     static long nonFinite(Entries x) {

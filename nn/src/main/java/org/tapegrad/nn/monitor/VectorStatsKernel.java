@@ -158,60 +158,47 @@ final class VectorStatsKernel implements StatsKernel {
     }
 
     @Override
-    public double sumAndZeros(Entries e, int units, float[] zeros) {
+    public void moments(Entries e, int units, double shift, float[] zeros, double[] out) {
         if (e.floats == null) {
-            return reference.sumAndZeros(e, units, zeros);
+            reference.moments(e, units, shift, zeros, out);
+            return;
         }
         float[] x = e.floats;
         int rows = e.size / units;
         int bound = F.loopBound(units);
         FloatVector zero = FloatVector.zero(F);
         FloatVector one = FloatVector.broadcast(F, 1);
+        DoubleVector k = DoubleVector.broadcast(D, shift);
         double sum = 0;
-        // The counts stay in the array and each row's sum is reduced at the end of the row: a vector carried from
+        double squares = 0;
+        // The counts stay in the array and each row's sums are reduced at the end of the row: a vector carried from
         // row to row through the outer loop is not kept in a register by C2 on JDK 17 (each add then allocates,
         // ~7x slower).
         for (int r = 0, o = 0; r < rows; r++, o += units) {
             DoubleVector s = DoubleVector.zero(D);
+            DoubleVector q = s;
             int u = 0;
             for (; u < bound; u += L) {
                 FloatVector v = FloatVector.fromArray(F, x, o + u);
                 VectorMask<Float> isZero = v.compare(VectorOperators.EQ, zero);
                 FloatVector.fromArray(F, zeros, u).add(one, isZero).intoArray(zeros, u);
-                s = s.add(widen(v));
+                DoubleVector d = widen(v).sub(k);
+                s = s.add(d);
+                q = d.fma(d, q);
             }
-            double row = s.reduceLanes(VectorOperators.ADD);
+            double rowSum = s.reduceLanes(VectorOperators.ADD);
+            double rowSquares = q.reduceLanes(VectorOperators.ADD);
             for (; u < units; u++) {
                 float v = x[o + u];
-                row += v;
+                double d = v - shift;
+                rowSum += d;
+                rowSquares += d * d;
                 zeros[u] += v == 0 ? 1 : 0;
             }
-            sum += row;
+            sum += rowSum;
+            squares += rowSquares;
         }
-        return sum;
-    }
-
-    @Override
-    public double squaredDeviations(Entries e, double mean) {
-        if (e.floats == null) {
-            return reference.squaredDeviations(e, mean);
-        }
-        float[] x = e.floats;
-        int n = e.size;
-        DoubleVector m = DoubleVector.broadcast(D, mean);
-        DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0;
-        int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
-            DoubleVector d0 = widen(FloatVector.fromArray(F, x, i)).sub(m);
-            DoubleVector d1 = widen(FloatVector.fromArray(F, x, i + L)).sub(m);
-            sq0 = d0.fma(d0, sq0);
-            sq1 = d1.fma(d1, sq1);
-        }
-        double squares = sq0.add(sq1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            double d = x[i] - mean;
-            squares += d * d;
-        }
-        return squares;
+        out[0] = sum;
+        out[1] = squares;
     }
 }
