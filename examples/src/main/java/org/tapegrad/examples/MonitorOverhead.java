@@ -16,11 +16,15 @@ import org.tapegrad.optim.Sgd;
 /**
  * Cost of the gradient monitor on the {@code mnist} model (784-256-256-256-10, batch 128, SGD with momentum, random
  * data): training steps without a monitor and with one sampling every step, every 10th and every 100th step,
- * interleaved in rounds so that a slow phase of the machine hits every configuration alike. Reports the median
- * step time, the median over rounds of the mean step time (what a run pays on average, sampled steps included),
- * and the overhead of each against no monitor.
+ * interleaved in rounds (in a rotating order) so that a slow phase of the machine hits every configuration alike.
+ * Reports the median step time, the median over rounds of the mean step time (what a run pays on average, sampled
+ * steps included), the overhead of each against no monitor, and the paired overhead: per round, the configuration's
+ * median step over the median step without monitor in the same round, the median of that over rounds. On a shared
+ * machine whose load changes from round to round, the paired figure is the one to trust.
  *
- * <p>Run: {@code java -cp tapegrad-examples.jar org.tapegrad.examples.MonitorOverhead [rounds] [steps per round]}.
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp tapegrad-examples.jar
+ * org.tapegrad.examples.MonitorOverhead [rounds] [steps per round]} (without the module, the GEMM and the monitor run
+ * their portable loops).
  */
 public final class MonitorOverhead {
     private static final int[] EVERY = {0, 100, 10, 1}; // 0: no monitor
@@ -41,33 +45,44 @@ public final class MonitorOverhead {
         }
         List<List<Double>> stepTimes = new ArrayList<>();
         List<List<Double>> roundMeans = new ArrayList<>();
+        List<List<Double>> pairedRatios = new ArrayList<>();
         for (int c = 0; c < EVERY.length; c++) {
             stepTimes.add(new ArrayList<>());
             roundMeans.add(new ArrayList<>());
+            pairedRatios.add(new ArrayList<>());
             time(model, optimizer, x, labels, EVERY[c], steps); // warm-up
         }
+        double[] roundMedians = new double[EVERY.length];
         for (int r = 0; r < rounds; r++) {
-            for (int c = 0; c < EVERY.length; c++) {
+            for (int k = 0; k < EVERY.length; k++) {
+                int c = (k + r) % EVERY.length; // rotate: no configuration always runs first or after the same one
                 double[] t = time(model, optimizer, x, labels, EVERY[c], steps);
+                List<Double> round = new ArrayList<>();
                 for (double v : t) {
                     stepTimes.get(c).add(v);
+                    round.add(v);
                 }
                 roundMeans.get(c).add(Arrays.stream(t).average().orElse(Double.NaN));
+                roundMedians[c] = median(round);
+            }
+            for (int c = 0; c < EVERY.length; c++) {
+                pairedRatios.get(c).add(roundMedians[c] / roundMedians[0]);
             }
         }
         System.out.printf("Gradient monitor overhead: 784-256-256-256-10 MLP, batch 128, SGD momentum, %d rounds x %d "
                 + "steps per configuration, interleaved; %d processors%n", rounds, steps,
                 Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-12s %12s %9s %14s %9s%n", "monitor", "median step", "overhead", "mean (median", "overhead");
-        System.out.printf("%-12s %12s %9s %14s %9s%n", "", "ms", "", "of rounds) ms", "");
+        System.out.printf("%-12s %12s %9s %14s %9s %9s%n", "monitor", "median step", "overhead", "mean (median",
+                "overhead", "paired");
+        System.out.printf("%-12s %12s %9s %14s %9s %9s%n", "", "ms", "", "of rounds) ms", "", "overhead");
         double base = median(stepTimes.get(0));
         double baseMean = median(roundMeans.get(0));
         for (int c = 0; c < EVERY.length; c++) {
             double m = median(stepTimes.get(c));
             double mean = median(roundMeans.get(c));
-            System.out.printf(Locale.ROOT, "%-12s %12.3f %8.1f%% %14.3f %8.1f%%%n",
+            System.out.printf(Locale.ROOT, "%-12s %12.3f %8.1f%% %14.3f %8.1f%% %8.1f%%%n",
                     EVERY[c] == 0 ? "none" : "every " + EVERY[c], m, 100 * (m / base - 1), mean,
-                    100 * (mean / baseMean - 1));
+                    100 * (mean / baseMean - 1), 100 * (median(pairedRatios.get(c)) - 1));
         }
     }
 

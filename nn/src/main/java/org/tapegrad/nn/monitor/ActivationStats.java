@@ -28,35 +28,20 @@ public record ActivationStats(double mean, double std, double zeroFraction, doub
         }
         int rows = output.rank() >= 2 ? output.size(0) : 1;
         int units = n / rows;
-        boolean[] alive = new boolean[units];
-        double sum = 0;
+        // About the first entry (when finite): no cancellation in the variance when |μ| >> σ, and one pass.
+        double shift = Double.isFinite(e.get(0)) ? e.get(0) : 0;
+        float[] zerosPerUnit = new float[units];
+        double[] m = new double[2];
+        StatsKernel.INSTANCE.moments(e, units, shift, zerosPerUnit, m);
+        long nonFinite = Double.isFinite(m[1]) ? 0 : StatsKernel.nonFinite(e); // rare: count the culprits apart
+        double mean = shift + m[0] / n;
+        double variance = Math.max(0, (m[1] - m[0] * m[0] / n) / n);
         long zeros = 0;
-        long nonFinite = 0;
-        // Row by row and without branches on the value: ReLU outputs are zero about half the time, at random.
-        for (int r = 0, i = 0; r < rows; r++) {
-            for (int u = 0; u < units; u++, i++) {
-                double v = e.get(i);
-                sum += v;
-                boolean nonZero = v != 0;
-                zeros += nonZero ? 0 : 1;
-                alive[u] |= nonZero;
-            }
-        }
-        if (!Double.isFinite(sum)) { // rare: count the culprits in a pass of their own
-            for (int i = 0; i < n; i++) {
-                nonFinite += Double.isFinite(e.get(i)) ? 0 : 1;
-            }
-        }
-        double mean = sum / n;
-        double squares = 0; // second pass: Σ (a − μ)² is stabler than Σ a² − n μ²
-        for (int i = 0; i < n; i++) {
-            double d = e.get(i) - mean;
-            squares += d * d;
-        }
         int dead = 0;
-        for (boolean a : alive) {
-            dead += a ? 0 : 1;
+        for (float z : zerosPerUnit) {
+            zeros += (long) z;
+            dead += z == rows ? 1 : 0;
         }
-        return new ActivationStats(mean, Math.sqrt(squares / n), (double) zeros / n, (double) dead / units, nonFinite);
+        return new ActivationStats(mean, Math.sqrt(variance), (double) zeros / n, (double) dead / units, nonFinite);
     }
 }

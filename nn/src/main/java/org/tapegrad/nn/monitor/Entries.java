@@ -5,11 +5,13 @@ import org.tapegrad.core.Tensor;
 
 /**
  * Reads the entries of a tensor's storage without copying it, for float32 and float64 alike: one loop serves both
- * dtypes through {@link #get}, so no statistic is written twice.
+ * dtypes through {@link #get}, so no statistic is written twice ({@link JavaStatsKernel}); the Vector API kernel
+ * reads the float32 array directly.
  */
 final class Entries {
-    private final float[] floats;
-    private final double[] doubles;
+    /** The storage: exactly one of the two is non-null. */
+    final float[] floats;
+    final double[] doubles;
     final int size;
 
     Entries(Tensor t) {
@@ -53,26 +55,5 @@ final class Entries {
 
     double get(int i) {
         return floats != null ? floats[i] : doubles[i];
-    }
-
-    /** Σ v² over the entries (non-finite entries included, so the result is then non-finite too). */
-    double sumSquares() {
-        double s = 0;
-        for (int i = 0; i < size; i++) {
-            double v = get(i);
-            s += v * v;
-        }
-        return s;
-    }
-
-    /** Number of NaN or infinite entries. */
-    long nonFinite() {
-        long n = 0;
-        for (int i = 0; i < size; i++) {
-            if (!Double.isFinite(get(i))) {
-                n++;
-            }
-        }
-        return n;
     }
 }

@@ -31,23 +31,15 @@ public record GradientStats(double norm, double meanAbs, double maxAbs, double z
         long zeros = 0;
         long nonFinite = 0;
         long count = 0;
+        double[] m = new double[5];
         for (Tensor t : tensors) {
             Entries e = new Entries(t);
-            double squares = 0;
-            for (int i = 0; i < e.size; i++) {
-                double v = e.get(i);
-                double a = Math.abs(v);
-                squares += v * v;
-                sumAbs += a;
-                maxAbs = Math.max(maxAbs, a); // NaN once any entry is NaN
-                zeros += v == 0 ? 1 : 0;
-            }
-            if (!Double.isFinite(squares)) { // rare: count NaN and infinite entries in a pass of their own
-                for (int i = 0; i < e.size; i++) {
-                    nonFinite += Double.isFinite(e.get(i)) ? 0 : 1;
-                }
-            }
-            sumSquares += squares;
+            StatsKernel.INSTANCE.magnitudes(e, m);
+            sumSquares += m[0];
+            sumAbs += m[1];
+            maxAbs = Math.max(maxAbs, m[2]);
+            zeros += (long) m[3];
+            nonFinite += (long) m[4];
             count += e.size;
         }
         return new GradientStats(Math.sqrt(sumSquares), count == 0 ? 0 : sumAbs / count, maxAbs,

@@ -1,12 +1,12 @@
 package org.tapegrad.nn.monitor;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiPredicate;
 import org.tapegrad.nn.monitor.Diagnostic.Kind;
 
 /**
@@ -29,8 +29,37 @@ import org.tapegrad.nn.monitor.Diagnostic.Kind;
  */
 public final class Rules {
     private final Thresholds t;
-    private final Map<String, Integer> streaks = new HashMap<>();
-    private final Map<String, ArrayDeque<Double>> norms = new HashMap<>();
+    /** Per layer name; one lookup per layer and sample (no keys built, nothing boxed). */
+    private final Map<String, History> histories = new HashMap<>();
+
+    /** What the rules remember of one layer. */
+    private static final class History {
+        /** Consecutive samples on which each persistent condition held, by {@link Kind#ordinal()}. */
+        final int[] streaks = new int[Kind.values().length];
+        /** The last patience + 1 gradient norms, a ring whose oldest entry is at {@code next} once it is full. */
+        final double[] norms;
+        int count;
+        int next;
+
+        History(int patience) {
+            norms = new double[patience + 1];
+        }
+
+        void addNorm(double g) {
+            norms[next] = g;
+            next = (next + 1) % norms.length;
+            count = Math.min(count + 1, norms.length);
+        }
+
+        /** The norm patience samples back, once patience + 1 norms were seen. */
+        boolean full() {
+            return count == norms.length;
+        }
+
+        double oldestNorm() {
+            return norms[count < norms.length ? 0 : next];
+        }
+    }
 
     /** Rules with the given thresholds and no history. */
     public Rules(Thresholds thresholds) {
@@ -49,8 +78,17 @@ public final class Rules {
      * @return the conditions that hold at this sample, in layer order (NON_FINITE first)
      */
     public List<Diagnostic> apply(StepRecord r) {
+        return apply(r, (kind, layer) -> true);
+    }
+
+    /**
+     * {@link #apply(StepRecord)}, building only the diagnostics for which {@code wanted} holds (the history is kept
+     * alike). A caller that reports each (kind, layer) once skips the messages of conditions that persist: a
+     * message formats several numbers and costs microseconds, on every sample while the condition holds.
+     */
+    List<Diagnostic> apply(StepRecord r, BiPredicate<Kind, String> wanted) {
         List<Diagnostic> out = new ArrayList<>();
-        nonFinite(r, out);
+        nonFinite(r, out); // builds a message only when a value is not finite: rare, and wanted then
         LayerStats last = null;
         for (LayerStats l : r.layers()) {
             if (l.grad() != null) {
@@ -58,21 +96,22 @@ public final class Rules {
             }
         }
         for (LayerStats l : r.layers()) {
+            History h = histories.computeIfAbsent(l.name(), k -> new History(t.patience()));
             double g = l.gradNorm();
             if (Double.isFinite(g)) {
                 double limit = l == last ? t.vanishingNorm() : Math.max(t.vanishingNorm(), t.vanishingFraction()
                         * last.gradNorm());
-                if (streak(Kind.VANISHING, l, g < limit)) {
+                if (streak(h, Kind.VANISHING, g < limit) && wanted.test(Kind.VANISHING, l.name())) {
                     out.add(diagnostic(Kind.VANISHING, l, r.step(), g, limit, String.format(Locale.ROOT,
                             "gradient norm %.3g is below %.3g (max of %.3g and %.3g × the last layer's %.3g) on %d "
                             + "consecutive samples", g, limit, t.vanishingNorm(), t.vanishingFraction(),
                             last.gradNorm(), t.patience())));
                 }
-                exploding(r.step(), l, g, out);
+                exploding(r.step(), l, h, g, wanted.test(Kind.EXPLODING, l.name()) ? out : null);
             }
             if (l.activation() != null) {
                 double dead = l.activation().deadFraction();
-                if (streak(Kind.DEAD_UNITS, l, dead >= t.deadFraction())) {
+                if (streak(h, Kind.DEAD_UNITS, dead >= t.deadFraction()) && wanted.test(Kind.DEAD_UNITS, l.name())) {
                     out.add(diagnostic(Kind.DEAD_UNITS, l, r.step(), dead, t.deadFraction(), String.format(Locale.ROOT,
                             "%.1f%% of the units output 0 for the whole batch (threshold %.1f%%) on %d consecutive "
                             + "samples", 100 * dead, 100 * t.deadFraction(), t.patience())));
@@ -81,7 +120,7 @@ public final class Rules {
             double u = l.updateRatio();
             if (!Double.isNaN(u)) {
                 boolean outside = u < t.updateRatioLow() || u > t.updateRatioHigh();
-                if (streak(Kind.UPDATE_RATIO, l, outside)) {
+                if (streak(h, Kind.UPDATE_RATIO, outside) && wanted.test(Kind.UPDATE_RATIO, l.name())) {
                     double bound = u < t.updateRatioLow() ? t.updateRatioLow() : t.updateRatioHigh();
                     out.add(diagnostic(Kind.UPDATE_RATIO, l, r.step(), u, bound, String.format(Locale.ROOT,
                             "update-to-parameter ratio %.3g is outside the band [%.3g, %.3g] (healthy: about 1e-3) on "
@@ -92,20 +131,20 @@ public final class Rules {
         return out;
     }
 
-    private void exploding(long step, LayerStats l, double g, List<Diagnostic> out) {
-        ArrayDeque<Double> h = norms.computeIfAbsent(l.name(), k -> new ArrayDeque<>());
-        h.addLast(g);
-        if (h.size() > t.patience() + 1) {
-            h.removeFirst();
+    /** Keeps l's norm history; adds to {@code out}, unless it is null, the diagnostic that holds. */
+    private void exploding(long step, LayerStats l, History h, double g, List<Diagnostic> out) {
+        h.addNorm(g);
+        if (out == null) {
+            return;
         }
         if (g > t.explodingNorm()) {
             out.add(diagnostic(Kind.EXPLODING, l, step, g, t.explodingNorm(), String.format(Locale.ROOT,
                     "gradient norm %.3g is above %.3g", g, t.explodingNorm())));
-        } else if (h.size() == t.patience() + 1 && g > t.explodingGrowth() * h.peekFirst()) {
-            double growth = g / h.peekFirst();
+        } else if (h.full() && g > t.explodingGrowth() * h.oldestNorm()) {
+            double growth = g / h.oldestNorm();
             out.add(diagnostic(Kind.EXPLODING, l, step, growth, t.explodingGrowth(), String.format(Locale.ROOT,
                     "gradient norm grew %.3g-fold (from %.3g to %.3g) over %d samples, more than %.3g-fold", growth,
-                    h.peekFirst(), g, t.patience(), t.explodingGrowth())));
+                    h.oldestNorm(), g, t.patience(), t.explodingGrowth())));
         }
     }
 
@@ -146,10 +185,9 @@ public final class Rules {
         return l.backwardOrder() >= 0 ? l.backwardOrder() : layers.size() + (layers.size() - layers.indexOf(l));
     }
 
-    private boolean streak(Kind kind, LayerStats l, boolean holds) {
-        String key = kind + "\u0000" + l.name();
-        int n = holds ? streaks.getOrDefault(key, 0) + 1 : 0;
-        streaks.put(key, n);
+    private boolean streak(History h, Kind kind, boolean holds) {
+        int n = holds ? h.streaks[kind.ordinal()] + 1 : 0;
+        h.streaks[kind.ordinal()] = n;
         return n >= t.patience();
     }
 

@@ -107,7 +107,7 @@ public final class TimeStepGradients {
         s.touch(step);
         h.registerHook(g -> {
             if (attached) {
-                s.add(step, new Entries(g).sumSquares());
+                s.add(step, StatsKernel.INSTANCE.sumSquares(new Entries(g)));
             }
             return null;
         });

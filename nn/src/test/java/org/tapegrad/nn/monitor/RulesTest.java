@@ -64,6 +64,22 @@ class RulesTest {
     }
 
     @Test
+    void unwantedDiagnosticsAreNotBuiltButTheirHistoryIsKept() {
+        // The monitor skips (kind, layer) pairs it has reported; the streaks must still count those samples.
+        Rules filtered = new Rules(T);
+        Rules plain = new Rules(T);
+        StepRecord bad = record(0, layer("0", 1e-9, 0, 1.0, 0, 1), layer("1", 1e-8, 0, 1e-3, 0, 0));
+        for (int s = 0; s < 3; s++) {
+            List<Diagnostic> all = plain.apply(bad);
+            List<Diagnostic> some = filtered.apply(bad, (kind, layer) -> kind != Kind.VANISHING);
+            assertEquals(all.stream().filter(d -> d.kind() != Kind.VANISHING).toList(), some, "sample " + s);
+        }
+        assertEquals(List.of(Kind.UPDATE_RATIO), filtered.apply(bad, (kind, layer) -> kind != Kind.VANISHING).stream()
+                .map(Diagnostic::kind).toList());
+        assertEquals(plain.apply(bad), filtered.apply(bad, (kind, layer) -> true));
+    }
+
+    @Test
     void vanishingAbsoluteThresholdAppliesToTheLastLayerToo() {
         Rules rules = new Rules(T);
         StepRecord tiny = record(0, layer("0", 1e-9, 0, 1e-3, 0, 1), layer("1", 1e-8, 0, 1e-3, 0, 0));
@@ -96,6 +112,21 @@ class RulesTest {
         assertEquals(Kind.EXPLODING, d.get(0).kind());
         assertEquals(200, d.get(0).value(), 1e-9);
         assertEquals(T.explodingGrowth(), d.get(0).threshold(), 0);
+    }
+
+    @Test
+    void explodingGrowthComparesWithTheNormPatienceSamplesBack() {
+        // Longer runs than the window: the rule must compare with the sample exactly patience back.
+        double[][] runs = {{1, 1, 1, 0.01, 0.05, 0.3, 2.0}, {0.01, 1, 1, 1, 1, 1, 2.0}};
+        boolean[] fires = {true, false};
+        for (int k = 0; k < runs.length; k++) {
+            Rules rules = new Rules(T);
+            List<Diagnostic> d = List.of();
+            for (int s = 0; s < runs[k].length; s++) {
+                d = rules.apply(record(s, layer("0", runs[k][s], 0, 1e-3, 0, 1), layer("1", 1, 0, 1e-3, 0, 0)));
+            }
+            assertEquals(fires[k], d.stream().anyMatch(x -> x.kind() == Kind.EXPLODING), "run " + k);
+        }
     }
 
     @Test

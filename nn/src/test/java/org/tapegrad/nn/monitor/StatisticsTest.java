@@ -137,6 +137,29 @@ class StatisticsTest {
     }
 
     @Test
+    void activationStdIsAccurateFarFromZero() {
+        // Mean 1e4, std 1e-2: Σ a² − n μ² would lose about 4 of the variance's digits to cancellation.
+        java.util.Random rng = new java.util.Random(5);
+        float[] a = new float[128 * 256];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (1e4 + 1e-2 * rng.nextGaussian());
+        }
+        double mean = 0;
+        for (float v : a) {
+            mean += v;
+        }
+        mean /= a.length;
+        double var = 0;
+        for (float v : a) {
+            var += (v - mean) * (v - mean);
+        }
+        double std = Math.sqrt(var / a.length);
+        ActivationStats s = ActivationStats.of(Tensor.of(a, 128, 256));
+        assertEquals(mean, s.mean(), 1e-12 * mean);
+        assertEquals(std, s.std(), 1e-9 * std);
+    }
+
+    @Test
     void nonFiniteEntriesAreCounted() {
         GradientStats s = GradientStats.of(Tensor.of(new double[] {1, Double.NaN, Double.POSITIVE_INFINITY, 0}, 4));
         assertEquals(2, s.nonFinite());

@@ -1,0 +1,133 @@
+package org.tapegrad.nn.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tapegrad.core.Tensor;
+
+/**
+ * The Vector API kernel against the plain loops, on lengths around the vector width (tails), with exact zeros, -0,
+ * and NaN or infinite entries (which the vector kernel hands to the reference).
+ */
+class StatsKernelTest {
+    private static final int[] SIZES = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 100, 257, 1000, 4099};
+    private final JavaStatsKernel reference = new JavaStatsKernel();
+    private final VectorStatsKernel vector = new VectorStatsKernel();
+
+    @Test
+    void theVectorKernelIsTheOneInUseWhenTheModuleIsPresent() {
+        // The tests run with --add-modules jdk.incubator.vector (surefire argLine), so this class tests what runs.
+        assertInstanceOf(VectorStatsKernel.class, StatsKernel.INSTANCE);
+    }
+
+    @Test
+    void magnitudesMatchTheReference() {
+        Random rng = new Random(7);
+        for (int n : SIZES) {
+            for (float special : new float[] {0, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                Entries e = entries(random(rng, n, special));
+                double[] want = new double[5];
+                double[] got = new double[5];
+                reference.magnitudes(e, want);
+                vector.magnitudes(e, got);
+                String what = "n=" + n + " special=" + special;
+                double[] chunked = new double[5];
+                new VectorStatsKernel(37).magnitudes(e, chunked); // several chunks, borders inside vectors
+                for (int k = 0; k < 5; k++) {
+                    assertClose(want[k], chunked[k], what + " in chunks of 37, figure " + k);
+                }
+                assertClose(want[0], got[0], what + " Σx²");
+                assertClose(want[1], got[1], what + " Σ|x|");
+                assertEquals(want[2], got[2], 0, what + " max|x|");
+                assertEquals(want[3], got[3], 0, what + " zeros");
+                assertEquals(want[4], got[4], 0, what + " non-finite");
+                if (special == 0) {
+                    assertEquals(0, got[4], what);
+                } else if (n > 0) {
+                    assertTrue(got[4] >= 1, what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sumsOfSquaresAndChangesMatchTheReference() {
+        Random rng = new Random(8);
+        for (int n : SIZES) {
+            float[] before = random(rng, n, 0);
+            float[] now = before.clone();
+            for (int i = 0; i < n; i++) {
+                now[i] -= 1e-3f * (float) rng.nextGaussian();
+            }
+            Entries b = entries(before);
+            Entries a = entries(now);
+            assertClose(reference.sumSquares(a), vector.sumSquares(a), "n=" + n);
+            double[] want = new double[2];
+            double[] got = new double[2];
+            reference.change(a, b, want);
+            vector.change(a, b, got);
+            assertClose(want[0], got[0], "n=" + n + " Σ before²");
+            assertClose(want[1], got[1], "n=" + n + " Σ (now − before)²");
+        }
+    }
+
+    @Test
+    void momentsAndZerosPerUnitMatchTheReference() {
+        Random rng = new Random(9);
+        for (int units : new int[] {1, 3, 8, 10, 17, 256}) {
+            for (int rows : new int[] {1, 2, 5, 128}) {
+                Entries e = entries(random(rng, rows * units, 0));
+                float[] want = new float[units];
+                float[] got = new float[units];
+                double[] wantSums = new double[2];
+                double[] gotSums = new double[2];
+                reference.moments(e, units, 0.25, want, wantSums);
+                vector.moments(e, units, 0.25, got, gotSums);
+                assertClose(wantSums[0], gotSums[0], rows + "x" + units + " Σ (x − K)");
+                assertClose(wantSums[1], gotSums[1], rows + "x" + units + " Σ (x − K)²");
+                assertArrayEquals(want, got, 0, rows + "x" + units);
+            }
+        }
+    }
+
+    @Test
+    void float64GoesToTheReference() {
+        Entries e = new Entries(Tensor.of(new double[] {3, 0, -4, Double.NaN, 1e300, 2}, 6));
+        double[] want = new double[5];
+        double[] got = new double[5];
+        reference.magnitudes(e, want);
+        vector.magnitudes(e, got);
+        assertArrayEquals(want, got, 0);
+        assertEquals(reference.sumSquares(e), vector.sumSquares(e), 0);
+    }
+
+    /** n entries: about a third exact zeros (half of them -0), the rest Gaussian; one {@code special} when non-zero. */
+    private static float[] random(Random rng, int n, float special) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u = rng.nextDouble();
+            x[i] = u < 1 / 6.0 ? 0f : u < 1 / 3.0 ? -0f : (float) rng.nextGaussian();
+        }
+        if (special != 0 && n > 0) {
+            x[rng.nextInt(n)] = special;
+        }
+        return x;
+    }
+
+    private static Entries entries(float[] x) {
+        return new Entries(Tensor.of(x, x.length));
+    }
+
+    /** Equal up to the order of summation (NaN equals NaN, infinities must agree). */
+    private static void assertClose(double want, double got, String what) {
+        if (!Double.isFinite(want)) {
+            assertEquals(want, got, 0, what);
+        } else {
+            assertEquals(want, got, 1e-12 * Math.max(1, Math.abs(want)), what);
+        }
+    }
+}
