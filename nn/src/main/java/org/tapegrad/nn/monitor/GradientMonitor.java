@@ -42,7 +42,7 @@ import org.tapegrad.nn.monitor.Diagnostic.Kind;
  * monitor, and {@code beforeStep}/{@code afterStep} do one counter check. Parameters are copied only on sampled
  * steps, for the update ratio. Forward passes outside a recording (evaluation) are not measured. A sampled step
  * reads each gradient, parameter and layer output about once or twice ({@code StatsKernel}; Vector API loops when
- * {@code jdk.incubator.vector} is present): on the 784-256-256-256-10 MLP about 0.2 ms, 5-9% of a 2.5-3 ms step
+ * {@code jdk.incubator.vector} is present): on the 784-256-256-256-10 MLP about 0.22 ms, 8-9% of a 2.4-2.6 ms step
  * (the examples' {@code MonitorOverhead}). Until the JIT has compiled those loops, the first ten or so sampled steps
  * after start-up are slower (about 0.35 s in all).
  *
