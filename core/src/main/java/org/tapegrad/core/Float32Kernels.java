@@ -513,7 +513,7 @@ final class Float32Kernels implements Kernels {
                         }
                     }
                     if (nan) {
-                        at = firstNaN(src, row0(p, plane, h0, width, w0), i0, i1, j0, j1, dh * width, dw);
+                        at = firstNaN(src, p * plane + h0 * width + w0, i0, i1, j0, j1, dh * width, dw);
                     }
                     double best = at < 0 ? Float.NEGATIVE_INFINITY : src[at];
                     dst[k] = (float) best;
@@ -521,10 +521,6 @@ final class Float32Kernels implements Kernels {
                 }
             }
         }
-    }
-
-    private static int row0(int p, int plane, int h0, int width, int w0) {
-        return p * plane + h0 * width + w0;
     }
 
     /** The index of the first NaN of a pooling window, rows i0..i1 and columns j0..j1 of steps rowStep, colStep. */

@@ -4,6 +4,9 @@ import static org.tapegrad.core.Autograd.record;
 
 /** The matrix product, through the installed {@link MatmulKernel}. */
 final class MatmulOps {
+    /** Strides that repeat a row vector down every row of a matrix (the bias of {@link #linear}). Never written. */
+    private static final int[] ROW_BROADCAST = {0, 0, 0, 1};
+
     private MatmulOps() {
     }
 
@@ -58,7 +61,7 @@ final class MatmulOps {
                     + ", got " + Shape.str(b.shapeRef()));
         }
         x.checkSameDtype("linear", b);
-        kernels.gatherStrided(b.data, 0, new int[] {0, 0, 0, 1}, y.data, new int[] {1, 1, m, n});
+        kernels.gatherStrided(b.data, 0, ROW_BROADCAST, y.data, new int[] {1, 1, m, n});
         kernels.gemm(x.data, false, w.data, true, y.data, true);
         return record("linear", y, g -> new Tensor[] {
                 x.requiresGrad() ? matmul(g, false, w, false) : null,
