@@ -21,8 +21,8 @@ final class ConvOps {
 
     /** The patch matrix [N·OH·OW, C·KH·KW] of x [N, C, H, W] (see {@link Kernels#im2col}). dX = col2im(g). */
     static Tensor im2col(Tensor x, ConvGeometry geometry) {
-        Tensor cols = Tensor.empty(x.dtype(), geometry.colsShape());
-        x.dtype().kernels().im2col(x.data, geometry, cols.data);
+        Tensor cols = Tensor.output(x.dtype(), geometry.colsShape());
+        x.dtype().kernels().im2col(x.data(), geometry, cols.data());
         return record("im2col", cols, g -> new Tensor[] {col2im(g, geometry)}, x);
     }
 
@@ -33,8 +33,8 @@ final class ConvOps {
             throw new IllegalArgumentException("col2im: patch matrix " + Shape.str(cols.shapeRef()) + " does not match "
                     + Shape.str(geometry.colsShape()) + " for image " + Shape.str(geometry.inputShape()));
         }
-        Tensor x = Tensor.empty(cols.dtype(), geometry.inputShape());
-        cols.dtype().kernels().col2im(cols.data, geometry, x.data);
+        Tensor x = Tensor.output(cols.dtype(), geometry.inputShape());
+        cols.dtype().kernels().col2im(cols.data(), geometry, x.data());
         return record("col2im", x, g -> new Tensor[] {im2col(g, geometry)}, cols);
     }
 

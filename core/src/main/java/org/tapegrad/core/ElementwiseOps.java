@@ -72,8 +72,8 @@ final class ElementwiseOps {
      * derivative in x is 0 almost everywhere.
      */
     private static Tensor reluBackward(Tensor g, Tensor x, double slope) {
-        Tensor out = Tensor.empty(g.dtype(), g.shape());
-        g.dtype().kernels().reluBackward(g.data, x.data, slope, out.data);
+        Tensor out = Tensor.output(g.dtype(), g.shape());
+        g.dtype().kernels().reluBackward(g.data(), x.data(), slope, out.data());
         return record("reluBackward", out, gg -> new Tensor[] {reluBackward(gg, x, slope), null}, g, x);
     }
 

@@ -14,6 +14,8 @@ final class GradState {
      * may then add a leaf's gradient straight into its kept {@code grad} buffer (see {@link Tensor#gradSink()}).
      */
     boolean accumulateIntoLeaves;
+    /** The workspace whose step is open on this thread: ops take their output storage from it. */
+    Workspace workspace;
 
     static GradState get() {
         return CURRENT.get();

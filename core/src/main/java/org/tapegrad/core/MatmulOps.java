@@ -28,8 +28,8 @@ final class MatmulOps {
             throw new IllegalArgumentException("matmul: " + Shape.str(a.shapeRef()) + (ta ? "ᵀ" : "") + " x "
                     + Shape.str(b.shapeRef()) + (tb ? "ᵀ" : "") + ": inner dimensions " + ka + " and " + kb + " differ");
         }
-        Tensor c = Tensor.empty(a.dtype(), new int[] {m, n});
-        a.dtype().kernels().gemm(a.data, ta, b.data, tb, c.data, false);
+        Tensor c = Tensor.output(a.dtype(), new int[] {m, n});
+        a.dtype().kernels().gemm(a.data(), ta, b.data(), tb, c.data(), false);
         return record("matmul", c, g -> new Tensor[] {
                 !a.requiresGrad() ? null : ta ? matmul(b, tb, g, true) : matmul(g, false, b, !tb),
                 !b.requiresGrad() ? null : tb ? matmul(g, true, a, ta) : matmul(a, !ta, g, false)}, a, b);
@@ -48,10 +48,10 @@ final class MatmulOps {
         x.checkSameDtype("linear", w);
         int m = x.shapeRef()[0];
         int n = w.shapeRef()[0];
-        Tensor y = Tensor.empty(x.dtype(), new int[] {m, n});
+        Tensor y = Tensor.output(x.dtype(), new int[] {m, n});
         Kernels kernels = x.dtype().kernels();
         if (b == null) {
-            kernels.gemm(x.data, false, w.data, true, y.data, false);
+            kernels.gemm(x.data(), false, w.data(), true, y.data(), false);
             return record("linear", y, g -> new Tensor[] {
                     x.requiresGrad() ? matmul(g, false, w, false) : null,
                     w.requiresGrad() ? weightGrad(g, x, w) : null}, x, w);
@@ -61,8 +61,8 @@ final class MatmulOps {
                     + ", got " + Shape.str(b.shapeRef()));
         }
         x.checkSameDtype("linear", b);
-        kernels.gatherStrided(b.data, 0, ROW_BROADCAST, y.data, new int[] {1, 1, m, n});
-        kernels.gemm(x.data, false, w.data, true, y.data, true);
+        kernels.gatherStrided(b.data(), 0, ROW_BROADCAST, y.data(), new int[] {1, 1, m, n});
+        kernels.gemm(x.data(), false, w.data(), true, y.data(), true);
         return record("linear", y, g -> new Tensor[] {
                 x.requiresGrad() ? matmul(g, false, w, false) : null,
                 w.requiresGrad() ? weightGrad(g, x, w) : null,
@@ -75,7 +75,7 @@ final class MatmulOps {
         if (sink == null) {
             return matmul(g, true, x, false);
         }
-        g.dtype().kernels().gemm(g.data, true, x.data, false, sink.data, true);
+        g.dtype().kernels().gemm(g.data(), true, x.data(), false, sink.data(), true);
         return null;
     }
 
@@ -85,7 +85,7 @@ final class MatmulOps {
         if (sink == null) {
             return g.sumTo(b.shapeRef());
         }
-        g.dtype().kernels().scatterAddStrided(g.data, Shape.pad4(g.shapeRef()), sink.data,
+        g.dtype().kernels().scatterAddStrided(g.data(), Shape.pad4(g.shapeRef()), sink.data(),
                 Shape.broadcastStrides4(b.shapeRef()));
         return null;
     }

@@ -19,9 +19,9 @@ final class PoolOps {
     static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
         ConvGeometry g = geometry("maxPool2d", x, kernel, stride, padding);
         int[] xs = x.shapeRef();
-        Tensor out = Tensor.empty(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
+        Tensor out = Tensor.output(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
         int[] argmax = new int[out.numel()];
-        x.dtype().kernels().maxPool2d(x.data, g, out.data, argmax);
+        x.dtype().kernels().maxPool2d(x.data(), g, out.data(), argmax);
         int numel = x.numel();
         return record("maxPool2d", out, gr -> new Tensor[] {
                 ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)}, x);

@@ -19,8 +19,8 @@ final class ReductionOps {
             throw new IllegalArgumentException("expand: shape " + Shape.str(x.shapeRef()) + " cannot be broadcast to "
                     + Shape.str(target));
         }
-        Tensor out = Tensor.empty(x.dtype(), target);
-        x.dtype().kernels().gatherStrided(x.data, 0, Shape.broadcastStrides4(x.shapeRef()), out.data,
+        Tensor out = Tensor.output(x.dtype(), target);
+        x.dtype().kernels().gatherStrided(x.data(), 0, Shape.broadcastStrides4(x.shapeRef()), out.data(),
                 Shape.pad4(target));
         return record("expand", out, g -> new Tensor[] {g.sumTo(x.shapeRef())}, x);
     }
@@ -35,8 +35,8 @@ final class ReductionOps {
             throw new IllegalArgumentException("sumTo: shape " + Shape.str(x.shapeRef()) + " cannot be summed to "
                     + Shape.str(target) + " (each target dimension must be 1 or equal to the source's)");
         }
-        Tensor out = Tensor.empty(x.dtype(), target);
-        x.dtype().kernels().scatterAddStrided(x.data, Shape.pad4(x.shapeRef()), out.data,
+        Tensor out = Tensor.output(x.dtype(), target);
+        x.dtype().kernels().scatterAddStrided(x.data(), Shape.pad4(x.shapeRef()), out.data(),
                 Shape.broadcastStrides4(target));
         return record("sum", out, g -> new Tensor[] {g.expand(x.shapeRef())}, x);
     }
@@ -58,17 +58,17 @@ final class ReductionOps {
         int outer = Shape.outer(s, d);
         int inner = Shape.inner(s, d);
         int[] kept = Shape.reduced(s, d, true);
-        Tensor values = Tensor.empty(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
+        Tensor values = Tensor.output(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
         int[] argmax = new int[outer * inner];
-        x.dtype().kernels().maxAlong(x.data, outer, s[d], inner, values.data, argmax);
+        x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
         return record("max", values, g -> {
             // The mask of the chosen elements is a constant of the backward pass: g flows only where it is 1.
-            Tensor mask = Tensor.empty(x.dtype(), s);
+            Tensor mask = Tensor.output(x.dtype(), s);
             Kernels k = x.dtype().kernels();
             for (int i = 0; i < argmax.length; i++) {
                 int o = i / inner;
                 int j = i % inner;
-                k.set(mask.data, (o * s[d] + argmax[i]) * inner + j, 1);
+                k.set(mask.data(), (o * s[d] + argmax[i]) * inner + j, 1);
             }
             return new Tensor[] {g.reshape(kept).expand(s).mul(mask)};
         }, x);
@@ -84,8 +84,8 @@ final class ReductionOps {
         int outer = Shape.outer(s, d);
         int inner = Shape.inner(s, d);
         int[] argmax = new int[outer * inner];
-        Tensor values = Tensor.empty(x.dtype(), Shape.reduced(s, d, true));
-        x.dtype().kernels().maxAlong(x.data, outer, s[d], inner, values.data, argmax);
+        Tensor values = Tensor.output(x.dtype(), Shape.reduced(s, d, true));
+        x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
         return argmax;
     }
 }

@@ -41,7 +41,7 @@ final class ShapeOps {
         if (Arrays.equals(s, x.shapeRef())) {
             return x;
         }
-        Tensor out = new Tensor(s, x.dtype(), x.dtype().kernels().wrap(x.data, Shape.rows(s), Shape.cols(s)));
+        Tensor out = x.view(s, x.dtype().kernels().wrap(x.data(), Shape.rows(s), Shape.cols(s)));
         return record("reshape", out, g -> new Tensor[] {g.reshape(x.shapeRef())}, x);
     }
 
@@ -76,8 +76,8 @@ final class ShapeOps {
         if (isIdentity(order)) {
             return x;
         }
-        Tensor out = Tensor.empty(x.dtype(), outShape);
-        x.dtype().kernels().gatherStrided(x.data, 0, gatherStrides, out.data, Shape.pad4(outShape));
+        Tensor out = Tensor.output(x.dtype(), outShape);
+        x.dtype().kernels().gatherStrided(x.data(), 0, gatherStrides, out.data(), Shape.pad4(outShape));
         return record("permute", out, g -> new Tensor[] {g.permute(inverse)}, x);
     }
 
@@ -105,8 +105,8 @@ final class ShapeOps {
         for (int i = 0; i < in.length; i++) {
             gatherStrides[Shape.MAX_RANK - in.length + i] = strides[i];
         }
-        Tensor out = Tensor.empty(x.dtype(), outShape);
-        x.dtype().kernels().gatherStrided(x.data, start * strides[d], gatherStrides, out.data, Shape.pad4(outShape));
+        Tensor out = Tensor.output(x.dtype(), outShape);
+        x.dtype().kernels().gatherStrided(x.data(), start * strides[d], gatherStrides, out.data(), Shape.pad4(outShape));
         return record("narrow", out, g -> {
             List<Tensor> parts = new ArrayList<>(3);
             if (start > 0) {
@@ -123,7 +123,7 @@ final class ShapeOps {
     private static Tensor zerosLike(int[] shape, int dim, int size, Tensor like) {
         int[] s = shape.clone();
         s[dim] = size;
-        return Tensor.empty(like.dtype(), s);
+        return Tensor.output(like.dtype(), s);
     }
 
     /** Tensors joined along dim. dInput_i = g.narrow(dim, offset_i, size_i). */
@@ -153,7 +153,7 @@ final class ShapeOps {
             }
             outShape[d] += s[d];
         }
-        Tensor out = Tensor.empty(first.dtype(), outShape);
+        Tensor out = Tensor.output(first.dtype(), outShape);
         int outer = Shape.outer(outShape, d);
         int inner = Shape.inner(outShape, d);
         int[] offsets = new int[tensors.size()];
@@ -162,7 +162,7 @@ final class ShapeOps {
             Tensor t = tensors.get(i);
             int size = t.shapeRef()[d];
             offsets[i] = offset;
-            first.dtype().kernels().copyStrips(t.data, out.data, outer, size * inner, offset * inner,
+            first.dtype().kernels().copyStrips(t.data(), out.data(), outer, size * inner, offset * inner,
                     outShape[d] * inner);
             offset += size;
         }
@@ -185,9 +185,9 @@ final class ShapeOps {
         checkIndex("indexSelect", index, s[0]);
         int[] outShape = s.clone();
         outShape[0] = index.length;
-        Tensor out = Tensor.empty(x.dtype(), outShape);
+        Tensor out = Tensor.output(x.dtype(), outShape);
         int[] idx = index.clone();
-        x.dtype().kernels().indexSelectRows(x.data, Shape.cols(s), idx, out.data);
+        x.dtype().kernels().indexSelectRows(x.data(), Shape.cols(s), idx, out.data());
         return record("indexSelect", out, g -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
     }
 
@@ -200,9 +200,9 @@ final class ShapeOps {
         checkIndex("indexAdd", index, rows);
         int[] outShape = s.clone();
         outShape[0] = rows;
-        Tensor out = Tensor.empty(src.dtype(), outShape);
+        Tensor out = Tensor.output(src.dtype(), outShape);
         int[] idx = index.clone();
-        src.dtype().kernels().indexAddRows(src.data, Shape.cols(s), idx, out.data);
+        src.dtype().kernels().indexAddRows(src.data(), Shape.cols(s), idx, out.data());
         return record("indexAdd", out, g -> new Tensor[] {g.indexSelect(idx)}, src);
     }
 
@@ -217,8 +217,8 @@ final class ShapeOps {
 
     /** A copy with its own storage. dX = g. */
     static Tensor copy(Tensor x) {
-        Tensor out = Tensor.empty(x.dtype(), x.shapeRef());
-        x.dtype().kernels().copy(x.data, out.data);
+        Tensor out = Tensor.output(x.dtype(), x.shapeRef());
+        x.dtype().kernels().copy(x.data(), out.data());
         return record("copy", out, g -> new Tensor[] {g}, x);
     }
 
@@ -227,11 +227,11 @@ final class ShapeOps {
         if (x.dtype() == target) {
             return x;
         }
-        Tensor out = Tensor.empty(target, x.shapeRef());
+        Tensor out = Tensor.output(target, x.shapeRef());
         if (target == DType.FLOAT64) {
-            target.kernels().fromDoubleArray(x.toDoubleArray(), out.data);
+            target.kernels().fromDoubleArray(x.toDoubleArray(), out.data());
         } else {
-            target.kernels().fromFloatArray(x.toFloatArray(), out.data);
+            target.kernels().fromFloatArray(x.toFloatArray(), out.data());
         }
         DType source = x.dtype();
         return record("to", out, g -> new Tensor[] {g.to(source)}, x);

@@ -31,8 +31,13 @@ import org.ejml.data.Matrix;
 public final class Tensor {
     private final int[] shape;
     private final DType dtype;
-    /** The storage: an FMatrixRMaj or a DMatrixRMaj, as the dtype says. */
-    final Matrix data;
+    /**
+     * The storage: an FMatrixRMaj or a DMatrixRMaj, as the dtype says; null once a {@link Workspace} step that
+     * lent it has ended (read it through {@link #data()}, which says so).
+     */
+    private Matrix data;
+    /** The workspace step that lent this tensor its storage (or that of the tensor it views); null otherwise. */
+    Workspace workspace;
 
     private boolean requiresGrad;
     /** The recorded op that produced this tensor; null for a leaf. */
@@ -49,9 +54,44 @@ public final class Tensor {
         this.data = data;
     }
 
-    /** A new zero-filled tensor (no validation: for ops, which compute shapes themselves). */
+    /** A new zero-filled tensor on the heap (no validation: the caller computed the shape). */
     static Tensor empty(DType dtype, int[] shape) {
         return new Tensor(shape, dtype, dtype.kernels().create(Shape.rows(shape), Shape.cols(shape)));
+    }
+
+    /**
+     * A new zero-filled tensor for the result of an op: lent by the current thread's {@link Workspace} step if one
+     * is open, from the heap otherwise.
+     */
+    static Tensor output(DType dtype, int[] shape) {
+        Workspace w = GradState.get().workspace;
+        return w == null ? empty(dtype, shape) : w.lend(dtype, shape);
+    }
+
+    /** A tensor of another shape over the same storage (a reshape or a detach): it lives as long as that storage. */
+    Tensor view(int[] newShape, Matrix storage) {
+        Tensor v = new Tensor(newShape, dtype, storage);
+        if (workspace != null) {
+            workspace.registerView(v);
+        }
+        return v;
+    }
+
+    /** The storage; throws when a {@link Workspace} step that lent it has ended. */
+    Matrix data() {
+        Matrix d = data;
+        if (d == null) {
+            throw new IllegalStateException("this " + Shape.str(shape) + " " + dtype + " tensor was computed during "
+                    + "a Workspace step that has ended, and its storage now serves later steps; read what you need "
+                    + "before the step ends, or call workspace.keep(tensor) inside it");
+        }
+        return d;
+    }
+
+    /** Called by the workspace when the step that lent this tensor its storage ends. */
+    void release() {
+        data = null;
+        workspace = null;
     }
 
     // ---------------------------------------------------------------------------------------------- factories
@@ -81,7 +121,7 @@ public final class Tensor {
 
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = zeros(dtype, shape);
-        dtype.kernels().fill(t.data, value);
+        dtype.kernels().fill(t.data(), value);
         return t;
     }
 
@@ -97,7 +137,7 @@ public final class Tensor {
     /** A float32 tensor holding a copy of {@code values} (row-major) in the given shape. */
     public static Tensor of(float[] values, int... shape) {
         Tensor t = zeros(DType.FLOAT32, checkCount("of", values.length, shape));
-        DType.FLOAT32.kernels().fromFloatArray(values, t.data);
+        DType.FLOAT32.kernels().fromFloatArray(values, t.data());
         return t;
     }
 
@@ -109,7 +149,7 @@ public final class Tensor {
     /** A tensor of the given dtype holding {@code values} (row-major) in the given shape. */
     public static Tensor of(DType dtype, double[] values, int... shape) {
         Tensor t = zeros(dtype, checkCount("of", values.length, shape));
-        dtype.kernels().fromDoubleArray(values, t.data);
+        dtype.kernels().fromDoubleArray(values, t.data());
         return t;
     }
 
@@ -214,7 +254,7 @@ public final class Tensor {
     }
 
     public int numel() {
-        return data.getNumRows() * data.getNumCols();
+        return Shape.numel(shape);
     }
 
     public DType dtype() {
@@ -226,7 +266,7 @@ public final class Tensor {
         if (dtype != DType.FLOAT32) {
             throw new IllegalStateException("float32Matrix: this tensor is " + dtype);
         }
-        return (FMatrixRMaj) data;
+        return (FMatrixRMaj) data();
     }
 
     /** The storage as an EJML matrix (shared, not copied); float64 only. */
@@ -234,7 +274,7 @@ public final class Tensor {
         if (dtype != DType.FLOAT64) {
             throw new IllegalStateException("float64Matrix: this tensor is " + dtype);
         }
-        return (DMatrixRMaj) data;
+        return (DMatrixRMaj) data();
     }
 
     /** The single value of a one-element tensor. */
@@ -243,7 +283,7 @@ public final class Tensor {
             throw new IllegalStateException("item: the tensor has shape " + Shape.str(shape) + " (" + numel()
                     + " elements); item() needs exactly one");
         }
-        return dtype.kernels().get(data, 0);
+        return dtype.kernels().get(data(), 0);
     }
 
     /** The element at a full index, e.g. {@code get(i, j)} for a matrix. */
@@ -259,22 +299,22 @@ public final class Tensor {
             }
             flat = flat * shape[i] + index[i];
         }
-        return dtype.kernels().get(data, flat);
+        return dtype.kernels().get(data(), flat);
     }
 
     /** The values, row-major, as a new array. */
     public double[] toDoubleArray() {
-        return dtype.kernels().toDoubleArray(data);
+        return dtype.kernels().toDoubleArray(data());
     }
 
     /** The values, row-major, as a new array. */
     public float[] toFloatArray() {
-        return dtype.kernels().toFloatArray(data);
+        return dtype.kernels().toFloatArray(data());
     }
 
     /** A copy that shares this tensor's storage but not its history: no gradient flows through it. */
     public Tensor detach() {
-        return new Tensor(shape, dtype, data);
+        return view(shape, data());
     }
 
     // -------------------------------------------------------------------------------------------- autograd
@@ -319,7 +359,7 @@ public final class Tensor {
             throw new IllegalArgumentException("setGrad: gradient " + Shape.str(g.shape) + " " + g.dtype
                     + " does not match tensor " + Shape.str(shape) + " " + dtype);
         }
-        grad = g;
+        grad = outlivingSteps(g);
     }
 
     /** Clears the gradient (sets it to null, like PyTorch's {@code zero_grad(set_to_none=True)}). */
@@ -337,7 +377,7 @@ public final class Tensor {
         if (setToNone || grad == null || grad.requiresGrad) {
             grad = null;
         } else {
-            dtype.kernels().fill(grad.data, 0);
+            dtype.kernels().fill(grad.data(), 0);
             grad.version++;
         }
     }
@@ -420,18 +460,28 @@ public final class Tensor {
         } else if (grad.requiresGrad) {
             grad = grad.detach().add(g);
         } else {
-            dtype.kernels().axpy(1, g.data, grad.data);
+            dtype.kernels().axpy(1, g.data(), grad.data());
         }
+        outlivingSteps(grad);
+    }
+
+    /** A gradient outlives the step that computed it: its storage must not go back to a workspace. */
+    private static Tensor outlivingSteps(Tensor g) {
+        if (g != null && g.workspace != null) {
+            g.workspace.keep(g);
+        }
+        return g;
     }
 
     /** The array behind this tensor's storage, shared by its views (reshapes). */
     Object storage() {
-        return data instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) data).data;
+        Matrix d = data();
+        return d instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) d).data;
     }
 
     private Tensor detachedCopy() {
         Tensor c = empty(dtype, shape);
-        dtype.kernels().copy(data, c.data);
+        dtype.kernels().copy(data(), c.data());
         return c;
     }
 
@@ -463,19 +513,19 @@ public final class Tensor {
                     + Shape.str(shape));
         }
         checkSameDtype("addInPlace", other);
-        dtype.kernels().axpy(alpha, other.data, data);
+        dtype.kernels().axpy(alpha, other.data(), data());
     }
 
     /** this ·= s, in place. */
     public void mulInPlace(double s) {
         checkInPlace("mulInPlace");
-        dtype.kernels().map(UnaryFn.AFFINE, s, 0, data, data);
+        dtype.kernels().map(UnaryFn.AFFINE, s, 0, data(), data());
     }
 
     /** Sets every element to {@code value}, in place. */
     public void fill(double value) {
         checkInPlace("fill");
-        dtype.kernels().fill(data, value);
+        dtype.kernels().fill(data(), value);
     }
 
     /** Copies the values of {@code source} (same shape, any dtype) into this tensor's storage. */
@@ -486,11 +536,11 @@ public final class Tensor {
                     + Shape.str(shape));
         }
         if (source.dtype == dtype) {
-            dtype.kernels().copy(source.data, data);
+            dtype.kernels().copy(source.data(), data());
         } else if (dtype == DType.FLOAT64) {
-            dtype.kernels().fromDoubleArray(source.toDoubleArray(), data);
+            dtype.kernels().fromDoubleArray(source.toDoubleArray(), data());
         } else {
-            dtype.kernels().fromFloatArray(source.toFloatArray(), data);
+            dtype.kernels().fromFloatArray(source.toFloatArray(), data());
         }
     }
 
@@ -861,8 +911,8 @@ public final class Tensor {
 
     /** fn applied element-wise, not recorded: masks and signs used inside backward rules. */
     Tensor constant(UnaryFn fn, double p, double q) {
-        Tensor out = empty(dtype, shape);
-        dtype.kernels().map(fn, p, q, data, out.data);
+        Tensor out = output(dtype, shape);
+        dtype.kernels().map(fn, p, q, data(), out.data());
         return out;
     }
 
@@ -883,6 +933,9 @@ public final class Tensor {
     /** Shape, dtype and values (abbreviated beyond 6 per dimension), e.g. {@code tensor([[1, 2], [3, 4]], shape=[2, 2], dtype=float32)}. */
     @Override
     public String toString() {
+        if (data == null) {
+            return "tensor(<storage returned to its workspace>, shape=" + Shape.str(shape) + ", dtype=" + dtype + ")";
+        }
         StringBuilder sb = new StringBuilder("tensor(");
         format(sb, 0, 0);
         sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype);
@@ -896,7 +949,7 @@ public final class Tensor {
 
     private void format(StringBuilder sb, int dim, int offset) {
         if (dim == shape.length) {
-            double v = dtype.kernels().get(data, offset);
+            double v = dtype.kernels().get(data(), offset);
             sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format("%.4g", v));
             return;
         }

@@ -16,6 +16,7 @@ import org.tapegrad.core.Matmul;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.core.Workspace;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.core.data.DataLoader;
 import org.tapegrad.nn.Module;
@@ -33,14 +34,16 @@ final class TrainBench {
 
     static void main(String[] args) throws IOException {
         Options o = new Options(args, Set.of("optimizer", "threads", "epochs", "batch-size", "infer-reps", "seed",
-                "model"));
+                "model", "workspace"));
         if (o.help) {
             System.out.println("""
                     Usage: bench [--optimizer momentum|sgd|adam|adamw] [--threads 1] [--epochs 3] [--batch-size 128]
-                                 [--infer-reps 5] [--seed 1]
+                                 [--infer-reps 5] [--seed 1] [--workspace on|off]
                     Trains the 784-256-256-256-10 MLP on MNIST and prints a JSON object: train_samples_per_sec (median
                     over epochs after the first), infer_samples_per_sec (median), forward_ms, backward_ms, optimizer_ms
-                    per step, backward_forward_ratio, allocated_bytes_per_step, gemm_kernel, threads, optimizer.""");
+                    per step, backward_forward_ratio, allocated_bytes_per_step, gemm_kernel, threads, optimizer.
+                    With --workspace on (the default) each step's intermediate tensors reuse the previous step's
+                    storage (org.tapegrad.core.Workspace); off allocates them anew, as PyTorch's CPU allocator does.""");
             return;
         }
         if (!o.text("model", "mlp").equals("mlp")) {
@@ -62,6 +65,12 @@ final class TrainBench {
         var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
 
+        Workspace workspace = switch (o.text("workspace", "on")) {
+            case "on" -> new Workspace();
+            case "off" -> null;
+            default -> throw new IllegalArgumentException("--workspace: expected on or off, got "
+                    + o.text("workspace", "on"));
+        };
         List<Double> sps = new ArrayList<>();
         List<double[]> phases = new ArrayList<>();
         List<Double> allocation = new ArrayList<>();
@@ -75,7 +84,7 @@ final class TrainBench {
                 long e0 = System.nanoTime();
                 for (Batch b : train) {
                     long t0 = System.nanoTime();
-                    try (Tape tape = Tape.record()) {
+                    try (Scope reuse = workspace == null ? null : workspace.enter(); Tape tape = Tape.record()) {
                         Tensor loss = Losses.crossEntropy(model.call(b.inputs()), b.labels());
                         long t1 = System.nanoTime();
                         tape.backward(loss);
@@ -113,7 +122,10 @@ final class TrainBench {
                     for (int i = 0; i < size; i++) {
                         idx[i] = from + i;
                     }
-                    model.call(data.train().batch(idx).inputs());
+                    Tensor x = data.train().batch(idx).inputs();
+                    try (Scope reuse = workspace == null ? null : workspace.enter()) {
+                        model.call(x);
+                    }
                 }
                 if (r >= 0) {
                     infer[r] = n / ((System.nanoTime() - t0) / 1e9);
@@ -139,6 +151,7 @@ final class TrainBench {
         json.put("batch_size", batchSize);
         json.put("gemm_kernel", Matmul.kernel().name());
         json.put("threads", threads);
+        json.put("workspace", workspace != null);
         json.put("optimizer", optimizerName);
         StringBuilder sb = new StringBuilder("{");
         json.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(Json.quote(k)).append(": ")

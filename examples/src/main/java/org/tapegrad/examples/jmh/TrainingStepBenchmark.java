@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -16,6 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.core.Workspace;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Module;
 import org.tapegrad.nn.Relu;
@@ -24,7 +26,9 @@ import org.tapegrad.optim.Sgd;
 
 /**
  * One training step (forward, backward, SGD-momentum update) of the 784-256-256-256-10 MLP at batch 128, and one
- * inference forward pass. With {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per step.
+ * inference forward pass (no recording). With {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per
+ * step. {@code workspace=true} runs each step in a {@link Workspace} step, which reuses the last step's storage;
+ * gradient buffers are kept between steps ({@code zeroGrad(false)}) in both cases.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp examples/target/tapegrad-examples.jar org.openjdk.jmh.Main TrainingStepBenchmark -prof gc
@@ -41,6 +45,9 @@ public class TrainingStepBenchmark {
     private Sgd optimizer;
     private Tensor x;
     private int[] labels;
+    @Param({"true", "false"})
+    public boolean workspace;
+    private Workspace steps;
 
     @Setup
     public void setup() {
@@ -51,23 +58,26 @@ public class TrainingStepBenchmark {
         optimizer = new Sgd(params, Sgd.Options.of(0.01).withMomentum(0.9));
         x = Tensor.rand(rng, 128, 784);
         labels = rng.ints(128, 0, 10).toArray();
+        steps = workspace ? new Workspace() : null;
     }
 
     @Benchmark
     public double trainingStep() {
         double loss;
-        try (Tape tape = Tape.record()) {
+        try (org.tapegrad.core.Scope step = steps == null ? null : steps.enter(); Tape tape = Tape.record()) {
             Tensor l = Losses.crossEntropy(model.call(x), labels);
             tape.backward(l);
             loss = l.item();
         }
         optimizer.step();
-        optimizer.zeroGrad();
+        optimizer.zeroGrad(false);
         return loss;
     }
 
     @Benchmark
-    public Tensor inference() {
-        return model.call(x);
+    public double inference() {
+        try (org.tapegrad.core.Scope step = steps == null ? null : steps.enter()) {
+            return model.call(x).get(0, 0);
+        }
     }
 }
