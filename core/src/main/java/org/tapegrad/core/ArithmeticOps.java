@@ -45,7 +45,7 @@ final class ArithmeticOps {
     private static Tensor broadcast(String op, BinaryFn fn, Tensor a, Tensor b) {
         a.checkSameDtype(op, b);
         int[] shape = Shape.broadcast(op, a.shapeRef(), b.shapeRef());
-        Tensor out = Tensor.output(a.dtype(), shape);
+        Tensor out = Tensor.uninitializedOutput(a.dtype(), shape);
         a.dtype().kernels().zip(fn, a.data(), Shape.broadcastStrides4(a.shapeRef()), b.data(),
                 Shape.broadcastStrides4(b.shapeRef()), out.data(), Shape.pad4(shape));
         return out;

@@ -72,7 +72,7 @@ final class ElementwiseOps {
      * derivative in x is 0 almost everywhere.
      */
     private static Tensor reluBackward(Tensor g, Tensor x, double slope) {
-        Tensor out = Tensor.output(g.dtype(), g.shape());
+        Tensor out = Tensor.uninitializedOutput(g.dtype(), g.shapeRef());
         g.dtype().kernels().reluBackward(g.data(), x.data(), slope, out.data());
         return record("reluBackward", out, gg -> new Tensor[] {reluBackward(gg, x, slope), null}, g, x);
     }

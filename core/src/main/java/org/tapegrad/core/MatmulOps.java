@@ -28,7 +28,8 @@ final class MatmulOps {
             throw new IllegalArgumentException("matmul: " + Shape.str(a.shapeRef()) + (ta ? "ᵀ" : "") + " x "
                     + Shape.str(b.shapeRef()) + (tb ? "ᵀ" : "") + ": inner dimensions " + ka + " and " + kb + " differ");
         }
-        Tensor c = Tensor.output(a.dtype(), new int[] {m, n});
+        Tensor c = ka == 0 ? Tensor.output(a.dtype(), new int[] {m, n}) // an empty sum is 0
+                : Tensor.uninitializedOutput(a.dtype(), new int[] {m, n});
         a.dtype().kernels().gemm(a.data(), ta, b.data(), tb, c.data(), false);
         return record("matmul", c, g -> new Tensor[] {
                 !a.requiresGrad() ? null : ta ? matmul(b, tb, g, true) : matmul(g, false, b, !tb),
@@ -48,7 +49,9 @@ final class MatmulOps {
         x.checkSameDtype("linear", w);
         int m = x.shapeRef()[0];
         int n = w.shapeRef()[0];
-        Tensor y = Tensor.output(x.dtype(), new int[] {m, n});
+        // The bias broadcast or the product writes every element (an empty product is 0, so it needs zeros).
+        Tensor y = b == null && x.shapeRef()[1] == 0 ? Tensor.output(x.dtype(), new int[] {m, n})
+                : Tensor.uninitializedOutput(x.dtype(), new int[] {m, n});
         Kernels kernels = x.dtype().kernels();
         if (b == null) {
             kernels.gemm(x.data(), false, w.data(), true, y.data(), false);

@@ -23,7 +23,7 @@ final class SoftmaxOps {
 
     private static Tensor along(Tensor x, int d, boolean log) {
         int[] s = x.shapeRef();
-        Tensor y = Tensor.output(x.dtype(), s);
+        Tensor y = Tensor.uninitializedOutput(x.dtype(), s);
         x.dtype().kernels().softmaxAlong(x.data(), Shape.outer(s, d), s[d], Shape.inner(s, d), y.data(), log);
         return y;
     }

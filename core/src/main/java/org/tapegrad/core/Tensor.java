@@ -65,7 +65,16 @@ public final class Tensor {
      */
     static Tensor output(DType dtype, int[] shape) {
         Workspace w = GradState.get().workspace;
-        return w == null ? empty(dtype, shape) : w.lend(dtype, shape);
+        return w == null ? empty(dtype, shape) : w.lend(dtype, shape, true);
+    }
+
+    /**
+     * {@link #output} for an op that writes every element: storage lent by a workspace is not zero-filled first
+     * (it holds a previous step's values until the op overwrites them).
+     */
+    static Tensor uninitializedOutput(DType dtype, int[] shape) {
+        Workspace w = GradState.get().workspace;
+        return w == null ? empty(dtype, shape) : w.lend(dtype, shape, false);
     }
 
     /** A tensor of another shape over the same storage (a reshape or a detach): it lives as long as that storage. */
@@ -911,7 +920,7 @@ public final class Tensor {
 
     /** fn applied element-wise, not recorded: masks and signs used inside backward rules. */
     Tensor constant(UnaryFn fn, double p, double q) {
-        Tensor out = output(dtype, shape);
+        Tensor out = uninitializedOutput(dtype, shape);
         dtype.kernels().map(fn, p, q, data(), out.data());
         return out;
     }

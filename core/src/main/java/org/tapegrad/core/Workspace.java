@@ -141,8 +141,8 @@ public final class Workspace {
         return arrays;
     }
 
-    /** A zero-filled tensor of the given shape whose storage is lent for the current step. */
-    Tensor lend(DType dtype, int[] shape) {
+    /** A tensor of the given shape whose storage is lent for the current step, zero-filled if asked. */
+    Tensor lend(DType dtype, int[] shape, boolean zeroFill) {
         int rows = Shape.rows(shape);
         int cols = Shape.cols(shape);
         Bin bin = bin(dtype, rows * cols);
@@ -151,7 +151,9 @@ public final class Workspace {
             m = bin.free[--bin.count];
             bin.free[bin.count] = null;
             ((ReshapeMatrix) m).reshape(rows, cols);
-            dtype.kernels().fill(m, 0);
+            if (zeroFill) {
+                dtype.kernels().fill(m, 0);
+            }
         } else {
             m = dtype.kernels().create(rows, cols);
         }

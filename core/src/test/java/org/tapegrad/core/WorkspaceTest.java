@@ -186,6 +186,22 @@ class WorkspaceTest {
     }
 
     @Test
+    void reusedStorageNeverLeaksALastStepsValuesIntoAResult() {
+        Workspace workspace = new Workspace();
+        Tensor x = Tensor.randn(new Random(12), 2, 3);
+        try (Scope s = workspace.enter()) {
+            x.exp().add(5).relu(); // fills the pool with [2, 3] storage holding non-zero values
+        }
+        try (Scope s = workspace.enter()) {
+            // Products over an empty inner dimension are zeros, and so is a sum reduced from nothing.
+            assertArrayEquals(new float[6], Tensor.zeros(2, 0).matmul(Tensor.zeros(0, 3)).toFloatArray());
+            assertArrayEquals(new float[6], Tensor.linear(Tensor.zeros(2, 0), Tensor.zeros(3, 0), null).toFloatArray());
+            assertArrayEquals(new float[6], x.mul(0).toFloatArray());
+            assertArrayEquals(x.mul(2).toFloatArray(), x.add(x).toFloatArray());
+        }
+    }
+
+    @Test
     void stepsDoNotNestAndEndOnce() {
         Workspace a = new Workspace();
         Workspace b = new Workspace();
