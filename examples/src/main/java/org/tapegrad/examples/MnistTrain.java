@@ -17,8 +17,10 @@ import org.tapegrad.core.Checkpoint;
 import org.tapegrad.core.Json;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
+import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.core.Workspace;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.core.data.DataLoader;
 import org.tapegrad.core.data.TensorDataset;
@@ -179,6 +181,7 @@ final class MnistTrain {
         }
         List<EpochResult> results = new ArrayList<>();
         GradientMonitor monitor = monitorDir == null ? null : GradientMonitor.attach(model, monitorEvery);
+        Workspace workspace = new Workspace(); // each step reuses the storage of the one before
         try (DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
                 DataLoader test = new DataLoader(data.test(), 1000, false, 0, false, false)) {
             train.setEpoch(firstEpoch - 1);
@@ -190,7 +193,7 @@ final class MnistTrain {
                 ProgressBar bar = c.progress() ? new ProgressBar("epoch " + epoch, train.batchesPerEpoch()) : null;
                 for (Batch batch : train) {
                     double stepLoss;
-                    try (Tape tape = Tape.record()) {
+                    try (Scope step = workspace.enter(); Tape tape = Tape.record()) {
                         Tensor logits = model.call(batch.inputs());
                         Tensor l = Losses.crossEntropy(logits, batch.labels());
                         tape.backward(l);
