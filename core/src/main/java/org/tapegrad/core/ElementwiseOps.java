@@ -109,10 +109,17 @@ final class ElementwiseOps {
             return x;
         }
         double keep = p == 1 ? 0 : 1 / (1 - p);
-        double[] mask = new double[x.numel()];
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = rng.nextDouble() < p ? 0 : keep;
+        Tensor mask = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
+        if (mask.storage() instanceof float[] m) {
+            for (int i = 0, n = mask.numel(); i < n; i++) {
+                m[i] = rng.nextDouble() < p ? 0 : (float) keep;
+            }
+        } else {
+            double[] m = (double[]) mask.storage();
+            for (int i = 0, n = mask.numel(); i < n; i++) {
+                m[i] = rng.nextDouble() < p ? 0 : keep;
+            }
         }
-        return x.mul(Tensor.of(x.dtype(), mask, x.shape()));
+        return x.mul(mask);
     }
 }

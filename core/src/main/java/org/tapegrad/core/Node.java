@@ -26,6 +26,10 @@ final class Node {
     }
 
     void checkUnmodified() {
+        if (output.isReleased()) {
+            throw new IllegalStateException("backward of " + op + ": its output was computed during a Workspace step "
+                    + "that has ended, and the storage it saved now serves later steps; run backward inside the step");
+        }
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i].version != versions[i]) {
                 throw new IllegalStateException("backward of " + op + ": input " + i + " " + Shape.str(inputs[i].shape())

@@ -20,7 +20,7 @@ final class PoolOps {
         ConvGeometry g = geometry("maxPool2d", x, kernel, stride, padding);
         int[] xs = x.shapeRef();
         Tensor out = Tensor.output(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
-        int[] argmax = new int[out.numel()];
+        int[] argmax = Workspace.indices(out.numel());
         x.dtype().kernels().maxPool2d(x.data(), g, out.data(), argmax);
         int numel = x.numel();
         return record("maxPool2d", out, gr -> new Tensor[] {

@@ -59,7 +59,7 @@ final class ReductionOps {
         int inner = Shape.inner(s, d);
         int[] kept = Shape.reduced(s, d, true);
         Tensor values = Tensor.output(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
-        int[] argmax = new int[outer * inner];
+        int[] argmax = Workspace.indices(outer * inner);
         x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
         return record("max", values, g -> {
             // The mask of the chosen elements is a constant of the backward pass: g flows only where it is 1.

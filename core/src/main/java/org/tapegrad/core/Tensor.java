@@ -97,6 +97,11 @@ public final class Tensor {
         return d;
     }
 
+    /** True once a {@link Workspace} step that lent this tensor its storage has ended. */
+    boolean isReleased() {
+        return data == null;
+    }
+
     /** Called by the workspace when the step that lent this tensor its storage ends. */
     void release() {
         data = null;

@@ -56,7 +56,20 @@ public final class Workspace {
         }
     }
 
+    /** Free index arrays of one length (the argmax of max pooling, kept for its backward). */
+    private static final class IndexBin {
+        final int length;
+        final ArrayList<int[]> free = new ArrayList<>(2);
+        /** Arrays lent in the current step. */
+        final ArrayList<int[]> lent = new ArrayList<>(2);
+
+        IndexBin(int length) {
+            this.length = length;
+        }
+    }
+
     private final ArrayList<Bin> bins = new ArrayList<>();
+    private final ArrayList<IndexBin> indexBins = new ArrayList<>();
     /** Tensors whose storage this step lent, and views of them. */
     private final ArrayList<Tensor> lent = new ArrayList<>();
     private final ArrayList<Tensor> views = new ArrayList<>();
@@ -163,6 +176,30 @@ public final class Workspace {
         return t;
     }
 
+    /**
+     * An int array of the given length for the current step, contents unspecified: for indices an op saves for its
+     * backward (which cannot run after the step: see {@link Node#checkUnmodified}). From the heap outside a step.
+     */
+    static int[] indices(int length) {
+        Workspace w = GradState.get().workspace;
+        if (w == null) {
+            return new int[length];
+        }
+        IndexBin bin = null;
+        for (int i = 0, n = w.indexBins.size(); i < n && bin == null; i++) {
+            if (w.indexBins.get(i).length == length) {
+                bin = w.indexBins.get(i);
+            }
+        }
+        if (bin == null) {
+            bin = new IndexBin(length);
+            w.indexBins.add(bin);
+        }
+        int[] a = bin.free.isEmpty() ? new int[length] : bin.free.remove(bin.free.size() - 1);
+        bin.lent.add(a);
+        return a;
+    }
+
     /** Records a view of lent storage, so that it becomes unreadable with that storage. */
     void registerView(Tensor view) {
         view.workspace = this;
@@ -213,6 +250,12 @@ public final class Workspace {
                 v.release();
             }
         }
+        for (IndexBin b : indexBins) {
+            b.free.clear();
+            b.free.addAll(b.lent);
+            b.lent.clear();
+        }
+        indexBins.removeIf(b -> b.free.isEmpty());
         int used = 0;
         for (int i = 0, n = bins.size(); i < n; i++) { // drop the bins of shapes this step did not use
             if (bins.get(i).count > 0) {

@@ -202,6 +202,49 @@ class WorkspaceTest {
     }
 
     @Test
+    void poolingIndicesAndDropoutMasksAreLentToo() {
+        for (Workspace workspace : new Workspace[] {null, new Workspace()}) {
+            Tensor w = Tensor.randn(new Random(13), 2, 16).requiresGrad(true);
+            Random data = new Random(14);
+            Random dropout = new Random(15);
+            List<float[]> grads = new ArrayList<>();
+            for (int step = 0; step < 3; step++) {
+                Tensor x = Tensor.randn(data, 3, 2, 4, 4);
+                try (Scope s = workspace == null ? null : workspace.enter(); Tape tape = Tape.record()) {
+                    Tensor y = x.mul(w.reshape(1, 2, 4, 4)).maxPool2d(new int[] {2, 2}, new int[] {2, 2},
+                            new int[] {0, 0}).dropout(0.3, true, dropout);
+                    tape.backward(y.max(1, false).sum());
+                }
+                grads.add(w.grad().toFloatArray());
+                w.zeroGrad(false);
+            }
+            if (workspace == null) {
+                expectedPoolingGrads = grads;
+            } else {
+                for (int i = 0; i < grads.size(); i++) {
+                    assertArrayEquals(expectedPoolingGrads.get(i), grads.get(i), "step " + i);
+                }
+            }
+        }
+    }
+
+    private List<float[]> expectedPoolingGrads;
+
+    @Test
+    void backwardAfterTheStepEndedIsRefused() {
+        Workspace workspace = new Workspace();
+        Tensor w = Tensor.randn(new Random(16), 3, 3).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            Tensor loss;
+            try (Scope s = workspace.enter()) {
+                loss = w.tanh().sum();
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> tape.backward(loss));
+            assertTrue(e.getMessage().contains("run backward inside the step"), e.getMessage());
+        }
+    }
+
+    @Test
     void stepsDoNotNestAndEndOnce() {
         Workspace a = new Workspace();
         Workspace b = new Workspace();
