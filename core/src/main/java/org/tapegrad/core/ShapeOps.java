@@ -186,7 +186,8 @@ final class ShapeOps {
         int[] outShape = s.clone();
         outShape[0] = index.length;
         Tensor out = Tensor.output(x.dtype(), outShape);
-        int[] idx = index.clone();
+        int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
+        System.arraycopy(index, 0, idx, 0, index.length);
         x.dtype().kernels().indexSelectRows(x.data(), Shape.cols(s), idx, out.data());
         return record("indexSelect", out, g -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
     }
@@ -201,7 +202,8 @@ final class ShapeOps {
         int[] outShape = s.clone();
         outShape[0] = rows;
         Tensor out = Tensor.output(src.dtype(), outShape);
-        int[] idx = index.clone();
+        int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
+        System.arraycopy(index, 0, idx, 0, index.length);
         src.dtype().kernels().indexAddRows(src.data(), Shape.cols(s), idx, out.data());
         return record("indexAdd", out, g -> new Tensor[] {g.indexSelect(idx)}, src);
     }

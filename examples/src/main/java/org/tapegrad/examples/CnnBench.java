@@ -7,8 +7,10 @@ import java.util.Random;
 import java.util.Set;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
+import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.core.Workspace;
 import org.tapegrad.nn.Module;
 
 /**
@@ -33,7 +35,8 @@ final class CnnBench {
         if (o.help) {
             System.out.println("""
                     Usage: bench --model cnn [--batch-size 128] [--iterations 20] [--threads 1]
-                    Times forward, backward and a full SGD step of the mnist CNN on random data (float32).""");
+                    Times forward, backward and a full SGD step of the mnist CNN on random data (float32), each in a
+                    Workspace step, and the bytes each allocates (this thread, steady state).""");
             return;
         }
         int threads = o.integer("threads", 1, 1);
@@ -54,18 +57,21 @@ final class CnnBench {
         double forwardFlops = 2.0 * batch * (24 * 24 * 16 * 25 + 8 * 8 * 32 * 400 + 512 * 128 + 128 * 10);
         // Backward: weight gradients of every layer, input gradients of all but the first convolution.
         double backwardFlops = 2 * forwardFlops - 2.0 * batch * 24 * 24 * 16 * 25;
+        Workspace workspace = new Workspace();
         Runnable inference = () -> {
             model.eval();
-            model.call(x);
+            try (Scope noGrad = Tape.noGrad(); Scope reuse = workspace.enter()) {
+                model.call(x);
+            }
         };
         Runnable step = () -> {
             model.train();
-            try (Tape tape = Tape.record()) {
+            try (Scope reuse = workspace.enter(); Tape tape = Tape.record()) {
                 tape.backward(Losses.crossEntropy(model.call(x), labels));
             }
             for (Tensor p : params) {
                 p.addInPlace(p.grad(), -0.01);
-                p.zeroGrad();
+                p.zeroGrad(false);
             }
         };
         System.out.printf("mnist CNN (%,d parameters), batch %d, float32, matmul kernel: %s, %d iterations "
@@ -74,15 +80,17 @@ final class CnnBench {
         double[] stepMs = time(step, iterations);
         double tInference = inferenceMs[0];
         double tStep = stepMs[0];
-        System.out.printf("  inference forward      %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s  (CPU %.2f ms)%n",
-                tInference, forwardFlops / tInference / 1e6, batch / tInference * 1e3, inferenceMs[1]);
-        System.out.printf("  SGD step               %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s  (CPU %.2f ms)%n", tStep,
-                (forwardFlops + backwardFlops) / tStep / 1e6, batch / tStep * 1e3, stepMs[1]);
+        System.out.printf("  inference forward      %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s  (CPU %.2f ms)  %,.0f B"
+                + " allocated%n", tInference, forwardFlops / tInference / 1e6, batch / tInference * 1e3,
+                inferenceMs[1], inferenceMs[2]);
+        System.out.printf("  SGD step               %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s  (CPU %.2f ms)  %,.0f B"
+                + " allocated%n", tStep, (forwardFlops + backwardFlops) / tStep / 1e6, batch / tStep * 1e3, stepMs[1],
+                stepMs[2]);
     }
 
     /**
-     * After as many warm-up runs, {median wall milliseconds per run, mean process CPU milliseconds per run} over
-     * {@code iterations} timed runs.
+     * After as many warm-up runs, {median wall milliseconds per run, mean process CPU milliseconds per run, mean
+     * bytes allocated by this thread per run} over {@code iterations} timed runs.
      */
     private static double[] time(Runnable r, int iterations) {
         for (int i = 0; i < iterations; i++) {
@@ -90,6 +98,8 @@ final class CnnBench {
         }
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         double[] ms = new double[iterations];
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long allocated0 = threads.getCurrentThreadAllocatedBytes();
         long cpu0 = os.getProcessCpuTime();
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
@@ -97,7 +107,8 @@ final class CnnBench {
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6 / iterations;
+        double bytes = (double) (threads.getCurrentThreadAllocatedBytes() - allocated0) / iterations;
         Arrays.sort(ms);
-        return new double[] {ms[iterations / 2], cpuMs};
+        return new double[] {ms[iterations / 2], cpuMs, bytes};
     }
 }
