@@ -140,12 +140,23 @@ public final class GradientMonitor implements AutoCloseable {
         if (step % every != 0) {
             return;
         }
-        gradStats = readGradients();
         if (snapshots == null) {
             snapshots = new Entries[params.size()];
         }
+        gradStats = new GradientStats[params.size()];
+        double[] figures = new double[5];
         for (int i = 0; i < params.size(); i++) {
-            snapshots[i] = Entries.copyOf(params.get(i), snapshots[i]);
+            Tensor p = params.get(i);
+            Tensor g = p.grad();
+            Entries snapshot = Entries.bufferFor(p, snapshots[i]);
+            snapshots[i] = snapshot;
+            if (g == null) {
+                new Entries(p).copyTo(snapshot);
+            } else { // one pass reads the gradient and copies the parameter
+                Entries grad = new Entries(g);
+                StatsKernel.INSTANCE.magnitudes(grad, new Entries(p), snapshot, figures);
+                gradStats[i] = GradientStats.of(figures, grad.size);
+            }
         }
         before = snapshots;
     }

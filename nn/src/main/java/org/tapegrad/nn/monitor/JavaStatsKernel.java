@@ -7,7 +7,10 @@ package org.tapegrad.nn.monitor;
  */
 final class JavaStatsKernel implements StatsKernel {
     @Override
-    public void magnitudes(Entries x, double[] out) {
+    public void magnitudes(Entries x, Entries copyFrom, Entries copyInto, double[] out) {
+        if (copyFrom != null) {
+            copyFrom.copyTo(copyInto);
+        }
         double squares = 0;
         double sumAbs = 0;
         double maxAbs = 0;

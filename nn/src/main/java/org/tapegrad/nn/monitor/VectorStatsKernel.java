@@ -33,6 +33,20 @@ final class VectorStatsKernel implements StatsKernel {
         return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
     }
 
+    /** No lane: {@code v.blend(0, NO_LANES)} is v. */
+    private static final VectorMask<Float> NO_LANES = F.maskAll(false);
+
+    /**
+     * Copies {@code from[i, i + L)} into {@code into}, bit for bit. The blend that selects no lane is there for the
+     * JIT: {@code FloatVector.intoArray} is one method for every vector shape, and once other code (the GEMM, the
+     * optimizer) has stored 512-bit vectors through it, C2 on JDK 17 does not intrinsify a store of a vector whose
+     * exact class it cannot see, which is the case straight out of {@code fromArray} (10x slower: a loop of scalar
+     * stores on boxed vectors); the result of {@code blend} has its exact class.
+     */
+    private static void copy(float[] from, float[] into, int i) {
+        FloatVector.fromArray(F, from, i).blend(0, NO_LANES).intoArray(into, i);
+    }
+
     /**
      * Max and zero count work on the bit patterns of |x|, as ints: a non-negative float orders as its bits do, and
      * is 0 exactly when its bits are, so {@code max} is one integer max and each non-zero entry adds
@@ -40,12 +54,15 @@ final class VectorStatsKernel implements StatsKernel {
      * max, a masked float add) each took longer than the rest of the pass together on JDK 17.
      */
     @Override
-    public void magnitudes(Entries e, double[] out) {
-        if (e.floats == null) {
-            reference.magnitudes(e, out);
+    public void magnitudes(Entries e, Entries copyFrom, Entries copyInto, double[] out) {
+        boolean copy = copyFrom != null;
+        if (e.floats == null || copy && copyFrom.floats == null) {
+            reference.magnitudes(e, copyFrom, copyInto, out);
             return;
         }
         float[] x = e.floats;
+        float[] from = copy ? copyFrom.floats : null;
+        float[] into = copy ? copyInto.floats : null;
         int n = e.size;
         IntVector one = IntVector.broadcast(I, 1);
         DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, abs0 = sq0, abs1 = sq0;
@@ -54,6 +71,10 @@ final class VectorStatsKernel implements StatsKernel {
         for (; i <= n - 2 * L; i += 2 * L) {
             FloatVector a0 = FloatVector.fromArray(F, x, i).abs();
             FloatVector a1 = FloatVector.fromArray(F, x, i + L).abs();
+            if (copy) { // a loop-invariant test: the JIT compiles the loop once with the copy, once without
+                copy(from, into, i);
+                copy(from, into, i + L);
+            }
             IntVector b0 = a0.reinterpretAsInts();
             IntVector b1 = a1.reinterpretAsInts();
             max0 = max0.max(b0);
@@ -72,6 +93,9 @@ final class VectorStatsKernel implements StatsKernel {
         double maxAbs = Float.intBitsToFloat(max0.max(max1).reduceLanes(VectorOperators.MAX));
         long zeros = i - nonZeros0.add(nonZeros1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
+            if (copy) {
+                into[i] = from[i];
+            }
             double a = Math.abs(x[i]);
             squares += a * a;
             sumAbs += a;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.Tensor;
@@ -47,6 +48,33 @@ class StatsKernelTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theCopyAlongTheGradientPassIsExactAndChangesNoFigure() {
+        Random rng = new Random(10);
+        for (StatsKernel kernel : new StatsKernel[] {reference, vector}) {
+            for (int n : SIZES) {
+                for (float special : new float[] {0, Float.NaN}) {
+                    Entries grad = entries(random(rng, n, special));
+                    Entries param = entries(random(rng, n, 0));
+                    Entries copy = Entries.bufferFor(Tensor.zeros(n), null);
+                    Arrays.fill(copy.floats, 7);
+                    double[] alone = new double[5];
+                    double[] withCopy = new double[5];
+                    kernel.magnitudes(grad, alone);
+                    kernel.magnitudes(grad, param, copy, withCopy);
+                    String what = kernel.getClass().getSimpleName() + " n=" + n + " special=" + special;
+                    assertArrayEquals(alone, withCopy, 0, what);
+                    assertArrayEquals(Arrays.copyOf(param.floats, n), copy.floats, what);
+                }
+            }
+        }
+        double[] param = {1, -2, 3.5};
+        Entries into = Entries.bufferFor(Tensor.of(param, 3), null);
+        vector.magnitudes(new Entries(Tensor.of(new double[] {0, 1, 2}, 3)), new Entries(Tensor.of(param, 3)), into,
+                new double[5]);
+        assertArrayEquals(param, into.doubles, 0, "float64 goes to the reference, copy included");
     }
 
     @Test
