@@ -1,11 +1,13 @@
 package org.tapegrad.nn.monitor;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.HookHandle;
@@ -63,7 +65,10 @@ public final class GradientMonitor implements AutoCloseable {
     private final List<StepRecord> records = new ArrayList<>();
     /** Hidden-state gradients per time step of the model's recurrent layers (empty without any). */
     private final TimeStepGradients timeSteps;
-    private final Map<String, Diagnostic> diagnostics = new LinkedHashMap<>();
+    /** The first diagnostic of each (kind, layer), in the order found. */
+    private final List<Diagnostic> diagnostics = new ArrayList<>();
+    /** The layers already reported, per kind: a check costs a set lookup, no key is built. */
+    private final Map<Kind, Set<String>> reported = new EnumMap<>(Kind.class);
     private long step;
     private boolean attached = true;
     /** Per parameter, from beforeStep to afterStep of a sampled step; null otherwise. */
@@ -228,18 +233,15 @@ public final class GradientMonitor implements AutoCloseable {
         StepRecord r = new StepRecord(step, loss, Math.sqrt(globalSquares), layerStats, paramStats);
         records.add(r);
         timeSteps.record(step);
-        for (Diagnostic d : rules.apply(r, (kind, layer) -> !diagnostics.containsKey(key(kind, layer)))) {
-            if (diagnostics.putIfAbsent(key(d.kind(), d.layer()), d) == null) {
+        for (Diagnostic d : rules.apply(r, (kind, layer) -> !flagged(kind, layer))) {
+            if (reported.computeIfAbsent(d.kind(), k -> new HashSet<>()).add(d.layer())) {
+                diagnostics.add(d);
                 LOG.warn("Gradient monitor: {}", d);
             }
         }
         gradStats = null;
         before = null;
         backwardCounter = 0;
-    }
-
-    private static String key(Kind kind, String layer) {
-        return kind + "\u0000" + layer;
     }
 
     private static double ratio(double updateSquares, double paramSquares, boolean measured) {
@@ -358,17 +360,18 @@ public final class GradientMonitor implements AutoCloseable {
 
     /** The first occurrence of each (kind, layer) diagnostic, in the order they were found. */
     public List<Diagnostic> diagnostics() {
-        return List.copyOf(diagnostics.values());
+        return List.copyOf(diagnostics);
     }
 
     /** The diagnostics of one kind. */
     public List<Diagnostic> diagnostics(Kind kind) {
-        return diagnostics.values().stream().filter(d -> d.kind() == kind).toList();
+        return diagnostics.stream().filter(d -> d.kind() == kind).toList();
     }
 
     /** True when a diagnostic of {@code kind} was found for {@code layer}. */
     public boolean flagged(Kind kind, String layer) {
-        return diagnostics.containsKey(key(kind, layer));
+        Set<String> layers = reported.get(kind);
+        return layers != null && layers.contains(layer);
     }
 
     /** A layer and its figures for the step being recorded. */
