@@ -33,18 +33,20 @@ final class VectorStatsKernel implements StatsKernel {
         return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
     }
 
-    /** No lane: {@code v.blend(0, NO_LANES)} is v. */
     private static final VectorMask<Float> NO_LANES = F.maskAll(false);
 
     /**
-     * Copies {@code from[i, i + L)} into {@code into}, bit for bit. The blend that selects no lane is there for the
-     * JIT: {@code FloatVector.intoArray} is one method for every vector shape, and once other code (the GEMM, the
-     * optimizer) has stored 512-bit vectors through it, C2 on JDK 17 does not intrinsify a store of a vector whose
-     * exact class it cannot see, which is the case straight out of {@code fromArray} (10x slower: a loop of scalar
-     * stores on boxed vectors); the result of {@code blend} has its exact class.
+     * Copies {@code from[i, i + L)} into {@code into}, bit for bit. {@code v.blend(v, NO_LANES)} is v, and is there
+     * for the JIT: {@code FloatVector.intoArray} is one method for every vector shape, and once other code (the
+     * GEMM) has stored 512-bit vectors through it, C2 on JDK 17 does not intrinsify a store of a vector whose exact
+     * class it cannot see, the case straight out of {@code fromArray}: each store became a loop of scalar stores on
+     * a boxed vector, and the pass 10x slower. {@code blend(Vector, VectorMask)} is implemented by each vector class
+     * and dispatched from here, so its result has its exact class. ({@code blend(long, VectorMask)} would not do:
+     * it is one method for all shapes too, and its own calls go through the shared profile.)
      */
     private static void copy(float[] from, float[] into, int i) {
-        FloatVector.fromArray(F, from, i).blend(0, NO_LANES).intoArray(into, i);
+        FloatVector v = FloatVector.fromArray(F, from, i);
+        v.blend(v, NO_LANES).intoArray(into, i);
     }
 
     /**
