@@ -55,7 +55,7 @@ final class JavaStatsKernel implements StatsKernel {
     }
 
     @Override
-    public void moments(Entries x, int units, double shift, float[] zeros, double[] out) {
+    public void moments(Entries x, int units, double shift, int[] zeros, double[] out) {
         int rows = x.size / units;
         double sum = 0;
         double squares = 0;

@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The {@link StatsKernel} on the JDK's Vector API for float32 storage (float64 goes to {@link JavaStatsKernel}):
  * each float vector is widened to a double vector of as many lanes (8 with AVX-512), so every sum is accumulated in
- * float64 as in the reference, only in a different order. The loops over whole arrays keep two sets of accumulators:
- * one chain of dependent adds waits for each add to finish, two keep the floating-point units busy (1.5x faster on
- * the MLP's parameters). A non-finite sum sends the array to the reference, which counts the culprits and gives max
- * its NaN. Loaded only when the {@code jdk.incubator.vector} module is present (see {@link StatsKernel#INSTANCE}).
+ * float64 as in the reference, only in a different order. The loops keep several sets of accumulators: one chain of
+ * dependent adds waits for each add to finish, two or four keep the floating-point units busy (1.5-2x faster on the
+ * MLP's arrays). A non-finite sum sends the array to the reference, which counts the culprits and gives max its
+ * NaN. Loaded only when the {@code jdk.incubator.vector} module is present (see {@link StatsKernel#INSTANCE}).
  */
 final class VectorStatsKernel implements StatsKernel {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -122,15 +122,20 @@ final class VectorStatsKernel implements StatsKernel {
         }
         float[] x = e.floats;
         int n = e.size;
-        DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0;
+        // Four chains of fused multiply-adds: with two, each waits on the latency of the one before (2x slower).
+        DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, sq2 = sq0, sq3 = sq0;
         int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
+        for (; i <= n - 4 * L; i += 4 * L) {
             DoubleVector d0 = widen(FloatVector.fromArray(F, x, i));
             DoubleVector d1 = widen(FloatVector.fromArray(F, x, i + L));
+            DoubleVector d2 = widen(FloatVector.fromArray(F, x, i + 2 * L));
+            DoubleVector d3 = widen(FloatVector.fromArray(F, x, i + 3 * L));
             sq0 = d0.fma(d0, sq0);
             sq1 = d1.fma(d1, sq1);
+            sq2 = d2.fma(d2, sq2);
+            sq3 = d3.fma(d3, sq3);
         }
-        double squares = sq0.add(sq1).reduceLanes(VectorOperators.ADD);
+        double squares = sq0.add(sq1).add(sq2.add(sq3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             double v = x[i];
             squares += v * v;
@@ -172,45 +177,51 @@ final class VectorStatsKernel implements StatsKernel {
     }
 
     @Override
-    public void moments(Entries e, int units, double shift, float[] zeros, double[] out) {
+    public void moments(Entries e, int units, double shift, int[] zeros, double[] out) {
         if (e.floats == null) {
             reference.moments(e, units, shift, zeros, out);
             return;
         }
         float[] x = e.floats;
-        int rows = e.size / units;
-        int bound = F.loopBound(units);
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector one = FloatVector.broadcast(F, 1);
+        int n = e.size;
+        int rows = n / units;
+        int blocked = units - units % (2 * L);
+        IntVector one = IntVector.broadcast(I, 1);
         DoubleVector k = DoubleVector.broadcast(D, shift);
         double sum = 0;
         double squares = 0;
-        // The counts stay in the array and each row's sums are reduced at the end of the row: a vector carried from
-        // row to row through the outer loop is not kept in a register by C2 on JDK 17 (each add then allocates,
-        // ~7x slower).
-        for (int r = 0, o = 0; r < rows; r++, o += units) {
-            DoubleVector s = DoubleVector.zero(D);
-            DoubleVector q = s;
-            int u = 0;
-            for (; u < bound; u += L) {
-                FloatVector v = FloatVector.fromArray(F, x, o + u);
-                VectorMask<Float> isZero = v.compare(VectorOperators.EQ, zero);
-                FloatVector.fromArray(F, zeros, u).add(one, isZero).intoArray(zeros, u);
-                DoubleVector d = widen(v).sub(k);
-                s = s.add(d);
-                q = d.fma(d, q);
+        // Down the rows of a block of 2L units at a time: the block's sums and non-zero counts (min(bits of |x|, 1),
+        // as in magnitudes) stay in registers until the last row, then one reduction per block. (Vectors carried
+        // from one block to the next through the outer loop would not stay in registers: C2 on JDK 17 boxes them.)
+        for (int u = 0; u < blocked; u += 2 * L) {
+            DoubleVector s0 = DoubleVector.zero(D), s1 = s0, q0 = s0, q1 = s0;
+            IntVector nonZeros0 = IntVector.zero(I), nonZeros1 = nonZeros0;
+            for (int i = u; i < n; i += units) {
+                FloatVector v0 = FloatVector.fromArray(F, x, i);
+                FloatVector v1 = FloatVector.fromArray(F, x, i + L);
+                nonZeros0 = nonZeros0.add(v0.abs().reinterpretAsInts().min(one));
+                nonZeros1 = nonZeros1.add(v1.abs().reinterpretAsInts().min(one));
+                DoubleVector d0 = widen(v0).sub(k);
+                DoubleVector d1 = widen(v1).sub(k);
+                s0 = s0.add(d0);
+                s1 = s1.add(d1);
+                q0 = d0.fma(d0, q0);
+                q1 = d1.fma(d1, q1);
             }
-            double rowSum = s.reduceLanes(VectorOperators.ADD);
-            double rowSquares = q.reduceLanes(VectorOperators.ADD);
-            for (; u < units; u++) {
-                float v = x[o + u];
+            IntVector allRows = IntVector.broadcast(I, rows);
+            IntVector.fromArray(I, zeros, u).add(allRows.sub(nonZeros0)).intoArray(zeros, u);
+            IntVector.fromArray(I, zeros, u + L).add(allRows.sub(nonZeros1)).intoArray(zeros, u + L);
+            sum += s0.add(s1).reduceLanes(VectorOperators.ADD);
+            squares += q0.add(q1).reduceLanes(VectorOperators.ADD);
+        }
+        for (int u = blocked; u < units; u++) { // the last units % 2L columns
+            for (int i = u; i < n; i += units) {
+                float v = x[i];
                 double d = v - shift;
-                rowSum += d;
-                rowSquares += d * d;
+                sum += d;
+                squares += d * d;
                 zeros[u] += v == 0 ? 1 : 0;
             }
-            sum += rowSum;
-            squares += rowSquares;
         }
         out[0] = sum;
         out[1] = squares;

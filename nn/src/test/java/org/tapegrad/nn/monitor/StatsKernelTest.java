@@ -128,18 +128,22 @@ class StatsKernelTest {
     @Test
     void momentsAndZerosPerUnitMatchTheReference() {
         Random rng = new Random(9);
-        for (int units : new int[] {1, 3, 8, 10, 17, 256}) {
+        // Units below, at and across the vector kernel's blocks of 2L columns (16 with AVX-512), and a tail.
+        for (int units : new int[] {1, 3, 8, 10, 16, 17, 40, 256}) {
             for (int rows : new int[] {1, 2, 5, 128}) {
-                Entries e = entries(random(rng, rows * units, 0));
-                float[] want = new float[units];
-                float[] got = new float[units];
-                double[] wantSums = new double[2];
-                double[] gotSums = new double[2];
-                reference.moments(e, units, 0.25, want, wantSums);
-                vector.moments(e, units, 0.25, got, gotSums);
-                assertClose(wantSums[0], gotSums[0], rows + "x" + units + " Σ (x − K)");
-                assertClose(wantSums[1], gotSums[1], rows + "x" + units + " Σ (x − K)²");
-                assertArrayEquals(want, got, 0, rows + "x" + units);
+                for (float special : new float[] {0, Float.NaN}) { // a NaN is not a zero
+                    Entries e = entries(random(rng, rows * units, special));
+                    int[] want = new int[units];
+                    int[] got = new int[units];
+                    double[] wantSums = new double[2];
+                    double[] gotSums = new double[2];
+                    reference.moments(e, units, 0.25, want, wantSums);
+                    vector.moments(e, units, 0.25, got, gotSums);
+                    String what = rows + "x" + units + " special=" + special;
+                    assertClose(wantSums[0], gotSums[0], what + " Σ (x − K)");
+                    assertClose(wantSums[1], gotSums[1], what + " Σ (x − K)²");
+                    assertArrayEquals(want, got, what);
+                }
             }
         }
     }
