@@ -77,8 +77,9 @@ public final class MonitorOverhead {
                 pairedDifferences.get(c).add(roundMedians[c] - roundMedians[0]);
             }
         }
-        System.out.printf(Locale.ROOT, "Gradient monitor overhead: 784-256-256-256-10 MLP, batch 128, SGD momentum, %d rounds x %d "
-                + "steps per configuration, interleaved; %d processors, load average %.2f before, %.2f after%n",
+        System.out.printf(Locale.ROOT, "Gradient monitor overhead: 784-256-256-256-10 MLP, batch 128, SGD momentum, "
+                + "%d rounds x %d steps per configuration, interleaved; %d processors, load average %.2f before, "
+                + "%.2f after%n",
                 rounds, steps, Runtime.getRuntime().availableProcessors(), loadBefore,
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf("%-12s %12s %9s %14s %9s %9s %9s%n", "monitor", "median step", "overhead", "mean (median",

@@ -22,18 +22,16 @@ final class VectorStatsKernel implements StatsKernel {
     private static final VectorSpecies<Float> F =
             VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final int L = D.length();
-
     /** Ints with as many lanes as D: the bit patterns of a float vector. */
     private static final VectorSpecies<Integer> I =
             VectorSpecies.of(int.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+    private static final VectorMask<Float> NO_LANES = F.maskAll(false);
 
     private final JavaStatsKernel reference = new JavaStatsKernel();
 
     private static DoubleVector widen(FloatVector v) {
         return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
     }
-
-    private static final VectorMask<Float> NO_LANES = F.maskAll(false);
 
     /**
      * Copies {@code from[i, i + L)} into {@code into}, bit for bit. {@code v.blend(v, NO_LANES)} is v, and is there
