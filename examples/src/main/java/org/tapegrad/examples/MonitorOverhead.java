@@ -1,5 +1,6 @@
 package org.tapegrad.examples;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,8 +20,9 @@ import org.tapegrad.optim.Sgd;
  * interleaved in rounds (in a rotating order) so that a slow phase of the machine hits every configuration alike.
  * Reports the median step time, the median over rounds of the mean step time (what a run pays on average, sampled
  * steps included), the overhead of each against no monitor, and the paired overhead: per round, the configuration's
- * median step over the median step without monitor in the same round, the median of that over rounds. On a shared
- * machine whose load changes from round to round, the paired figure is the one to trust.
+ * median step over the median step without monitor in the same round, the median of that over rounds (and the same
+ * as a difference in ms). On a shared machine whose load changes from round to round, the paired figures are the
+ * ones to trust; the system load average before and after the run is printed with them.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp tapegrad-examples.jar
  * org.tapegrad.examples.MonitorOverhead [rounds] [steps per round]} (without the module, the GEMM and the monitor run
@@ -52,6 +54,11 @@ public final class MonitorOverhead {
             pairedRatios.add(new ArrayList<>());
             time(model, optimizer, x, labels, EVERY[c], steps); // warm-up
         }
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        List<List<Double>> pairedDifferences = new ArrayList<>();
+        for (int c = 0; c < EVERY.length; c++) {
+            pairedDifferences.add(new ArrayList<>());
+        }
         double[] roundMedians = new double[EVERY.length];
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < EVERY.length; k++) {
@@ -67,22 +74,26 @@ public final class MonitorOverhead {
             }
             for (int c = 0; c < EVERY.length; c++) {
                 pairedRatios.get(c).add(roundMedians[c] / roundMedians[0]);
+                pairedDifferences.get(c).add(roundMedians[c] - roundMedians[0]);
             }
         }
-        System.out.printf("Gradient monitor overhead: 784-256-256-256-10 MLP, batch 128, SGD momentum, %d rounds x %d "
-                + "steps per configuration, interleaved; %d processors%n", rounds, steps,
-                Runtime.getRuntime().availableProcessors());
-        System.out.printf("%-12s %12s %9s %14s %9s %9s%n", "monitor", "median step", "overhead", "mean (median",
-                "overhead", "paired");
-        System.out.printf("%-12s %12s %9s %14s %9s %9s%n", "", "ms", "", "of rounds) ms", "", "overhead");
+        System.out.printf(Locale.ROOT, "Gradient monitor overhead: 784-256-256-256-10 MLP, batch 128, SGD momentum, "
+                + "%d rounds x %d steps per configuration, interleaved; %d processors, load average %.2f before, "
+                + "%.2f after%n",
+                rounds, steps, Runtime.getRuntime().availableProcessors(), loadBefore,
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf("%-12s %12s %9s %14s %9s %9s %9s%n", "monitor", "median step", "overhead", "mean (median",
+                "overhead", "paired", "paired");
+        System.out.printf("%-12s %12s %9s %14s %9s %9s %9s%n", "", "ms", "", "of rounds) ms", "", "overhead", "+ms");
         double base = median(stepTimes.get(0));
         double baseMean = median(roundMeans.get(0));
         for (int c = 0; c < EVERY.length; c++) {
             double m = median(stepTimes.get(c));
             double mean = median(roundMeans.get(c));
-            System.out.printf(Locale.ROOT, "%-12s %12.3f %8.1f%% %14.3f %8.1f%% %8.1f%%%n",
+            System.out.printf(Locale.ROOT, "%-12s %12.3f %8.1f%% %14.3f %8.1f%% %8.1f%% %9.3f%n",
                     EVERY[c] == 0 ? "none" : "every " + EVERY[c], m, 100 * (m / base - 1), mean,
-                    100 * (mean / baseMean - 1), 100 * (median(pairedRatios.get(c)) - 1));
+                    100 * (mean / baseMean - 1), 100 * (median(pairedRatios.get(c)) - 1),
+                    median(pairedDifferences.get(c)));
         }
     }
 

@@ -30,7 +30,7 @@ public record ActivationStats(double mean, double std, double zeroFraction, doub
         int units = n / rows;
         // About the first entry (when finite): no cancellation in the variance when |μ| >> σ, and one pass.
         double shift = Double.isFinite(e.get(0)) ? e.get(0) : 0;
-        float[] zerosPerUnit = new float[units];
+        int[] zerosPerUnit = new int[units];
         double[] m = new double[2];
         StatsKernel.INSTANCE.moments(e, units, shift, zerosPerUnit, m);
         long nonFinite = Double.isFinite(m[1]) ? 0 : StatsKernel.nonFinite(e); // rare: count the culprits apart
@@ -38,8 +38,8 @@ public record ActivationStats(double mean, double std, double zeroFraction, doub
         double variance = Math.max(0, (m[1] - m[0] * m[0] / n) / n);
         long zeros = 0;
         int dead = 0;
-        for (float z : zerosPerUnit) {
-            zeros += (long) z;
+        for (int z : zerosPerUnit) {
+            zeros += z;
             dead += z == rows ? 1 : 0;
         }
         return new ActivationStats(mean, Math.sqrt(variance), (double) zeros / n, (double) dead / units, nonFinite);

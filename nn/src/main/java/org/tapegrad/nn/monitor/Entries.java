@@ -31,26 +31,27 @@ final class Entries {
         this.size = size;
     }
 
-    /** A copy of the entries of {@code t} in its own dtype (float32 stays float32: half the memory of doubles). */
-    static Entries copyOf(Tensor t) {
-        return copyOf(t, null);
+    /**
+     * Storage for a copy of the entries of {@code t} in its own dtype (float32 stays float32: half the memory of
+     * doubles): {@code reuse} when it has that dtype and size (snapshots of large parameters are then not
+     * reallocated at every sampled step), else a new array.
+     */
+    static Entries bufferFor(Tensor t, Entries reuse) {
+        int size = t.numel();
+        boolean floats = t.dtype() == DType.FLOAT32;
+        if (reuse != null && reuse.size == size && (reuse.floats != null) == floats) {
+            return reuse;
+        }
+        return floats ? new Entries(new float[size], null, size) : new Entries(null, new double[size], size);
     }
 
-    /**
-     * A copy of the entries of {@code t}, written into {@code reuse} when it has the same dtype and size (snapshots
-     * of large parameters are then not reallocated at every sampled step).
-     */
-    static Entries copyOf(Tensor t, Entries reuse) {
-        Entries e = new Entries(t);
-        boolean fits = reuse != null && reuse.size == e.size && (reuse.floats != null) == (e.floats != null);
-        Entries into = fits ? reuse : new Entries(e.floats == null ? null : new float[e.size],
-                e.doubles == null ? null : new double[e.size], e.size);
-        if (e.floats != null) {
-            System.arraycopy(e.floats, 0, into.floats, 0, e.size);
+    /** Copies these entries into {@code into} (same dtype and size; modified). */
+    void copyTo(Entries into) {
+        if (floats != null) {
+            System.arraycopy(floats, 0, into.floats, 0, size);
         } else {
-            System.arraycopy(e.doubles, 0, into.doubles, 0, e.size);
+            System.arraycopy(doubles, 0, into.doubles, 0, size);
         }
-        return into;
     }
 
     double get(int i) {

@@ -25,25 +25,29 @@ public record GradientStats(double norm, double meanAbs, double maxAbs, double z
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("GradientStats.of: no tensors given; need at least one gradient");
         }
-        double sumSquares = 0;
-        double sumAbs = 0;
-        double maxAbs = 0;
-        long zeros = 0;
-        long nonFinite = 0;
-        long count = 0;
+        double[] sums = new double[5];
         double[] m = new double[5];
+        long count = 0;
         for (Tensor t : tensors) {
             Entries e = new Entries(t);
             StatsKernel.INSTANCE.magnitudes(e, m);
-            sumSquares += m[0];
-            sumAbs += m[1];
-            maxAbs = Math.max(maxAbs, m[2]);
-            zeros += (long) m[3];
-            nonFinite += (long) m[4];
+            sums[0] += m[0];
+            sums[1] += m[1];
+            sums[2] = Math.max(sums[2], m[2]);
+            sums[3] += m[3];
+            sums[4] += m[4];
             count += e.size;
         }
-        return new GradientStats(Math.sqrt(sumSquares), count == 0 ? 0 : sumAbs / count, maxAbs,
-                count == 0 ? 0 : (double) zeros / count, nonFinite, count);
+        return of(sums, count);
+    }
+
+    /**
+     * The statistics of {@code count} entries from their figures as a {@link StatsKernel} gives them: {@code Σ x²},
+     * {@code Σ |x|}, {@code max |x|}, the number of zeros and of non-finite entries.
+     */
+    static GradientStats of(double[] figures, long count) {
+        return new GradientStats(Math.sqrt(figures[0]), count == 0 ? 0 : figures[1] / count, figures[2],
+                count == 0 ? 0 : figures[3] / count, (long) figures[4], count);
     }
 
     /** {@link #of(List)} of one tensor. */

@@ -7,7 +7,10 @@ package org.tapegrad.nn.monitor;
  */
 final class JavaStatsKernel implements StatsKernel {
     @Override
-    public void magnitudes(Entries x, double[] out) {
+    public void magnitudes(Entries x, Entries copyFrom, Entries copyInto, double[] out) {
+        if (copyFrom != null) {
+            copyFrom.copyTo(copyInto);
+        }
         double squares = 0;
         double sumAbs = 0;
         double maxAbs = 0;
@@ -52,7 +55,7 @@ final class JavaStatsKernel implements StatsKernel {
     }
 
     @Override
-    public void moments(Entries x, int units, double shift, float[] zeros, double[] out) {
+    public void moments(Entries x, int units, double shift, int[] zeros, double[] out) {
         int rows = x.size / units;
         double sum = 0;
         double squares = 0;

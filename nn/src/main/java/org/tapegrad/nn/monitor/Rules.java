@@ -107,7 +107,7 @@ public final class Rules {
                             + "consecutive samples", g, limit, t.vanishingNorm(), t.vanishingFraction(),
                             last.gradNorm(), t.patience())));
                 }
-                exploding(r.step(), l, h, g, wanted.test(Kind.EXPLODING, l.name()) ? out : null);
+                exploding(r.step(), l, h, g, wanted, out);
             }
             if (l.activation() != null) {
                 double dead = l.activation().deadFraction();
@@ -131,20 +131,24 @@ public final class Rules {
         return out;
     }
 
-    /** Keeps l's norm history; adds to {@code out}, unless it is null, the diagnostic that holds. */
-    private void exploding(long step, LayerStats l, History h, double g, List<Diagnostic> out) {
+    /** Keeps l's norm history; adds to {@code out} the diagnostic that holds, if {@code wanted}. */
+    private void exploding(long step, LayerStats l, History h, double g, BiPredicate<Kind, String> wanted,
+            List<Diagnostic> out) {
         h.addNorm(g);
-        if (out == null) {
+        double oldest = h.full() ? h.oldestNorm() : Double.NaN; // NaN: fewer than patience + 1 samples so far
+        boolean above = g > t.explodingNorm();
+        boolean grew = g > t.explodingGrowth() * oldest;
+        if (!(above || grew) || !wanted.test(Kind.EXPLODING, l.name())) {
             return;
         }
-        if (g > t.explodingNorm()) {
+        if (above) {
             out.add(diagnostic(Kind.EXPLODING, l, step, g, t.explodingNorm(), String.format(Locale.ROOT,
                     "gradient norm %.3g is above %.3g", g, t.explodingNorm())));
-        } else if (h.full() && g > t.explodingGrowth() * h.oldestNorm()) {
-            double growth = g / h.oldestNorm();
+        } else {
+            double growth = g / oldest;
             out.add(diagnostic(Kind.EXPLODING, l, step, growth, t.explodingGrowth(), String.format(Locale.ROOT,
                     "gradient norm grew %.3g-fold (from %.3g to %.3g) over %d samples, more than %.3g-fold", growth,
-                    h.oldestNorm(), g, t.patience(), t.explodingGrowth())));
+                    oldest, g, t.patience(), t.explodingGrowth())));
         }
     }
 

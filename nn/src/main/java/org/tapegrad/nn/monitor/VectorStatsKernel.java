@@ -1,8 +1,8 @@
 package org.tapegrad.nn.monitor;
 
-import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The {@link StatsKernel} on the JDK's Vector API for float32 storage (float64 goes to {@link JavaStatsKernel}):
  * each float vector is widened to a double vector of as many lanes (8 with AVX-512), so every sum is accumulated in
- * float64 as in the reference, only in a different order. The loops over whole arrays keep two sets of accumulators:
- * one chain of dependent adds waits for each add to finish, two keep the floating-point units busy (1.5x faster on
- * the MLP's parameters). A non-finite sum sends the array to the reference, which counts the culprits and gives max
- * its NaN. Loaded only when the {@code jdk.incubator.vector} module is present (see {@link StatsKernel#INSTANCE}).
+ * float64 as in the reference, only in a different order. The loops keep several sets of accumulators: one chain of
+ * dependent adds waits for each add to finish, two or four keep the floating-point units busy (1.5-2x faster on the
+ * MLP's arrays). A non-finite sum sends the array to the reference, which counts the culprits and gives max its
+ * NaN. Loaded only when the {@code jdk.incubator.vector} module is present (see {@link StatsKernel#INSTANCE}).
  */
 final class VectorStatsKernel implements StatsKernel {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -22,61 +22,65 @@ final class VectorStatsKernel implements StatsKernel {
     private static final VectorSpecies<Float> F =
             VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final int L = D.length();
+    /** Ints with as many lanes as D: the bit patterns of a float vector. */
+    private static final VectorSpecies<Integer> I =
+            VectorSpecies.of(int.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+    private static final VectorMask<Float> NO_LANES = F.maskAll(false);
 
     private final JavaStatsKernel reference = new JavaStatsKernel();
-    private final int chunk;
-
-    VectorStatsKernel() {
-        this(CHUNK);
-    }
-
-    /** With magnitudes computed {@code chunk} entries at a time (tests use a small one to cross chunk borders). */
-    VectorStatsKernel(int chunk) {
-        this.chunk = chunk;
-    }
 
     private static DoubleVector widen(FloatVector v) {
         return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
     }
 
-    @Override
-    public void magnitudes(Entries e, double[] out) {
-        if (e.floats == null) {
-            reference.magnitudes(e, out);
-            return;
-        }
-        float[] x = e.floats;
-        int n = e.size;
-        Arrays.fill(out, 0);
-        for (int from = 0; from < n; from += chunk) {
-            magnitudes(x, from, Math.min(n, from + chunk), out);
-        }
-        if (!Double.isFinite(out[0])) { // a NaN or infinite entry (float squares cannot overflow a double sum)
-            reference.magnitudes(e, out);
-        }
+    /**
+     * Copies {@code from[i, i + L)} into {@code into}, bit for bit. {@code v.blend(v, NO_LANES)} is v, and is there
+     * for the JIT: {@code FloatVector.intoArray} is one method for every vector shape, and once other code (the
+     * GEMM) has stored 512-bit vectors through it, C2 on JDK 17 does not intrinsify a store of a vector whose exact
+     * class it cannot see, the case straight out of {@code fromArray}: each store became a loop of scalar stores on
+     * a boxed vector, and the pass 10x slower. {@code blend(Vector, VectorMask)} is implemented by each vector class
+     * and dispatched from here, so its result has its exact class. ({@code blend(long, VectorMask)} would not do:
+     * it is one method for all shapes too, and its own calls go through the shared profile.)
+     */
+    private static void copy(float[] from, float[] into, int i) {
+        FloatVector v = FloatVector.fromArray(F, from, i);
+        v.blend(v, NO_LANES).intoArray(into, i);
     }
 
     /**
-     * Entries per call of {@link #magnitudes(float[], int, int, double[])}: its zero counts are kept in float lanes
-     * (a float compare and add is cheaper than a double one: 15% of the pass), exact while each lane counts fewer
-     * than 2^24.
+     * Max and zero count work on the bit patterns of |x|, as ints: a non-negative float orders as its bits do, and
+     * is 0 exactly when its bits are, so {@code max} is one integer max and each non-zero entry adds
+     * {@code min(bits, 1) = 1} to an int count (exact for any array length). The float forms (a Java-semantics float
+     * max, a masked float add) each took longer than the rest of the pass together on JDK 17.
      */
-    private static final int CHUNK = 1 << 24;
-
-    /** Adds the figures of x[from, to) to out[0..3] (max into out[2]); every vector lives within this call. */
-    private static void magnitudes(float[] x, int from, int to, double[] out) {
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector one = FloatVector.broadcast(F, 1);
+    @Override
+    public void magnitudes(Entries e, Entries copyFrom, Entries copyInto, double[] out) {
+        boolean copy = copyFrom != null;
+        if (e.floats == null || copy && copyFrom.floats == null) {
+            reference.magnitudes(e, copyFrom, copyInto, out);
+            return;
+        }
+        float[] x = e.floats;
+        float[] from = copy ? copyFrom.floats : null;
+        float[] into = copy ? copyInto.floats : null;
+        int n = e.size;
+        IntVector one = IntVector.broadcast(I, 1);
         DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, abs0 = sq0, abs1 = sq0;
-        FloatVector max0 = zero, max1 = zero, zeros0 = zero, zeros1 = zero;
-        int i = from;
-        for (; i <= to - 2 * L; i += 2 * L) {
+        IntVector max0 = IntVector.zero(I), max1 = max0, nonZeros0 = max0, nonZeros1 = max0;
+        int i = 0;
+        for (; i <= n - 2 * L; i += 2 * L) {
             FloatVector a0 = FloatVector.fromArray(F, x, i).abs();
             FloatVector a1 = FloatVector.fromArray(F, x, i + L).abs();
-            max0 = max0.max(a0);
-            max1 = max1.max(a1);
-            zeros0 = zeros0.add(one, a0.compare(VectorOperators.EQ, zero));
-            zeros1 = zeros1.add(one, a1.compare(VectorOperators.EQ, zero));
+            if (copy) { // a loop-invariant test: the JIT compiles the loop once with the copy, once without
+                copy(from, into, i);
+                copy(from, into, i + L);
+            }
+            IntVector b0 = a0.reinterpretAsInts();
+            IntVector b1 = a1.reinterpretAsInts();
+            max0 = max0.max(b0);
+            max1 = max1.max(b1);
+            nonZeros0 = nonZeros0.add(b0.min(one));
+            nonZeros1 = nonZeros1.add(b1.min(one));
             DoubleVector d0 = widen(a0);
             DoubleVector d1 = widen(a1);
             sq0 = d0.fma(d0, sq0);
@@ -86,19 +90,27 @@ final class VectorStatsKernel implements StatsKernel {
         }
         double squares = sq0.add(sq1).reduceLanes(VectorOperators.ADD);
         double sumAbs = abs0.add(abs1).reduceLanes(VectorOperators.ADD);
-        double maxAbs = max0.max(max1).reduceLanes(VectorOperators.MAX);
-        double zeros = zeros0.add(zeros1).reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) {
+        double maxAbs = Float.intBitsToFloat(max0.max(max1).reduceLanes(VectorOperators.MAX));
+        long zeros = i - nonZeros0.add(nonZeros1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            if (copy) {
+                into[i] = from[i];
+            }
             double a = Math.abs(x[i]);
             squares += a * a;
             sumAbs += a;
             maxAbs = Math.max(maxAbs, a);
             zeros += a == 0 ? 1 : 0;
         }
-        out[0] += squares;
-        out[1] += sumAbs;
-        out[2] = Math.max(out[2], maxAbs);
-        out[3] += zeros;
+        if (!Double.isFinite(squares)) { // a NaN or infinite entry (float squares cannot overflow a double sum)
+            reference.magnitudes(e, out);
+            return;
+        }
+        out[0] = squares;
+        out[1] = sumAbs;
+        out[2] = maxAbs;
+        out[3] = zeros;
+        out[4] = 0;
     }
 
     @Override
@@ -108,15 +120,20 @@ final class VectorStatsKernel implements StatsKernel {
         }
         float[] x = e.floats;
         int n = e.size;
-        DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0;
+        // Four chains of fused multiply-adds: with two, each waits on the latency of the one before (2x slower).
+        DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, sq2 = sq0, sq3 = sq0;
         int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
+        for (; i <= n - 4 * L; i += 4 * L) {
             DoubleVector d0 = widen(FloatVector.fromArray(F, x, i));
             DoubleVector d1 = widen(FloatVector.fromArray(F, x, i + L));
+            DoubleVector d2 = widen(FloatVector.fromArray(F, x, i + 2 * L));
+            DoubleVector d3 = widen(FloatVector.fromArray(F, x, i + 3 * L));
             sq0 = d0.fma(d0, sq0);
             sq1 = d1.fma(d1, sq1);
+            sq2 = d2.fma(d2, sq2);
+            sq3 = d3.fma(d3, sq3);
         }
-        double squares = sq0.add(sq1).reduceLanes(VectorOperators.ADD);
+        double squares = sq0.add(sq1).add(sq2.add(sq3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             double v = x[i];
             squares += v * v;
@@ -158,45 +175,51 @@ final class VectorStatsKernel implements StatsKernel {
     }
 
     @Override
-    public void moments(Entries e, int units, double shift, float[] zeros, double[] out) {
+    public void moments(Entries e, int units, double shift, int[] zeros, double[] out) {
         if (e.floats == null) {
             reference.moments(e, units, shift, zeros, out);
             return;
         }
         float[] x = e.floats;
-        int rows = e.size / units;
-        int bound = F.loopBound(units);
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector one = FloatVector.broadcast(F, 1);
+        int n = e.size;
+        int rows = n / units;
+        int blocked = units - units % (2 * L);
+        IntVector one = IntVector.broadcast(I, 1);
         DoubleVector k = DoubleVector.broadcast(D, shift);
         double sum = 0;
         double squares = 0;
-        // The counts stay in the array and each row's sums are reduced at the end of the row: a vector carried from
-        // row to row through the outer loop is not kept in a register by C2 on JDK 17 (each add then allocates,
-        // ~7x slower).
-        for (int r = 0, o = 0; r < rows; r++, o += units) {
-            DoubleVector s = DoubleVector.zero(D);
-            DoubleVector q = s;
-            int u = 0;
-            for (; u < bound; u += L) {
-                FloatVector v = FloatVector.fromArray(F, x, o + u);
-                VectorMask<Float> isZero = v.compare(VectorOperators.EQ, zero);
-                FloatVector.fromArray(F, zeros, u).add(one, isZero).intoArray(zeros, u);
-                DoubleVector d = widen(v).sub(k);
-                s = s.add(d);
-                q = d.fma(d, q);
+        // Down the rows of a block of 2L units at a time: the block's sums and non-zero counts (min(bits of |x|, 1),
+        // as in magnitudes) stay in registers until the last row, then one reduction per block. (Vectors carried
+        // from one block to the next through the outer loop would not stay in registers: C2 on JDK 17 boxes them.)
+        for (int u = 0; u < blocked; u += 2 * L) {
+            DoubleVector s0 = DoubleVector.zero(D), s1 = s0, q0 = s0, q1 = s0;
+            IntVector nonZeros0 = IntVector.zero(I), nonZeros1 = nonZeros0;
+            for (int i = u; i < n; i += units) {
+                FloatVector v0 = FloatVector.fromArray(F, x, i);
+                FloatVector v1 = FloatVector.fromArray(F, x, i + L);
+                nonZeros0 = nonZeros0.add(v0.abs().reinterpretAsInts().min(one));
+                nonZeros1 = nonZeros1.add(v1.abs().reinterpretAsInts().min(one));
+                DoubleVector d0 = widen(v0).sub(k);
+                DoubleVector d1 = widen(v1).sub(k);
+                s0 = s0.add(d0);
+                s1 = s1.add(d1);
+                q0 = d0.fma(d0, q0);
+                q1 = d1.fma(d1, q1);
             }
-            double rowSum = s.reduceLanes(VectorOperators.ADD);
-            double rowSquares = q.reduceLanes(VectorOperators.ADD);
-            for (; u < units; u++) {
-                float v = x[o + u];
+            IntVector allRows = IntVector.broadcast(I, rows);
+            IntVector.fromArray(I, zeros, u).add(allRows.sub(nonZeros0)).intoArray(zeros, u);
+            IntVector.fromArray(I, zeros, u + L).add(allRows.sub(nonZeros1)).intoArray(zeros, u + L);
+            sum += s0.add(s1).reduceLanes(VectorOperators.ADD);
+            squares += q0.add(q1).reduceLanes(VectorOperators.ADD);
+        }
+        for (int u = blocked; u < units; u++) { // the last units % 2L columns
+            for (int i = u; i < n; i += units) {
+                float v = x[i];
                 double d = v - shift;
-                rowSum += d;
-                rowSquares += d * d;
+                sum += d;
+                squares += d * d;
                 zeros[u] += v == 0 ? 1 : 0;
             }
-            sum += rowSum;
-            squares += rowSquares;
         }
         out[0] = sum;
         out[1] = squares;

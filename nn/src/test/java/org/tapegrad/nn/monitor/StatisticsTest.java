@@ -124,6 +124,29 @@ class StatisticsTest {
     }
 
     @Test
+    void aParameterWithoutGradientStillHasItsNormAndUpdateRatio() {
+        Sequential model = MonitorFixtures.small(4);
+        Tensor frozen = ((Linear) model.get(2)).bias().requiresGrad(false); // gets no gradient
+        Tensor[] data = MonitorFixtures.regression(5, 3, 12);
+        GradientMonitor monitor = GradientMonitor.attach(model, 1);
+        double loss = MonitorFixtures.forwardBackward(model, data[0], data[1]);
+        double[] before = frozen.toDoubleArray();
+        monitor.beforeStep();
+        MonitorFixtures.sgd(model, 0.1);
+        try (Scope s = Tape.noGrad()) {
+            frozen.float32Matrix().data[0] += 0.25f; // changed by something other than its gradient
+            frozen.markModified();
+        }
+        monitor.afterStep(loss);
+
+        ParamStats p = monitor.records().get(0).param("2.bias");
+        assertNull(p.grad());
+        assertEquals(norm(before), p.norm(), 1e-6);
+        double change = frozen.toDoubleArray()[0] - before[0];
+        assertEquals(Math.abs(change) / norm(before), p.updateRatio(), 1e-6);
+    }
+
+    @Test
     void combineEqualsStatisticsOfTheConcatenation() {
         Tensor a = Tensor.of(new float[] {3, 0, -4}, 3);
         Tensor b = Tensor.of(new float[] {0, 12}, 2);
