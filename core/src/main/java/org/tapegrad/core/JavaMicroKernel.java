@@ -19,11 +19,11 @@ final class JavaMicroKernel implements MicroKernel {
     }
 
     @Override
-    public void tile(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
+    public void tile(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
         float[] acc = new float[MR * NR]; // escape analysis keeps this off the heap
         for (int p = 0; p < kc; p++) {
             int bp = bo + p * NR;
-            int ap = ao + p * MR;
+            int ap = ao + p * lda;
             for (int r = 0; r < MR; r++) {
                 float ar = a[ap + r];
                 int base = r * NR;

@@ -25,7 +25,7 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     @Override
-    public void tile(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
+    public void tile(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -36,7 +36,7 @@ final class VectorMicroKernel implements MicroKernel {
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
         int ap = ao;
         int bp = bo;
-        for (int p = 0; p < kc; p++, ap += MR, bp += NR) {
+        for (int p = 0; p < kc; p++, ap += lda, bp += NR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
             FloatVector b1 = FloatVector.fromArray(S, b, bp + VL);
             FloatVector x = FloatVector.broadcast(S, a[ap]);
@@ -101,9 +101,17 @@ final class VectorMicroKernel implements MicroKernel {
         c71.intoArray(c, co + 7 * ldc + VL);
     }
 
+    @Override
+    public void packB(float[] b, int src, int ldb, int kc, float[] pb, int dst) {
+        for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+            FloatVector.fromArray(S, b, src).intoArray(pb, dst);
+            FloatVector.fromArray(S, b, src + VL).intoArray(pb, dst + VL);
+        }
+    }
+
     /** Two gathers per depth (one per vector of the panel's row), each one contiguous store. */
     @Override
-    public void packTransposed(float[] b, int src, int[] rowOffsets, int kc, float[] pb, int dst) {
+    public void packBTransposed(float[] b, int src, int[] rowOffsets, int kc, float[] pb, int dst) {
         for (int p = 0; p < kc; p++, dst += NR) {
             FloatVector.fromArray(S, b, src + p, rowOffsets, 0).intoArray(pb, dst);
             FloatVector.fromArray(S, b, src + p, rowOffsets, VL).intoArray(pb, dst + VL);
