@@ -218,7 +218,8 @@ public final class BlockedMatmul implements MatmulKernel {
         int m = c.numRows;
         int n = c.numCols;
         int k = ta ? a.numRows : a.numCols;
-        int rows = ofA ? roundUp(m, kernel.mr()) : roundUp(n, kernel.nr());
+        boolean narrow = n <= kernel.narrowWidth();
+        int rows = ofA ? roundUp(m, kernel.mr()) : narrow ? kernel.narrowWidth() : roundUp(n, kernel.nr());
         if (own.whole.length < rows * k) {
             own.whole = new float[rows * k];
         }
@@ -226,6 +227,8 @@ public final class BlockedMatmul implements MatmulKernel {
             int kc = Math.min(KC, k - pc);
             if (ofA) {
                 packA(a.data, ta, a.numCols, 0, m, pc, kc, own, own.whole, rows * pc);
+            } else if (narrow) {
+                packNarrowB(b, tb, pc, kc, n, own.whole, rows * pc);
             } else {
                 packB(b.data, tb, b.numCols, pc, kc, 0, n, own, own.whole, rows * pc);
             }
@@ -238,6 +241,10 @@ public final class BlockedMatmul implements MatmulKernel {
      */
     private void multiply(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c, boolean accumulate,
             int i0, int i1, int j0, int j1, Buffers own, boolean wholeA, boolean wholeB) {
+        if (c.numCols <= kernel.narrowWidth()) {
+            multiplyNarrow(a, ta, b, tb, c, accumulate, i0, i1, own, wholeB);
+            return;
+        }
         int mr = kernel.mr();
         int nr = kernel.nr();
         int m = c.numRows;
@@ -287,6 +294,62 @@ public final class BlockedMatmul implements MatmulKernel {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Rows i0..i1 of a product whose C is at most {@link MicroKernel#narrowWidth()} wide: op(B) packed as one
+     * zero-padded panel per depth block, op(A) read where it lies (see {@link MicroKernel#narrowTile}), except a last
+     * group of fewer than MR rows, which is packed. With {@code wholeB} op(B) is already packed in {@code own.whole}.
+     */
+    private void multiplyNarrow(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c,
+            boolean accumulate, int i0, int i1, Buffers own, boolean wholeB) {
+        int mr = kernel.mr();
+        int w = kernel.narrowWidth();
+        int n = c.numCols;
+        int k = ta ? a.numRows : a.numCols;
+        int lda = a.numCols;
+        int rowStride = ta ? 1 : lda;
+        int depthStride = ta ? lda : 1;
+        float[] cd = c.data;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean add = accumulate || pc > 0;
+            float[] pb = wholeB ? own.whole : own.b;
+            int bAt = wholeB ? w * pc : 0;
+            if (!wholeB) {
+                packNarrowB(b, tb, pc, kc, n, pb, 0);
+            }
+            for (int i = i0; i < i1; i += mr) {
+                int rows = Math.min(mr, i1 - i);
+                int ao = ta ? pc * lda + i : i * lda + pc;
+                if (rows == mr && n == w) {
+                    kernel.narrowTile(a.data, ao, rowStride, depthStride, pb, bAt, kc, cd, i * n, n, add);
+                    continue;
+                }
+                if (rows == mr) {
+                    kernel.narrowTile(a.data, ao, rowStride, depthStride, pb, bAt, kc, own.edge, 0, w, false);
+                } else { // the last rows: packed and zero-padded to a full tile
+                    packEdge(a.data, ao, rowStride, depthStride, rows, mr, kc, own.a, 0);
+                    kernel.narrowTile(own.a, 0, 1, mr, pb, bAt, kc, own.edge, 0, w, false);
+                }
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < n; j++) {
+                        float v = own.edge[r * w + j];
+                        cd[(i + r) * n + j] = add ? cd[(i + r) * n + j] + v : v;
+                    }
+                }
+            }
+        }
+    }
+
+    /** op(B)'s columns (at most the narrow width), depths pc..pc+kc, as one panel: pb[at + p·W + j]; zero-padded. */
+    private void packNarrowB(FMatrixRMaj b, boolean tb, int pc, int kc, int n, float[] pb, int at) {
+        int ldb = b.numCols;
+        if (tb) { // op(B)[p][j] = B[j][p]
+            packEdge(b.data, pc, ldb, 1, n, kernel.narrowWidth(), kc, pb, at);
+        } else {
+            packEdge(b.data, pc * ldb, 1, ldb, n, kernel.narrowWidth(), kc, pb, at);
         }
     }
 

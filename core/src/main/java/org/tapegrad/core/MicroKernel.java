@@ -20,6 +20,19 @@ interface MicroKernel {
      */
     void tile(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add);
 
+    /** Columns of a narrow tile (one vector, on the Vector API). A product whose C is no wider runs on narrowTile. */
+    int narrowWidth();
+
+    /**
+     * The tile of a product with a narrow C (a linear layer with few outputs): MR rows by {@link #narrowWidth()}
+     * columns, {@code C[r][j] (+)= Σ_p a[ao + r·rowStride + p·depthStride] · b[bo + p·W + j]} with W the narrow width,
+     * for p in 0..kc. A is read where it lies, since each of its elements is used only for W products here and
+     * packing it would cost as much as the multiply-adds; B is one packed, zero-padded panel. Each element is summed
+     * in the same order as by {@link #tile}, so both give the same bits.
+     */
+    void narrowTile(float[] a, int ao, int rowStride, int depthStride, float[] b, int bo, int kc, float[] c, int co,
+            int ldc, boolean add);
+
     /*
      * Packing one full panel of op(A) (MR rows) or op(B) (NR columns) for kc depths, in the three layouts that are
      * copied (a transposed A is read where it lies, see tile). A kernel may do them with vectors (copies for
