@@ -1,48 +1,116 @@
 package org.tapegrad.core;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 
 /**
  * A float32 GEMM in the GotoBLAS/BLIS style: C is computed in column blocks of {@code NC} and depth blocks of
  * {@code KC}; for each, a panel of op(B) and then blocks of op(A) are packed into contiguous buffers (transposes are
- * absorbed here, so {@code A·B}, {@code Aᵀ·B} and {@code A·Bᵀ} all run the same inner loop), and a register-blocked
- * {@link MicroKernel} computes {@code MR × NR} tiles from them. Packing buffers belong to each thread and are reused,
- * so a product allocates nothing once they have grown. Products large enough to pay for it are split by columns
- * over a fixed pool of threads created with the kernel; each element of C is still summed by one thread in one
- * order, so results do not depend on scheduling. float64 products go to EJML.
+ * absorbed here, so {@code A·B}, {@code Aᵀ·B} and {@code A·Bᵀ} all run the same inner loop; a transposed A needs no
+ * copy and is read where it lies), and a register-blocked {@link MicroKernel} computes {@code MR × NR} tiles from
+ * them. Packing buffers are allocated once per thread and reused, so a product allocates nothing.
+ *
+ * <p>With more than one thread, a product large enough to pay for it is cut into chunks of columns of C (or of rows,
+ * when C is tall and narrow) that the threads of a {@link WorkerTeam} claim one at a time. Each thread packs the
+ * operand every chunk needs (op(A) for column chunks) once, whole, and only its chunks' share of the other, so
+ * nothing is packed twice but that one operand. Claiming rather than assigning chunks matters here: a worker that
+ * wakes up late, or is slowed by reading what the caller's core has just written, does fewer chunks instead of
+ * holding up the product. Every element of C is still summed by one thread in the same order as on one thread, so
+ * results are the same bits whatever the thread count and scheduling. The kernel can be used from several threads
+ * at once: a product that finds the team busy runs on its caller alone. float64 products go to EJML.
  */
 public final class BlockedMatmul implements MatmulKernel {
     private static final int KC = 256;
     private static final int NC = 1024;
     /** Products below this many multiply-adds run on the calling thread: splitting costs more than it saves. */
-    private static final long PARALLEL_THRESHOLD = 1L << 20;
+    private static final long PARALLEL_THRESHOLD = 1L << 19;
+    /** Chunks per thread a team product is cut into at most: enough to even out threads that run late. */
+    private static final int CHUNKS_PER_THREAD = 8;
+    /**
+     * The largest operand (floats) a team member packs whole; beyond it, each of a few big chunks packs its blocks
+     * as it goes, like a product on one thread.
+     */
+    private static final int WHOLE_LIMIT = 1 << 20;
 
     private final MicroKernel kernel;
     private final int mc;
     private final int threads;
-    private final ExecutorService pool;
     private final EjmlMatmul float64 = new EjmlMatmul();
+    /** For the products a thread computes alone. */
     private final ThreadLocal<Buffers> buffers;
+    /** Null with one thread. */
+    private final WorkerTeam team;
+    /** Member i of the team packs into {@code teamBuffers[i]}. */
+    private final Buffers[] teamBuffers;
+    /** Each caller's product for the team, reused: handing a product to the team allocates nothing. */
+    private final ThreadLocal<TeamProduct> teamProducts = ThreadLocal.withInitial(TeamProduct::new);
+    /** Numbers team products, so that a member knows when its whole packed operand is out of date. */
+    private final AtomicLong teamProductCount = new AtomicLong();
 
+    /** One thread's packing buffers. */
     private static final class Buffers {
-        float[] a = new float[0];
-        float[] b = new float[0];
+        final float[] a;
+        final float[] b;
         final float[] edge;
-        /** Offsets of NR consecutive rows of a B with {@code offsetsLd} columns, for transposed packing. */
-        final int[] rowOffsets;
-        int offsetsLd = -1;
+        /** Where MR consecutive rows of A start, for packing op(A) = A; see {@link #offsets}. */
+        final int[] aRowOffsets;
+        /** Where NR consecutive rows of B start, for packing op(B) = Bᵀ. */
+        final int[] bRowOffsets;
+        /** A team member's whole packed op(A) or op(B), grown as needed, and the team product it belongs to. */
+        float[] whole = new float[0];
+        long wholeOf = -1;
 
-        Buffers(MicroKernel k) {
+        Buffers(MicroKernel k, int mc) {
+            a = new float[roundUp(mc, k.mr()) * KC];
+            b = new float[roundUp(NC, k.nr()) * KC];
             edge = new float[k.mr() * k.nr()];
-            rowOffsets = new int[k.nr()];
+            aRowOffsets = new int[k.mr()];
+            bRowOffsets = new int[k.nr()];
         }
+    }
+
+    /**
+     * {@code c (+)= op(a)·op(b)} as chunks for the team: chunk i is a range of columns of C (or of rows), from
+     * panels of the micro-kernel dealt out evenly.
+     */
+    private final class TeamProduct implements WorkerTeam.Task {
+        FMatrixRMaj a;
+        FMatrixRMaj b;
+        FMatrixRMaj c;
+        boolean ta;
+        boolean tb;
+        boolean accumulate;
+        boolean byColumns;
+        /** Whether each member packs the operand every chunk needs whole (op(A) for column chunks, op(B) for rows). */
+        boolean whole;
+        int chunks;
+        long number;
+
+        @Override
+        public void run(int chunk, int member) {
+            Buffers own = teamBuffers[member];
+            if (whole && own.wholeOf != number) {
+                packWhole(a, ta, b, tb, c, byColumns, own);
+                own.wholeOf = number;
+            }
+            int m = c.numRows;
+            int n = c.numCols;
+            if (byColumns) {
+                int panels = (n + kernel.nr() - 1) / kernel.nr();
+                multiply(a, ta, b, tb, c, accumulate, 0, m, share(panels, chunk, chunks, kernel.nr(), n),
+                        share(panels, chunk + 1, chunks, kernel.nr(), n), own, whole, false);
+            } else {
+                int panels = (m + kernel.mr() - 1) / kernel.mr();
+                multiply(a, ta, b, tb, c, accumulate, share(panels, chunk, chunks, kernel.mr(), m),
+                        share(panels, chunk + 1, chunks, kernel.mr(), m), 0, n, own, false, whole);
+            }
+        }
+    }
+
+    /** Where chunk {@code i} of {@code chunks} starts when {@code panels} panels of {@code width} are dealt out. */
+    private static int share(int panels, int i, int chunks, int width, int size) {
+        return Math.min(size, panels * i / chunks * width);
     }
 
     /** The fastest kernel this JVM can run: the Vector API micro-kernel when the incubator module is present. */
@@ -77,12 +145,12 @@ public final class BlockedMatmul implements MatmulKernel {
         this.kernel = kernel;
         this.mc = kernel.mr() * 20;
         this.threads = threads;
-        this.buffers = ThreadLocal.withInitial(() -> new Buffers(kernel));
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "tapegrad-gemm");
-            t.setDaemon(true);
-            return t;
-        });
+        this.buffers = ThreadLocal.withInitial(() -> new Buffers(kernel, mc));
+        this.team = threads == 1 ? null : new WorkerTeam(threads, "tapegrad-gemm");
+        this.teamBuffers = new Buffers[threads];
+        for (int p = 0; p < threads && threads > 1; p++) {
+            teamBuffers[p] = new Buffers(kernel, mc);
+        }
     }
 
     @Override
@@ -104,79 +172,120 @@ public final class BlockedMatmul implements MatmulKernel {
             }
             return;
         }
-        int nr = kernel.nr();
-        if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || n < 2 * nr) {
-            columns(a, ta, b, tb, c, accumulate, 0, n);
+        if (team != null && (long) m * n * k >= PARALLEL_THRESHOLD && runOnTeam(a, ta, b, tb, c, accumulate)) {
             return;
         }
-        int parts = Math.min(threads, (n + nr - 1) / nr);
-        int panels = (n + nr - 1) / nr;
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        int from = 0;
-        for (int t = 0; t < parts; t++) {
-            int to = t == parts - 1 ? n : Math.min(n, (int) ((long) panels * (t + 1) / parts) * nr);
-            int j0 = from;
-            int j1 = to;
-            if (t < parts - 1) {
-                futures.add(pool.submit(() -> columns(a, ta, b, tb, c, accumulate, j0, j1)));
-            } else {
-                columns(a, ta, b, tb, c, accumulate, j0, j1);
-            }
-            from = to;
+        multiply(a, ta, b, tb, c, accumulate, 0, m, 0, n, buffers.get(), false, false);
+    }
+
+    /**
+     * Computes the product on the team, unless another thread is using it or C is too small to deal out; returns
+     * whether it did. Column chunks (each member packs op(A) whole, which costs nothing when A is transposed) unless
+     * C is taller than wide, or too narrow to give every thread a panel of columns.
+     */
+    private boolean runOnTeam(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c,
+            boolean accumulate) {
+        int m = c.numRows;
+        int n = c.numCols;
+        int k = ta ? a.numRows : a.numCols;
+        int rowPanels = (m + kernel.mr() - 1) / kernel.mr();
+        int colPanels = (n + kernel.nr() - 1) / kernel.nr();
+        boolean byColumns = colPanels >= threads && (ta || n >= m || rowPanels < threads);
+        if (!byColumns && rowPanels < threads) {
+            return false;
         }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("gemm interrupted", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("gemm worker failed", e.getCause());
+        long wholeSize = (long) k * (byColumns ? rowPanels * kernel.mr() : colPanels * kernel.nr());
+        boolean whole = wholeSize <= WHOLE_LIMIT;
+        TeamProduct p = teamProducts.get();
+        p.a = a;
+        p.ta = ta;
+        p.b = b;
+        p.tb = tb;
+        p.c = c;
+        p.accumulate = accumulate;
+        p.byColumns = byColumns;
+        p.whole = whole;
+        p.chunks = Math.min(byColumns ? colPanels : rowPanels, whole ? threads * CHUNKS_PER_THREAD : threads);
+        p.number = teamProductCount.incrementAndGet();
+        boolean done = team.tryRun(p, p.chunks);
+        p.a = p.b = p.c = null; // keep no matrix alive
+        return done;
+    }
+
+    /** Packs the operand every chunk needs, all depths: op(A) for column chunks, op(B) for row chunks. */
+    private void packWhole(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c, boolean ofA,
+            Buffers own) {
+        int m = c.numRows;
+        int n = c.numCols;
+        int k = ta ? a.numRows : a.numCols;
+        boolean narrow = n <= kernel.narrowWidth();
+        int rows = ofA ? roundUp(m, kernel.mr()) : narrow ? kernel.narrowWidth() : roundUp(n, kernel.nr());
+        if (own.whole.length < rows * k) {
+            own.whole = new float[rows * k];
+        }
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            if (ofA) {
+                packA(a.data, ta, a.numCols, 0, m, pc, kc, own, own.whole, rows * pc);
+            } else if (narrow) {
+                packNarrowB(b, tb, pc, kc, n, own.whole, rows * pc);
+            } else {
+                packB(b.data, tb, b.numCols, pc, kc, 0, n, own, own.whole, rows * pc);
             }
         }
     }
 
-    /** Columns j0..j1 of C: the whole blocked product restricted to them. */
-    private void columns(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c, boolean accumulate,
-            int j0, int j1) {
+    /**
+     * The block {@code C[i0..i1, j0..j1]} of the product on one thread: the whole product, or a chunk of it. With
+     * {@code wholeA} (or {@code wholeB}) that operand is already packed, all depths, in {@code own.whole}.
+     */
+    private void multiply(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c, boolean accumulate,
+            int i0, int i1, int j0, int j1, Buffers own, boolean wholeA, boolean wholeB) {
+        if (c.numCols <= kernel.narrowWidth()) {
+            multiplyNarrow(a, ta, b, tb, c, accumulate, i0, i1, own, wholeB);
+            return;
+        }
         int mr = kernel.mr();
         int nr = kernel.nr();
         int m = c.numRows;
         int n = c.numCols;
         int k = ta ? a.numRows : a.numCols;
-        Buffers buf = buffers.get();
-        int aSize = roundUp(mc, mr) * KC;
-        int bSize = roundUp(NC, nr) * KC;
-        if (buf.a.length < aSize) {
-            buf.a = new float[aSize];
-        }
-        if (buf.b.length < bSize) {
-            buf.b = new float[bSize];
-        }
-        float[] pa = buf.a;
-        float[] pb = buf.b;
+        int lda = a.numCols;
         float[] cd = c.data;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             boolean add = accumulate || pc > 0;
             for (int jc = j0; jc < j1; jc += NC) {
                 int nc = Math.min(NC, j1 - jc);
-                packB(b.data, tb, b.numCols, pc, kc, jc, nc, buf, pb);
-                for (int ic = 0; ic < m; ic += mc) {
-                    int mcb = Math.min(mc, m - ic);
-                    packA(a.data, ta, a.numCols, ic, mcb, m, pc, kc, mr, pa);
+                float[] pb = wholeB ? own.whole : own.b;
+                int bAt = wholeB ? roundUp(n, nr) * pc + jc * kc : 0;
+                if (!wholeB) {
+                    packB(b.data, tb, b.numCols, pc, kc, jc, nc, own, pb, 0);
+                }
+                for (int ic = i0; ic < i1; ic += mc) {
+                    int mcb = Math.min(mc, i1 - ic);
+                    float[] pa = wholeA ? own.whole : own.a;
+                    int aAt = wholeA ? roundUp(m, mr) * pc + ic * kc : 0;
+                    if (!wholeA) {
+                        packA(a.data, ta, lda, ic, mcb, pc, kc, own, pa, 0);
+                    }
                     for (int jr = 0; jr < nc; jr += nr) {
                         int nrb = Math.min(nr, nc - jr);
                         for (int ir = 0; ir < mcb; ir += mr) {
                             int mrb = Math.min(mr, mcb - ir);
                             int at = (ic + ir) * n + jc + jr;
+                            boolean inPlace = ta && mrb == mr; // see packA
+                            float[] ad = inPlace ? a.data : pa;
+                            int ao = inPlace ? pc * lda + ic + ir : aAt + ir * kc;
+                            int stride = inPlace ? lda : mr;
+                            int bo = bAt + jr * kc;
                             if (mrb == mr && nrb == nr) {
-                                kernel.tile(pa, ir * kc, pb, jr * kc, kc, cd, at, n, add);
+                                kernel.tile(ad, ao, stride, pb, bo, kc, cd, at, n, add);
                             } else {
-                                kernel.tile(pa, ir * kc, pb, jr * kc, kc, buf.edge, 0, nr, false);
+                                kernel.tile(ad, ao, stride, pb, bo, kc, own.edge, 0, nr, false);
                                 for (int r = 0; r < mrb; r++) {
                                     for (int j = 0; j < nrb; j++) {
-                                        float v = buf.edge[r * nr + j];
+                                        float v = own.edge[r * nr + j];
                                         cd[at + r * n + j] = add ? cd[at + r * n + j] + v : v;
                                     }
                                 }
@@ -188,69 +297,140 @@ public final class BlockedMatmul implements MatmulKernel {
         }
     }
 
-    /** Rows ic..ic+mcb of op(A), depths pc..pc+kc, as panels of MR rows: pa[ir·kc + p·MR + r]; zero-padded. */
-    private static void packA(float[] a, boolean ta, int lda, int ic, int mcb, int m, int pc, int kc, int mr,
-            float[] pa) {
-        for (int ir = 0; ir < mcb; ir += mr) {
-            int base = ir * kc;
-            int rows = Math.min(mr, mcb - ir);
-            if (ta) { // op(A)[i][p] = A[p][i]: rows of a panel are contiguous in A
-                for (int p = 0; p < kc; p++) {
-                    int src = (pc + p) * lda + ic + ir;
-                    int dst = base + p * mr;
-                    for (int r = 0; r < rows; r++) {
-                        pa[dst + r] = a[src + r];
-                    }
-                    for (int r = rows; r < mr; r++) {
-                        pa[dst + r] = 0;
-                    }
+    /**
+     * Rows i0..i1 of a product whose C is at most {@link MicroKernel#narrowWidth()} wide: op(B) packed as one
+     * zero-padded panel per depth block, op(A) read where it lies (see {@link MicroKernel#narrowTile}), except a last
+     * group of fewer than MR rows, which is packed. With {@code wholeB} op(B) is already packed in {@code own.whole}.
+     */
+    private void multiplyNarrow(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c,
+            boolean accumulate, int i0, int i1, Buffers own, boolean wholeB) {
+        int mr = kernel.mr();
+        int w = kernel.narrowWidth();
+        int n = c.numCols;
+        int k = ta ? a.numRows : a.numCols;
+        int lda = a.numCols;
+        int rowStride = ta ? 1 : lda;
+        int depthStride = ta ? lda : 1;
+        float[] cd = c.data;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean add = accumulate || pc > 0;
+            float[] pb = wholeB ? own.whole : own.b;
+            int bAt = wholeB ? w * pc : 0;
+            if (!wholeB) {
+                packNarrowB(b, tb, pc, kc, n, pb, 0);
+            }
+            for (int i = i0; i < i1; i += mr) {
+                int rows = Math.min(mr, i1 - i);
+                int ao = ta ? pc * lda + i : i * lda + pc;
+                if (rows == mr && n == w) {
+                    kernel.narrowTile(a.data, ao, rowStride, depthStride, pb, bAt, kc, cd, i * n, n, add);
+                    continue;
                 }
-            } else { // op(A)[i][p] = A[i][p]: read each row along the depth
-                for (int r = 0; r < mr; r++) {
-                    if (r < rows) {
-                        int src = (ic + ir + r) * lda + pc;
-                        for (int p = 0; p < kc; p++) {
-                            pa[base + p * mr + r] = a[src + p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            pa[base + p * mr + r] = 0;
-                        }
+                if (rows == mr) {
+                    kernel.narrowTile(a.data, ao, rowStride, depthStride, pb, bAt, kc, own.edge, 0, w, false);
+                } else { // the last rows: packed and zero-padded to a full tile
+                    packEdge(a.data, ao, rowStride, depthStride, rows, mr, kc, own.a, 0);
+                    kernel.narrowTile(own.a, 0, 1, mr, pb, bAt, kc, own.edge, 0, w, false);
+                }
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < n; j++) {
+                        float v = own.edge[r * w + j];
+                        cd[(i + r) * n + j] = add ? cd[(i + r) * n + j] + v : v;
                     }
                 }
             }
         }
     }
 
-    /** Columns jc..jc+nc of op(B), depths pc..pc+kc, as panels of NR columns: pb[jr·kc + p·NR + j]; zero-padded. */
-    private void packB(float[] b, boolean tb, int ldb, int pc, int kc, int jc, int nc, Buffers buf, float[] pb) {
-        int nr = kernel.nr();
-        if (tb && buf.offsetsLd != ldb) {
-            for (int j = 0; j < nr; j++) {
-                buf.rowOffsets[j] = j * ldb;
+    /** op(B)'s columns (at most the narrow width), depths pc..pc+kc, as one panel: pb[at + p·W + j]; zero-padded. */
+    private void packNarrowB(FMatrixRMaj b, boolean tb, int pc, int kc, int n, float[] pb, int at) {
+        int ldb = b.numCols;
+        if (tb) { // op(B)[p][j] = B[j][p]
+            packEdge(b.data, pc, ldb, 1, n, kernel.narrowWidth(), kc, pb, at);
+        } else {
+            packEdge(b.data, pc * ldb, 1, ldb, n, kernel.narrowWidth(), kc, pb, at);
+        }
+    }
+
+    /**
+     * Rows ic..ic+mcb of op(A), depths pc..pc+kc, as panels of MR rows: pa[at + ir·kc + p·MR + r]; zero-padded. A
+     * transposed A needs no copy (each depth of a panel is already a contiguous strip of MR), so there only a last,
+     * narrower panel is packed and the micro-kernel reads the others where they are.
+     */
+    private void packA(float[] a, boolean ta, int lda, int ic, int mcb, int pc, int kc, Buffers buf, float[] pa,
+            int at) {
+        int mr = kernel.mr();
+        if (!ta) {
+            offsets(buf.aRowOffsets, lda);
+        }
+        for (int ir = 0; ir < mcb; ir += mr) {
+            int rows = Math.min(mr, mcb - ir);
+            int dst = at + ir * kc;
+            if (ta) { // op(A)[i][p] = A[p][i]
+                if (rows < mr) {
+                    packEdge(a, pc * lda + ic + ir, 1, lda, rows, mr, kc, pa, dst);
+                }
+            } else { // op(A)[i][p] = A[i][p]: read each row along the depth
+                int src = (ic + ir) * lda + pc;
+                if (rows == mr) {
+                    kernel.packA(a, src, buf.aRowOffsets, kc, pa, dst);
+                } else {
+                    packEdge(a, src, lda, 1, rows, mr, kc, pa, dst);
+                }
             }
-            buf.offsetsLd = ldb;
+        }
+    }
+
+    /**
+     * Columns jc..jc+nc of op(B), depths pc..pc+kc, as panels of NR columns: pb[at + jr·kc + p·NR + j];
+     * zero-padded.
+     */
+    private void packB(float[] b, boolean tb, int ldb, int pc, int kc, int jc, int nc, Buffers buf, float[] pb,
+            int at) {
+        int nr = kernel.nr();
+        if (tb) {
+            offsets(buf.bRowOffsets, ldb);
         }
         for (int jr = 0; jr < nc; jr += nr) {
-            int base = jr * kc;
             int cols = Math.min(nr, nc - jr);
-            if (tb && cols == nr) { // op(B)[p][j] = B[j][p]: a transpose, the kernel's own (gathers with vectors)
-                kernel.packTransposed(b, (jc + jr) * ldb + pc, buf.rowOffsets, kc, pb, base);
-            } else if (tb) { // a last, narrower panel: read each column of op(B) along the depth
-                for (int j = 0; j < nr; j++) {
-                    int src = (jc + jr + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) {
-                        pb[base + p * nr + j] = j < cols ? b[src + p] : 0;
-                    }
+            int dst = at + jr * kc;
+            if (tb) { // op(B)[p][j] = B[j][p]: a transpose
+                int src = (jc + jr) * ldb + pc;
+                if (cols == nr) {
+                    kernel.packBTransposed(b, src, buf.bRowOffsets, kc, pb, dst);
+                } else {
+                    packEdge(b, src, ldb, 1, cols, nr, kc, pb, dst);
                 }
             } else { // op(B)[p][j] = B[p][j]: a contiguous strip per depth
-                for (int p = 0; p < kc; p++) {
-                    int dst = base + p * nr;
-                    System.arraycopy(b, (pc + p) * ldb + jc + jr, pb, dst, cols);
-                    for (int j = cols; j < nr; j++) {
-                        pb[dst + j] = 0;
-                    }
+                int src = pc * ldb + jc + jr;
+                if (cols == nr) {
+                    kernel.packB(b, src, ldb, kc, pb, dst);
+                } else {
+                    packEdge(b, src, 1, ldb, cols, nr, kc, pb, dst);
                 }
+            }
+        }
+    }
+
+    /** {@code offsets[j] = j·ld}: where consecutive rows of a matrix with ld columns start. */
+    private static void offsets(int[] offsets, int ld) {
+        if (offsets[offsets.length - 1] != (offsets.length - 1) * ld) {
+            for (int j = 0; j < offsets.length; j++) {
+                offsets[j] = j * ld;
+            }
+        }
+    }
+
+    /**
+     * An edge panel narrower than the tile: {@code out[dst + p·width + j] = x[src + j·across + p·along]} for j below
+     * {@code count}, zero for the rest of the width.
+     */
+    private static void packEdge(float[] x, int src, int across, int along, int count, int width, int kc,
+            float[] out, int dst) {
+        for (int j = 0; j < width; j++) {
+            for (int p = 0; p < kc; p++) {
+                out[dst + p * width + j] = j < count ? x[src + j * across + p * along] : 0;
             }
         }
     }

@@ -19,11 +19,11 @@ final class JavaMicroKernel implements MicroKernel {
     }
 
     @Override
-    public void tile(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
+    public void tile(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
         float[] acc = new float[MR * NR]; // escape analysis keeps this off the heap
         for (int p = 0; p < kc; p++) {
             int bp = bo + p * NR;
-            int ap = ao + p * MR;
+            int ap = ao + p * lda;
             for (int r = 0; r < MR; r++) {
                 float ar = a[ap + r];
                 int base = r * NR;
@@ -32,6 +32,31 @@ final class JavaMicroKernel implements MicroKernel {
                 }
             }
         }
+        store(acc, c, co, ldc, add);
+    }
+
+    @Override
+    public int narrowWidth() {
+        return NR;
+    }
+
+    @Override
+    public void narrowTile(float[] a, int ao, int rowStride, int depthStride, float[] b, int bo, int kc, float[] c,
+            int co, int ldc, boolean add) {
+        float[] acc = new float[MR * NR];
+        for (int p = 0; p < kc; p++) {
+            int bp = bo + p * NR;
+            for (int r = 0; r < MR; r++) {
+                float ar = a[ao + r * rowStride + p * depthStride];
+                for (int j = 0; j < NR; j++) {
+                    acc[r * NR + j] += ar * b[bp + j];
+                }
+            }
+        }
+        store(acc, c, co, ldc, add);
+    }
+
+    private static void store(float[] acc, float[] c, int co, int ldc, boolean add) {
         for (int r = 0; r < MR; r++) {
             int row = co + r * ldc;
             for (int j = 0; j < NR; j++) {

@@ -9,6 +9,12 @@ import org.slf4j.LoggerFactory;
  * {@link BlockedMatmul} on the Vector API when the JVM runs with {@code --add-modules jdk.incubator.vector}, and
  * EJML's single-threaded products otherwise (faster than the portable blocked kernel). It is logged once, when the
  * first product is computed.
+ *
+ * <p>The default runs on one thread, unlike PyTorch's (one per physical core), because more did not pay where it
+ * was measured: on a 2-vCPU VM a team of 2 made the MLP's products 1.7-1.9x faster alone and inference faster, but
+ * training steps no faster, as the optimizer and the elementwise ops then write memory the other core has just read
+ * or written, which cost as much as the products saved (see {@link BlockedMatmul}). Ask for threads with
+ * {@code Matmul.use(Matmul.best(n))}.
  */
 public final class Matmul {
     private static final Logger log = LoggerFactory.getLogger(Matmul.class);

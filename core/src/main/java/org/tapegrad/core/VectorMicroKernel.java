@@ -25,7 +25,7 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     @Override
-    public void tile(float[] a, int ao, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
+    public void tile(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -36,7 +36,7 @@ final class VectorMicroKernel implements MicroKernel {
         FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
         int ap = ao;
         int bp = bo;
-        for (int p = 0; p < kc; p++, ap += MR, bp += NR) {
+        for (int p = 0; p < kc; p++, ap += lda, bp += NR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
             FloatVector b1 = FloatVector.fromArray(S, b, bp + VL);
             FloatVector x = FloatVector.broadcast(S, a[ap]);
@@ -101,9 +101,61 @@ final class VectorMicroKernel implements MicroKernel {
         c71.intoArray(c, co + 7 * ldc + VL);
     }
 
+    @Override
+    public void packB(float[] b, int src, int ldb, int kc, float[] pb, int dst) {
+        for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+            FloatVector.fromArray(S, b, src).intoArray(pb, dst);
+            FloatVector.fromArray(S, b, src + VL).intoArray(pb, dst + VL);
+        }
+    }
+
+    @Override
+    public int narrowWidth() {
+        return VL;
+    }
+
+    @Override
+    public void narrowTile(float[] a, int ao, int rowStride, int depthStride, float[] b, int bo, int kc, float[] c,
+            int co, int ldc, boolean add) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        int a0 = ao, a1 = a0 + rowStride, a2 = a1 + rowStride, a3 = a2 + rowStride;
+        int a4 = a3 + rowStride, a5 = a4 + rowStride, a6 = a5 + rowStride, a7 = a6 + rowStride;
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += depthStride, bp += VL) {
+            FloatVector bv = FloatVector.fromArray(S, b, bp);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(bv, c5);
+            c6 = FloatVector.broadcast(S, a[a6 + ap]).fma(bv, c6);
+            c7 = FloatVector.broadcast(S, a[a7 + ap]).fma(bv, c7);
+        }
+        if (add) {
+            c0 = c0.add(FloatVector.fromArray(S, c, co));
+            c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
+            c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c4 = c4.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c5 = c5.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+            c6 = c6.add(FloatVector.fromArray(S, c, co + 6 * ldc));
+            c7 = c7.add(FloatVector.fromArray(S, c, co + 7 * ldc));
+        }
+        c0.intoArray(c, co);
+        c1.intoArray(c, co + ldc);
+        c2.intoArray(c, co + 2 * ldc);
+        c3.intoArray(c, co + 3 * ldc);
+        c4.intoArray(c, co + 4 * ldc);
+        c5.intoArray(c, co + 5 * ldc);
+        c6.intoArray(c, co + 6 * ldc);
+        c7.intoArray(c, co + 7 * ldc);
+    }
+
     /** Two gathers per depth (one per vector of the panel's row), each one contiguous store. */
     @Override
-    public void packTransposed(float[] b, int src, int[] rowOffsets, int kc, float[] pb, int dst) {
+    public void packBTransposed(float[] b, int src, int[] rowOffsets, int kc, float[] pb, int dst) {
         for (int p = 0; p < kc; p++, dst += NR) {
             FloatVector.fromArray(S, b, src + p, rowOffsets, 0).intoArray(pb, dst);
             FloatVector.fromArray(S, b, src + p, rowOffsets, VL).intoArray(pb, dst + VL);

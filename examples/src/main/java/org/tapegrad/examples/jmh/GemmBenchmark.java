@@ -20,10 +20,13 @@ import org.tapegrad.core.MatmulKernel;
 
 /**
  * The MLP's matrix products (batch 128) on each kernel. Shapes are {@code m x k x n} and the transposes of a linear
- * layer: forward {@code x·Wᵀ}, backward {@code g·W} and {@code gᵀ·x}. GFLOP/s = 2·m·k·n / time.
+ * layer: forward {@code x·Wᵀ}, backward {@code g·W} and {@code gᵀ·x}; the last three are the narrow output layer
+ * (10 classes). GFLOP/s = 2·m·k·n / time. {@code threads} is the blocked kernel's team size (EJML runs on one).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp examples/target/tapegrad-examples.jar org.openjdk.jmh.Main GemmBenchmark -prof gc
+ * java --add-modules jdk.incubator.vector -cp examples/target/tapegrad-examples.jar org.openjdk.jmh.Main GemmBenchmark \
+ *     -p kernel=blocked -p threads=1,2
  * </pre>
  */
 @State(Scope.Thread)
@@ -34,11 +37,15 @@ import org.tapegrad.core.MatmulKernel;
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class GemmBenchmark {
     /** m x k x n and which operand is transposed: "Bt" (forward), "" (input gradient), "At" (weight gradient). */
-    @Param({"128x784x256Bt", "128x256x256Bt", "128x256x10Bt", "128x256x784", "256x128x784At", "256x128x256At"})
+    @Param({"128x784x256Bt", "128x256x256Bt", "128x256x784", "256x128x784At", "256x128x256At", "128x256x10Bt",
+        "128x10x256", "10x128x256At"})
     public String shape;
 
     @Param({"blocked", "ejml"})
     public String kernel;
+
+    @Param({"1"})
+    public int threads;
 
     private MatmulKernel k;
     private FMatrixRMaj a;
@@ -65,7 +72,7 @@ public class GemmBenchmark {
         for (int i = 0; i < b.data.length; i++) {
             b.data[i] = rng.nextFloat();
         }
-        k = kernel.equals("blocked") ? BlockedMatmul.create(1) : new EjmlMatmul();
+        k = kernel.equals("blocked") ? BlockedMatmul.create(threads) : new EjmlMatmul();
     }
 
     @Benchmark

@@ -1,0 +1,182 @@
+package org.tapegrad.core;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed team for short parallel loops such as one matrix product: the calling thread and {@code size - 1} daemon
+ * workers, created once, share out the chunks of a {@link Task}, each member claiming the next chunk when it is done
+ * with the last (OpenMP's {@code schedule(dynamic)}). Starting a loop allocates nothing.
+ *
+ * <p>Because chunks are claimed rather than assigned, nobody waits for a member that is late: a worker still
+ * waking up, descheduled, or slowed by data another core has just written simply does fewer chunks, and the caller
+ * does the whole loop when no worker turns up in time. Between loops a worker spins ({@link Thread#onSpinWait})
+ * for {@value #SPIN_NANOS} ns before it parks, so the back-to-back products of a training step find it awake:
+ * waking a parked thread costs 100 µs and more on a virtual machine.
+ *
+ * <p>One loop at a time: {@link #tryRun} returns {@code false} at once, running nothing, while another thread's loop
+ * is in progress, and that caller does its work alone instead. So a team can be shared by several threads without
+ * ever making one of them wait for another.
+ */
+final class WorkerTeam {
+    /** How long an idle worker spins before it parks: longer than the gaps between the products of a step. */
+    static final long SPIN_NANOS = 200_000;
+    /** How long the caller spins for members still finishing a chunk before it sleeps between looks instead. */
+    private static final long WAIT_SPIN_NANOS = 20_000;
+    private static final long WAIT_SLEEP_NANOS = 20_000;
+    /** Set in {@link #members} when the loop is closed: workers that arrive later do not join it. */
+    private static final int CLOSED = 1 << 30;
+
+    /** A loop of independent chunks. */
+    interface Task {
+        /** Does chunk {@code chunk}; {@code member} (0 = the caller) names the thread, for per-thread buffers. */
+        void run(int chunk, int member);
+    }
+
+    private final int size;
+    private final Thread[] workers;
+    /** A worker announces here (index = member) that it is about to park, so that the next loop unparks it. */
+    private final AtomicBoolean[] parked;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    /** The next chunk to claim. */
+    private final AtomicInteger next = new AtomicInteger();
+    /** Workers inside the current loop, plus {@link #CLOSED} once the caller has closed it. */
+    private final AtomicInteger members = new AtomicInteger(CLOSED);
+    /** Counts loops started; a worker looks for chunks when it sees this change. */
+    private volatile long loop;
+    private volatile Throwable failure;
+    /** The loop's task and size: written before {@link #members} opens the loop, read by members after joining. */
+    private Task task;
+    private int chunks;
+
+    /** A team of {@code size} threads: the caller of {@link #tryRun} and {@code size - 1} workers named {@code name}. */
+    WorkerTeam(int size, String name) {
+        if (size < 2) {
+            throw new IllegalArgumentException("WorkerTeam: needs at least 2 threads, got " + size);
+        }
+        this.size = size;
+        workers = new Thread[size];
+        parked = new AtomicBoolean[size];
+        for (int member = 1; member < size; member++) {
+            int m = member;
+            parked[member] = new AtomicBoolean();
+            workers[member] = new Thread(() -> work(m), name + "-" + member);
+            workers[member].setDaemon(true);
+            workers[member].start();
+        }
+    }
+
+    /** The number of threads, the caller included. */
+    int size() {
+        return size;
+    }
+
+    /**
+     * Runs {@code task} for chunks 0..chunks-1, each exactly once, on the calling thread and whichever workers join,
+     * and returns {@code true} when all are done; returns {@code false} without running anything when another loop
+     * is in progress. An exception thrown by a chunk stops the loop and is rethrown here.
+     */
+    boolean tryRun(Task task, int chunks) {
+        if (!busy.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            this.task = task;
+            this.chunks = chunks;
+            failure = null;
+            next.set(0);
+            members.set(0); // opens the loop: publishes the fields above to the workers that join it
+            loop++; // only the thread holding busy writes it
+            for (int member = 1; member < size; member++) {
+                if (parked[member].get()) {
+                    LockSupport.unpark(workers[member]);
+                }
+            }
+            claimChunks(0);
+            members.getAndAdd(CLOSED);
+            long start = System.nanoTime();
+            while (members.get() != CLOSED) { // members still finishing the chunks they claimed
+                waitBriefly(start);
+            }
+            this.task = null;
+            Throwable t = failure;
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException("a chunk of a parallel loop failed", t);
+            }
+            return true;
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private void claimChunks(int member) {
+        for (int c; failure == null && (c = next.getAndIncrement()) < chunks; ) {
+            try {
+                task.run(c, member);
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                }
+            }
+        }
+    }
+
+    /** Spins for a while, then sleeps between looks, giving the core to a member that lost its own. */
+    private static void waitBriefly(long since) {
+        if (System.nanoTime() - since < WAIT_SPIN_NANOS) {
+            Thread.onSpinWait();
+        } else {
+            LockSupport.parkNanos(WAIT_SLEEP_NANOS);
+        }
+    }
+
+    private void work(int member) {
+        long seen = 0;
+        while (true) {
+            seen = awaitLoop(member, seen);
+            if (join()) {
+                try {
+                    claimChunks(member);
+                } finally {
+                    members.decrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** Joins the open loop, or returns false when the caller has already closed it. */
+    private boolean join() {
+        for (int s = members.get(); (s & CLOSED) == 0; s = members.get()) {
+            if (members.compareAndSet(s, s + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns the number of the next loop after {@code seen}: spins for it, then parks until one is posted. */
+    private long awaitLoop(int member, long seen) {
+        long start = System.nanoTime();
+        while (loop == seen) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            // Announce, then look again: either this sees the new loop or its caller sees the flag and unparks.
+            parked[member].set(true);
+            if (loop == seen) {
+                LockSupport.park(this);
+            }
+            parked[member].set(false);
+            start = System.nanoTime();
+        }
+        return loop;
+    }
+}

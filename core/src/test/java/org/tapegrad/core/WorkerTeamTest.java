@@ -1,0 +1,94 @@
+package org.tapegrad.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class WorkerTeamTest {
+    private final WorkerTeam team = new WorkerTeam(3, "test-team");
+
+    @Test
+    void runsEveryChunkExactlyOnceLoopAfterLoop() {
+        for (int loop = 0; loop < 2000; loop++) {
+            int chunks = 1 + loop % 37;
+            AtomicIntegerArray runs = new AtomicIntegerArray(chunks);
+            assertTrue(team.tryRun((chunk, member) -> runs.incrementAndGet(chunk), chunks));
+            for (int c = 0; c < chunks; c++) {
+                assertEquals(1, runs.get(c), "loop " + loop + ", chunk " + c);
+            }
+        }
+    }
+
+    @Test
+    void membersAreTheCallerAndTheWorkers() {
+        AtomicIntegerArray byMember = new AtomicIntegerArray(team.size());
+        Thread caller = Thread.currentThread();
+        team.tryRun((chunk, member) -> {
+            byMember.incrementAndGet(member);
+            assertEquals(member == 0, Thread.currentThread() == caller);
+        }, 64);
+        int total = 0;
+        for (int m = 0; m < team.size(); m++) {
+            total += byMember.get(m);
+        }
+        assertEquals(64, total);
+    }
+
+    @Test
+    void aLoopStartedInsideALoopIsRefusedNotDeadlocked() {
+        boolean[] nested = new boolean[1];
+        team.tryRun((chunk, member) -> {
+            if (chunk == 0) {
+                nested[0] = team.tryRun((c, m) -> { }, 4);
+            }
+        }, 4);
+        assertFalse(nested[0]);
+    }
+
+    @Test
+    void aFailingChunkIsRethrownAndTheTeamStaysUsable() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> team.tryRun((chunk, member) -> {
+            if (chunk == 5) {
+                throw boom;
+            }
+        }, 32));
+        assertSame(boom, thrown);
+        AtomicIntegerArray runs = new AtomicIntegerArray(8);
+        assertTrue(team.tryRun((chunk, member) -> runs.incrementAndGet(chunk), 8));
+        for (int c = 0; c < 8; c++) {
+            assertEquals(1, runs.get(c));
+        }
+    }
+
+    @Test
+    void workersThatParkedWakeUpForTheNextLoop() throws InterruptedException {
+        Thread.sleep(WorkerTeam.SPIN_NANOS / 1_000_000 + 20); // long enough for the workers to park
+        AtomicIntegerArray byMember = new AtomicIntegerArray(team.size());
+        long deadline = System.nanoTime() + 10_000_000_000L; // a loaded machine may take a while to run them
+        while (!allWorkersTookAChunk(byMember) && System.nanoTime() < deadline) {
+            team.tryRun((chunk, member) -> {
+                byMember.incrementAndGet(member);
+                long end = System.nanoTime() + 20_000;
+                while (System.nanoTime() < end) {
+                    Thread.onSpinWait();
+                }
+            }, 16);
+        }
+        assertTrue(allWorkersTookAChunk(byMember), "chunks per member: " + byMember);
+    }
+
+    private boolean allWorkersTookAChunk(AtomicIntegerArray byMember) {
+        for (int m = 1; m < team.size(); m++) {
+            if (byMember.get(m) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
