@@ -9,7 +9,8 @@ import org.ejml.data.FMatrixRMaj;
  * {@code KC}; for each, a panel of op(B) and then blocks of op(A) are packed into contiguous buffers (transposes are
  * absorbed here, so {@code A·B}, {@code Aᵀ·B} and {@code A·Bᵀ} all run the same inner loop; a transposed A needs no
  * copy and is read where it lies), and a register-blocked {@link MicroKernel} computes {@code MR × NR} tiles from
- * them. Packing buffers are allocated once per thread and reused, so a product allocates nothing.
+ * them. A C at most one vector wide (a classifier's output layer) has a path of its own that reads A where it lies
+ * too. Packing buffers are allocated once per thread and reused, so a product allocates nothing.
  *
  * <p>With more than one thread, a product large enough to pay for it is cut into chunks of columns of C (or of rows,
  * when C is tall and narrow) that the threads of a {@link WorkerTeam} claim one at a time. Each thread packs the
@@ -148,8 +149,10 @@ public final class BlockedMatmul implements MatmulKernel {
         this.buffers = ThreadLocal.withInitial(() -> new Buffers(kernel, mc));
         this.team = threads == 1 ? null : new WorkerTeam(threads, "tapegrad-gemm");
         this.teamBuffers = new Buffers[threads];
-        for (int p = 0; p < threads && threads > 1; p++) {
-            teamBuffers[p] = new Buffers(kernel, mc);
+        if (team != null) {
+            for (int i = 0; i < threads; i++) {
+                teamBuffers[i] = new Buffers(kernel, mc);
+            }
         }
     }
 
