@@ -489,8 +489,12 @@ public final class Tensor {
 
     /** The array behind this tensor's storage, shared by its views (reshapes). */
     Object storage() {
-        Matrix d = data();
-        return d instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) d).data;
+        return arrayOf(data());
+    }
+
+    /** The float[] or double[] behind an EJML matrix of either dtype. */
+    static Object arrayOf(Matrix m) {
+        return m instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) m).data;
     }
 
     private Tensor detachedCopy() {

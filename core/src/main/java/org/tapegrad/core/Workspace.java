@@ -1,6 +1,7 @@
 package org.tapegrad.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -50,7 +51,7 @@ public final class Workspace {
 
         void give(Matrix m) {
             if (count == free.length) {
-                free = java.util.Arrays.copyOf(free, 2 * count);
+                free = Arrays.copyOf(free, 2 * count);
             }
             free[count++] = m;
         }
@@ -147,8 +148,7 @@ public final class Workspace {
         Set<Object> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Bin b : bins) {
             for (int i = 0; i < b.count; i++) {
-                Matrix m = b.free[i];
-                arrays.add(m instanceof org.ejml.data.FMatrixRMaj f ? f.data : ((org.ejml.data.DMatrixRMaj) m).data);
+                arrays.add(Tensor.arrayOf(b.free[i]));
             }
         }
         return arrays;
@@ -229,7 +229,7 @@ public final class Workspace {
         }
         // What this step did not take is not needed: drop it, so the pool holds at most one step's storage.
         for (Bin b : bins) {
-            java.util.Arrays.fill(b.free, 0, b.count, null);
+            Arrays.fill(b.free, 0, b.count, null);
             b.count = 0;
         }
         for (int i = 0, n = lent.size(); i < n; i++) {
