@@ -16,6 +16,8 @@ final class GradState {
     boolean accumulateIntoLeaves;
     /** The workspace whose step is open on this thread: ops take their output storage from it. */
     Workspace workspace;
+    /** Where a plain backward on this thread puts the gradients of the leaves it lists, instead of their grad. */
+    LeafGradients leafGradients;
 
     static GradState get() {
         return CURRENT.get();

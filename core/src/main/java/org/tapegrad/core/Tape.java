@@ -23,7 +23,8 @@ import java.util.Set;
  * (scopes do not nest); other threads record their own. {@link #backward} walks the tape backwards once: each
  * node's rule turns the gradient of its output into gradients of its inputs, summed where a tensor fed several
  * ops. Gradients of intermediate tensors are dropped as soon as they have been used (unless
- * {@link Tensor#retainGrad()}), leaf gradients accumulate into {@link Tensor#grad()} until zeroed, and the tape
+ * {@link Tensor#retainGrad()}), leaf gradients accumulate into {@link Tensor#grad()} until zeroed (or into a
+ * {@link LeafGradients} collecting on this thread), and the tape
  * releases its nodes and everything they hold, unless asked to retain them.
  */
 public final class Tape implements Scope {
@@ -192,6 +193,9 @@ public final class Tape implements Scope {
                 Tensor g = e.getValue();
                 if (wanted == null) {
                     Tensor h = t.runHooks(g);
+                    if (current.leafGradients != null && current.leafGradients.add(t, h)) {
+                        continue;
+                    }
                     boolean adoptable = !createGraph && h == g && g.storage() != seed.storage()
                             && storageUses.get(g.storage()) == 1;
                     t.accumulateGrad(h, createGraph, adoptable);

@@ -400,14 +400,22 @@ public final class Tensor {
      * The kept gradient buffer a backward rule may add this leaf's gradient into directly, or null when the
      * gradient must go through the tape: not a plain backward, not a leaf that requires grad, a gradient hook to
      * call, or no kept gradient (see {@link #zeroGrad(boolean)}). Adding directly gives the same sum as the tape's
-     * accumulation, in a different order of additions.
+     * accumulation, in a different order of additions. While a {@link LeafGradients} collects on this thread, a leaf
+     * it lists has its buffer there instead.
      */
     Tensor gradSink() {
-        if (gradFn != null || !requiresGrad || hooks != null && !hooks.isEmpty() || grad == null
-                || grad.requiresGrad || !GradState.get().accumulateIntoLeaves) {
+        if (gradFn != null || !requiresGrad || hooks != null && !hooks.isEmpty()) {
             return null;
         }
-        return grad;
+        GradState state = GradState.get();
+        if (!state.accumulateIntoLeaves) {
+            return null;
+        }
+        Tensor collected = state.leafGradients == null ? null : state.leafGradients.sinkFor(this);
+        if (collected != null) {
+            return collected;
+        }
+        return grad == null || grad.requiresGrad ? null : grad;
     }
 
     /** Keeps the gradient of this intermediate tensor in {@link #grad()} during backward. */

@@ -18,8 +18,18 @@ import java.util.concurrent.locks.LockSupport;
  * <p>One loop at a time: {@link #tryRun} returns {@code false} at once, running nothing, while another thread's loop
  * is in progress, and that caller does its work alone instead. So a team can be shared by several threads without
  * ever making one of them wait for another.
+ *
+ * <p>The threads are created by the constructor and stop when the team is {@linkplain #close() closed} (they are
+ * daemons, so a team that is never closed does not keep the JVM alive). {@link org.tapegrad.core.BlockedMatmul}
+ * keeps one for its products; a data-parallel training step keeps another for its slices of a batch.
+ *
+ * <pre>{@code
+ * try (WorkerTeam team = new WorkerTeam(2, "my-loop")) {
+ *     team.run((chunk, member) -> work(chunk), 2);   // chunks 0 and 1, on whichever members claim them
+ * }
+ * }</pre>
  */
-final class WorkerTeam {
+public final class WorkerTeam implements AutoCloseable {
     /** How long an idle worker spins before it parks: longer than the gaps between the products of a step. */
     static final long SPIN_NANOS = 200_000;
     /** How long the caller spins for members still finishing a chunk before it sleeps between looks instead. */
@@ -29,7 +39,8 @@ final class WorkerTeam {
     private static final int CLOSED = 1 << 30;
 
     /** A loop of independent chunks. */
-    interface Task {
+    @FunctionalInterface
+    public interface Task {
         /** Does chunk {@code chunk}; {@code member} (0 = the caller) names the thread, for per-thread buffers. */
         void run(int chunk, int member);
     }
@@ -45,13 +56,19 @@ final class WorkerTeam {
     private final AtomicInteger members = new AtomicInteger(CLOSED);
     /** Counts loops started; a worker looks for chunks when it sees this change. */
     private volatile long loop;
+    private volatile boolean closed;
     private volatile Throwable failure;
     /** The loop's task and size: written before {@link #members} opens the loop, read by members after joining. */
     private Task task;
     private int chunks;
 
-    /** A team of {@code size} threads: the caller of {@link #tryRun} and {@code size - 1} workers named {@code name}. */
-    WorkerTeam(int size, String name) {
+    /**
+     * A team of {@code size} threads: the caller of {@link #tryRun} and {@code size - 1} daemon workers named
+     * {@code name-1}, {@code name-2}, ..., started here.
+     *
+     * @throws IllegalArgumentException when {@code size < 2}
+     */
+    public WorkerTeam(int size, String name) {
         if (size < 2) {
             throw new IllegalArgumentException("WorkerTeam: needs at least 2 threads, got " + size);
         }
@@ -68,7 +85,7 @@ final class WorkerTeam {
     }
 
     /** The number of threads, the caller included. */
-    int size() {
+    public int size() {
         return size;
     }
 
@@ -76,8 +93,13 @@ final class WorkerTeam {
      * Runs {@code task} for chunks 0..chunks-1, each exactly once, on the calling thread and whichever workers join,
      * and returns {@code true} when all are done; returns {@code false} without running anything when another loop
      * is in progress. An exception thrown by a chunk stops the loop and is rethrown here.
+     *
+     * @throws IllegalStateException when the team is closed
      */
-    boolean tryRun(Task task, int chunks) {
+    public boolean tryRun(Task task, int chunks) {
+        if (closed) {
+            throw new IllegalStateException("WorkerTeam: the team is closed");
+        }
         if (!busy.compareAndSet(false, true)) {
             return false;
         }
@@ -116,6 +138,28 @@ final class WorkerTeam {
         }
     }
 
+    /**
+     * Runs {@code task} for chunks 0..chunks-1 as {@link #tryRun} does, for a caller that owns the team.
+     *
+     * @throws IllegalStateException when another thread's loop is in progress, or a loop is started from inside
+     *                               a chunk, or the team is closed
+     */
+    public void run(Task task, int chunks) {
+        if (!tryRun(task, chunks)) {
+            throw new IllegalStateException("WorkerTeam.run: another loop is in progress on this team (a team runs "
+                    + "one loop at a time: is it used from two threads, or from inside one of its own chunks?)");
+        }
+    }
+
+    /** Stops the workers once they are idle; later loops are refused. Closing twice does nothing. */
+    @Override
+    public void close() {
+        closed = true;
+        for (int member = 1; member < size; member++) {
+            LockSupport.unpark(workers[member]);
+        }
+    }
+
     private void claimChunks(int member) {
         for (int c; failure == null && (c = next.getAndIncrement()) < chunks; ) {
             try {
@@ -139,7 +183,7 @@ final class WorkerTeam {
 
     private void work(int member) {
         long seen = 0;
-        while (true) {
+        while (!closed) {
             seen = awaitLoop(member, seen);
             if (join()) {
                 try {
@@ -164,14 +208,14 @@ final class WorkerTeam {
     /** Returns the number of the next loop after {@code seen}: spins for it, then parks until one is posted. */
     private long awaitLoop(int member, long seen) {
         long start = System.nanoTime();
-        while (loop == seen) {
+        while (loop == seen && !closed) {
             if (System.nanoTime() - start < SPIN_NANOS) {
                 Thread.onSpinWait();
                 continue;
             }
             // Announce, then look again: either this sees the new loop or its caller sees the flag and unparks.
             parked[member].set(true);
-            if (loop == seen) {
+            if (loop == seen && !closed) {
                 LockSupport.park(this);
             }
             parked[member].set(false);

@@ -91,4 +91,36 @@ class WorkerTeamTest {
         }
         return true;
     }
+
+    @Test
+    void runRefusesALoopStartedInsideALoop() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> team.run((chunk, member) -> team.run((c, m) -> { }, 1), 1));
+        assertTrue(e.getMessage().contains("another loop is in progress"), e.getMessage());
+    }
+
+    @Test
+    void closeStopsTheWorkersAndLaterLoopsAreRefused() throws InterruptedException {
+        WorkerTeam closing = new WorkerTeam(3, "closing-team");
+        AtomicIntegerArray runs = new AtomicIntegerArray(8);
+        closing.run((chunk, member) -> runs.incrementAndGet(chunk), 8);
+        closing.close();
+        closing.close();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (workersAlive("closing-team") > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, workersAlive("closing-team"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> closing.run((chunk, member) -> { }, 1));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        for (int c = 0; c < 8; c++) {
+            assertEquals(1, runs.get(c));
+        }
+    }
+
+    private static long workersAlive(String name) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(name + "-") && t.isAlive()).count();
+    }
 }

@@ -20,6 +20,7 @@ import org.tapegrad.core.Workspace;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.core.data.DataLoader;
 import org.tapegrad.nn.Module;
+import org.tapegrad.nn.train.DataParallel;
 import org.tapegrad.nn.train.Evaluation;
 import org.tapegrad.optim.Optimizer;
 
@@ -34,16 +35,19 @@ final class TrainBench {
 
     static void main(String[] args) throws IOException {
         Options o = new Options(args, Set.of("optimizer", "threads", "epochs", "batch-size", "infer-reps", "seed",
-                "model", "workspace"));
+                "model", "workspace", "parallel"));
         if (o.help) {
             System.out.println("""
                     Usage: bench [--optimizer momentum|sgd|adam|adamw] [--threads 1] [--epochs 3] [--batch-size 128]
-                                 [--infer-reps 5] [--seed 1] [--workspace on|off]
+                                 [--infer-reps 5] [--seed 1] [--workspace on|off] [--parallel batch|products]
                     Trains the 784-256-256-256-10 MLP on MNIST and prints a JSON object: train_samples_per_sec (median
                     over epochs after the first), infer_samples_per_sec (median), forward_ms, backward_ms, optimizer_ms
                     per step, backward_forward_ratio, allocated_bytes_per_step, gemm_kernel, threads, optimizer.
                     With --workspace on (the default) each step's intermediate tensors reuse the previous step's
-                    storage (org.tapegrad.core.Workspace); off allocates them anew, as PyTorch's CPU allocator does.""");
+                    storage (org.tapegrad.core.Workspace); off allocates them anew, as PyTorch's CPU allocator does.
+                    With more than one thread, --parallel batch (the default) cuts each batch into one slice per thread
+                    (org.tapegrad.nn.train.DataParallel; forward_ms and backward_ms are then null and
+                    forward_backward_ms is the two together), and --parallel products cuts each matrix product.""");
             return;
         }
         if (!o.text("model", "mlp").equals("mlp")) {
@@ -55,7 +59,11 @@ final class TrainBench {
         int batchSize = o.integer("batch-size", 128, 1);
         int inferReps = o.integer("infer-reps", 5, 1);
         long seed = o.integer("seed", 1, 0);
-        if (threads > 1) {
+        String split = o.text("parallel", "batch");
+        if (!split.equals("batch") && !split.equals("products")) {
+            throw new IllegalArgumentException("--parallel: expected batch or products, got " + split);
+        }
+        if (threads > 1 && split.equals("products")) {
             Matmul.use(Matmul.best(threads));
         }
         MnistData data = MnistData.embedded();
@@ -71,6 +79,7 @@ final class TrainBench {
             default -> throw new IllegalArgumentException("--workspace: expected on or off, got "
                     + o.text("workspace", "on"));
         };
+        DataParallel parallel = threads > 1 && split.equals("batch") ? new DataParallel(model, threads) : null;
         List<Double> sps = new ArrayList<>();
         List<double[]> phases = new ArrayList<>();
         List<Double> allocation = new ArrayList<>();
@@ -84,7 +93,10 @@ final class TrainBench {
                 long e0 = System.nanoTime();
                 for (Batch b : train) {
                     long t0 = System.nanoTime();
-                    try (Scope reuse = workspace == null ? null : workspace.enter(); Tape tape = Tape.record()) {
+                    if (parallel != null) {
+                        parallel.backward(b.inputs(), b.labels(), Losses::crossEntropy);
+                        backward += System.nanoTime() - t0;
+                    } else try (Scope reuse = workspace == null ? null : workspace.enter(); Tape tape = Tape.record()) {
                         Tensor loss = Losses.crossEntropy(model.call(b.inputs()), b.labels());
                         long t1 = System.nanoTime();
                         tape.backward(loss);
@@ -123,7 +135,9 @@ final class TrainBench {
                         idx[i] = from + i;
                     }
                     Tensor x = data.train().batch(idx).inputs();
-                    try (Scope reuse = workspace == null ? null : workspace.enter()) {
+                    if (parallel != null) {
+                        parallel.forward(x);
+                    } else try (Scope reuse = workspace == null ? null : workspace.enter()) {
                         model.call(x);
                     }
                 }
@@ -140,10 +154,17 @@ final class TrainBench {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("train_samples_per_sec", median(after.stream().mapToDouble(Double::doubleValue).toArray()));
         json.put("infer_samples_per_sec", median(infer));
-        json.put("forward_ms", forward);
-        json.put("backward_ms", backward);
+        if (parallel == null) {
+            json.put("forward_ms", forward);
+            json.put("backward_ms", backward);
+        } else {
+            json.put("forward_ms", null);
+            json.put("backward_ms", null);
+            json.put("forward_backward_ms", backward);
+            parallel.close();
+        }
         json.put("optimizer_ms", median(phases.subList(1, phases.size()).stream().mapToDouble(p -> p[2]).toArray()));
-        json.put("backward_forward_ratio", backward / forward);
+        json.put("backward_forward_ratio", parallel == null ? backward / forward : null);
         json.put("allocated_bytes_per_step", median(allocation.subList(1, allocation.size()).stream()
                 .mapToDouble(Double::doubleValue).toArray()));
         json.put("test_accuracy", accuracy);
@@ -151,6 +172,7 @@ final class TrainBench {
         json.put("batch_size", batchSize);
         json.put("gemm_kernel", Matmul.kernel().name());
         json.put("threads", threads);
+        json.put("parallel", threads == 1 ? "none" : split);
         json.put("workspace", workspace != null);
         json.put("optimizer", optimizerName);
         StringBuilder sb = new StringBuilder("{");

@@ -1,0 +1,376 @@
+package org.tapegrad.nn.train;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import org.tapegrad.core.DType;
+import org.tapegrad.core.LeafGradients;
+import org.tapegrad.core.Scope;
+import org.tapegrad.core.Tape;
+import org.tapegrad.core.Tensor;
+import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.core.Workspace;
+import org.tapegrad.nn.BatchNorm;
+import org.tapegrad.nn.Module;
+
+/**
+ * Data-parallel training and inference on the cores of one machine, like PyTorch's {@code DataParallel}: a batch is
+ * cut into one slice of rows per thread, every thread runs the model forward and backward on its slice at the same
+ * time, and the slices' gradients are summed into the parameters' {@code grad}. The optimizer then sees the gradient
+ * of the whole batch, as after a single-threaded backward (up to the order of float additions).
+ *
+ * <pre>{@code
+ * try (DataParallel parallel = new DataParallel(model, 2)) {
+ *     for (Batch b : loader) {
+ *         double loss = parallel.backward(b.inputs(), b.labels(), Losses::crossEntropy);
+ *         optimizer.step();
+ *         optimizer.zeroGrad(false);
+ *     }
+ *     Tensor logits = parallel.forward(testInputs);      // inference, nothing recorded
+ * }
+ * }</pre>
+ *
+ * <p><b>Why it is faster than splitting each matrix product.</b> Cutting every product of a step across cores makes
+ * the cores exchange each layer's output before the next layer can start. Here each thread keeps its slice's
+ * activations and gradients in its own core's cache for the whole forward and backward pass; the cores share only
+ * the parameters (read) and exchange each parameter's gradient once, in the sum at the end of the step, which is
+ * itself cut into one range of elements per thread.
+ *
+ * <p><b>How.</b> The threads are a {@link WorkerTeam} created once (the caller and {@code threads - 1} workers). Each
+ * slice records on its own thread's tape, takes its tensors from a {@link Workspace} of its own (so a step allocates
+ * nothing once warm), and collects its parameter gradients into a {@link LeafGradients} of its own; the sum then adds
+ * them into {@code grad} (created when null, otherwise added to, like a backward) and zeroes them for the next step.
+ * The loss of slice {@code k} of {@code n_k} rows is weighted by {@code n_k / n}, so for a loss that is a mean over
+ * the rows of its batch (every loss in this library, by default) the gradients and the returned loss are those of
+ * the whole batch.
+ *
+ * <p><b>What the model must allow.</b> Its forward runs on several threads at once, so it must not change shared
+ * state: a {@link BatchNorm} in training mode is refused (each slice would normalise with its own statistics and
+ * update the running ones from several threads); forward and backward hooks run on the worker threads (a hook that
+ * is not thread-safe, such as a gradient monitor's, must not be registered); a dropout layer must draw from a
+ * thread-safe generator ({@link java.util.Random} is, {@link java.util.SplittableRandom} is not), and its masks then
+ * depend on the threads' timing. Each output row must depend only on its input row.
+ *
+ * <p>Not thread-safe: one thread at a time calls {@link #backward} or {@link #forward}, outside any
+ * {@code Tape.record()} or workspace step of its own.
+ */
+public final class DataParallel implements AutoCloseable {
+    /** Ranges of a parameter start on a multiple of this many elements (a 64-byte cache line of floats). */
+    private static final int ALIGN = 16;
+
+    private final Module model;
+    private final List<Tensor> params;
+    private final int threads;
+    /** Null with one thread. */
+    private final WorkerTeam team;
+    private final Workspace[] workspaces;
+    private final LeafGradients[] gradients;
+    private final int[][] labelSlices;
+    private final double[] losses;
+    private final WorkerTeam.Task sum = (range, member) -> sumInto(range);
+
+    // The current call, read by the slices' tasks.
+    private Tensor input;
+    private int[] labels;
+    private Tensor target;
+    private BiFunction<Tensor, int[], Tensor> classLoss;
+    private BiFunction<Tensor, Tensor, Tensor> loss;
+    private Tensor output;
+
+    /**
+     * A data-parallel runner of {@code model} on {@code threads} threads (the caller and {@code threads - 1} workers,
+     * started here and stopped by {@link #close()}). The parameters are those of {@code model.parameters()} now.
+     *
+     * @throws IllegalArgumentException when {@code threads < 1} or the model has no parameter
+     */
+    public DataParallel(Module model, int threads) {
+        this.model = Objects.requireNonNull(model, "model");
+        if (threads < 1) {
+            throw new IllegalArgumentException("DataParallel: threads must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+        params = List.copyOf(model.parameters());
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException("DataParallel: the model has no parameters to train");
+        }
+        team = threads == 1 ? null : new WorkerTeam(threads, "tapegrad-data-parallel");
+        workspaces = new Workspace[threads];
+        gradients = new LeafGradients[threads];
+        labelSlices = new int[threads][];
+        losses = new double[threads];
+        for (int k = 0; k < threads; k++) {
+            workspaces[k] = new Workspace();
+            gradients[k] = new LeafGradients(params);
+        }
+    }
+
+    /** The number of threads (and of slices a batch is cut into). */
+    public int threads() {
+        return threads;
+    }
+
+    /** The model this runs. */
+    public Module model() {
+        return model;
+    }
+
+    /**
+     * Forward and backward of a classifier's batch: adds {@code d loss(model(inputs), labels) / dθ} into the
+     * {@code grad} of every parameter θ and returns the loss, as {@code loss.backward()} on the whole batch would.
+     *
+     * @param inputs rows of the batch (dimension 0)
+     * @param labels one class index per row
+     * @param loss   a loss that is a mean over the rows of its batch, such as {@code Losses::crossEntropy}
+     * @return the batch's loss
+     */
+    public double backward(Tensor inputs, int[] labels, BiFunction<Tensor, int[], Tensor> loss) {
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(loss, "loss");
+        checkBatch("backward", inputs);
+        if (labels.length != inputs.size(0)) {
+            throw new IllegalArgumentException("DataParallel.backward: " + labels.length + " labels for a batch of "
+                    + inputs.size(0) + " rows; expected one label per row");
+        }
+        this.input = inputs;
+        this.labels = labels;
+        this.classLoss = loss;
+        try {
+            return run();
+        } finally {
+            this.input = null;
+            this.labels = null;
+            this.classLoss = null;
+        }
+    }
+
+    /**
+     * Forward and backward of a batch with tensor targets (regression): as {@link #backward(Tensor, int[],
+     * BiFunction)}, with the rows of {@code targets} sliced like those of {@code inputs}.
+     */
+    public double backward(Tensor inputs, Tensor targets, BiFunction<Tensor, Tensor, Tensor> loss) {
+        Objects.requireNonNull(targets, "targets");
+        Objects.requireNonNull(loss, "loss");
+        checkBatch("backward", inputs);
+        if (targets.rank() == 0 || targets.size(0) != inputs.size(0)) {
+            throw new IllegalArgumentException("DataParallel.backward: targets " + Arrays.toString(targets.shape())
+                    + " for a batch of " + inputs.size(0) + " rows; expected one target row per input row");
+        }
+        this.input = inputs;
+        this.target = targets;
+        this.loss = loss;
+        try {
+            return run();
+        } finally {
+            this.input = null;
+            this.target = null;
+            this.loss = null;
+        }
+    }
+
+    /**
+     * The model's output on {@code inputs}, computed in slices on all threads with nothing recorded. The model's
+     * mode is not changed: call {@code model.eval()} first for inference.
+     *
+     * @return a new tensor with one output row per input row
+     */
+    public Tensor forward(Tensor inputs) {
+        checkBatch("forward", inputs);
+        this.input = inputs;
+        try {
+            each((slice, member) -> forwardSlice(slice));
+            return output;
+        } finally {
+            this.input = null;
+            this.output = null;
+        }
+    }
+
+    /** Stops the worker threads; the object cannot be used afterwards. */
+    @Override
+    public void close() {
+        if (team != null) {
+            team.close();
+        }
+    }
+
+    private void checkBatch(String caller, Tensor inputs) {
+        Objects.requireNonNull(inputs, "inputs");
+        if (inputs.rank() == 0 || inputs.size(0) == 0) {
+            throw new IllegalArgumentException("DataParallel." + caller + ": expected a batch of rows, got shape "
+                    + Arrays.toString(inputs.shape()));
+        }
+        if (Tape.isRecording()) {
+            throw new IllegalStateException("DataParallel." + caller + ": called inside Tape.record(); each thread "
+                    + "records its own slice, so call it outside any recording");
+        }
+        if (caller.equals("backward")) {
+            for (var e : model.namedModules().entrySet()) {
+                if (e.getValue() instanceof BatchNorm && e.getValue().isTraining()) {
+                    throw new IllegalStateException("DataParallel.backward: module '" + e.getKey() + "' is a "
+                            + "BatchNorm in training mode; its batch statistics would be those of each thread's "
+                            + "slice and its running statistics would be updated from several threads at once");
+                }
+            }
+        }
+    }
+
+    /** Runs the slices' forward and backward on {@link #input}, then the sum; returns the batch's loss. */
+    private double run() {
+        each((slice, member) -> trainSlice(slice));
+        createMissingGradients();
+        if (team == null) {
+            sumInto(0);
+        } else {
+            team.run(sum, threads);
+        }
+        double total = 0;
+        for (int k = 0; k < threads; k++) {
+            total += losses[k];
+        }
+        return total;
+    }
+
+    /** Runs {@code task} for every slice: on the team, or on the caller with one thread. */
+    private void each(WorkerTeam.Task task) {
+        if (team == null) {
+            task.run(0, 0);
+        } else {
+            team.run(task, threads);
+        }
+    }
+
+    /** Rows {@code [from(k), from(k + 1))} of a batch of {@code n} rows are slice {@code k}'s. */
+    private int from(int k, int n) {
+        return (int) ((long) n * k / threads);
+    }
+
+    private void trainSlice(int k) {
+        int n = input.size(0);
+        int from = from(k, n);
+        int rows = from(k + 1, n) - from;
+        losses[k] = 0;
+        if (rows == 0) {
+            return; // a batch smaller than the team
+        }
+        try (Scope step = workspaces[k].enter(); Tape tape = Tape.record(); Scope collect = gradients[k].collect()) {
+            Tensor out = model.call(input.narrow(0, from, rows));
+            Tensor l = labels != null
+                    ? classLoss.apply(out, labelSlice(k, from, rows))
+                    : loss.apply(out, target.narrow(0, from, rows));
+            if (l.numel() != 1) {
+                throw new IllegalArgumentException("DataParallel.backward: the loss has shape "
+                        + Arrays.toString(l.shape()) + "; expected a scalar (a mean over the batch)");
+            }
+            double weight = (double) rows / n;
+            Tensor weighted = rows == n ? l : l.mul(weight);
+            tape.backward(weighted);
+            losses[k] = weighted.item();
+        }
+    }
+
+    /** Slice k's labels, in an array of its own reused while the slice's size stays the same. */
+    private int[] labelSlice(int k, int from, int rows) {
+        int[] slice = labelSlices[k];
+        if (slice == null || slice.length != rows) {
+            slice = labelSlices[k] = new int[rows];
+        }
+        System.arraycopy(labels, from, slice, 0, rows);
+        return slice;
+    }
+
+    /** A parameter that some slice gave a gradient and that has none gets zeros, before the sum adds into it. */
+    private void createMissingGradients() {
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            if (p.grad() != null) {
+                continue;
+            }
+            for (LeafGradients g : gradients) {
+                if (g.received(i)) {
+                    p.setGrad(Tensor.zeros(p.dtype(), p.shape()));
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds every slice's gradient into {@code grad} over range {@code r} of the elements of each parameter, and zeroes
+     * that range of the slices' buffers for the next step.
+     */
+    private void sumInto(int r) {
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            Tensor grad = p.grad();
+            if (grad == null) {
+                continue; // no slice gave it a gradient
+            }
+            int numel = p.numel();
+            int lo = r == 0 ? 0 : (int) ((long) numel * r / threads) & -ALIGN;
+            int hi = r == threads - 1 ? numel : (int) ((long) numel * (r + 1) / threads) & -ALIGN;
+            for (LeafGradients g : gradients) {
+                if (!g.received(i)) {
+                    continue;
+                }
+                if (p.dtype() == DType.FLOAT32) {
+                    addAndClear(g.gradient(i).float32Matrix().data, grad.float32Matrix().data, lo, hi);
+                } else {
+                    addAndClear(g.gradient(i).float64Matrix().data, grad.float64Matrix().data, lo, hi);
+                }
+            }
+        }
+    }
+
+    /** {@code sum[lo, hi) += part[lo, hi)}, then {@code part[lo, hi) = 0}. */
+    private static void addAndClear(float[] part, float[] sum, int lo, int hi) {
+        for (int j = lo; j < hi; j++) {
+            sum[j] += part[j];
+            part[j] = 0;
+        }
+    }
+
+    private static void addAndClear(double[] part, double[] sum, int lo, int hi) {
+        for (int j = lo; j < hi; j++) {
+            sum[j] += part[j];
+            part[j] = 0;
+        }
+    }
+
+    private void forwardSlice(int k) {
+        int n = input.size(0);
+        int from = from(k, n);
+        int rows = from(k + 1, n) - from;
+        if (rows == 0) {
+            return;
+        }
+        try (Scope step = workspaces[k].enter(); Scope noGrad = Tape.noGrad()) {
+            Tensor out = model.call(input.narrow(0, from, rows));
+            if (out.rank() == 0 || out.size(0) != rows) {
+                throw new IllegalStateException("DataParallel.forward: the model turned " + rows + " rows into shape "
+                        + Arrays.toString(out.shape()) + "; it must give one output row per input row");
+            }
+            Tensor all = outputFor(out, n);
+            int width = out.numel() / rows;
+            if (out.dtype() == DType.FLOAT32) {
+                System.arraycopy(out.float32Matrix().data, 0, all.float32Matrix().data, from * width, rows * width);
+            } else {
+                System.arraycopy(out.float64Matrix().data, 0, all.float64Matrix().data, from * width, rows * width);
+            }
+        }
+    }
+
+    /** The whole batch's output, created by the first slice that needs it, with the shape of its rows. */
+    private synchronized Tensor outputFor(Tensor slice, int n) {
+        int[] shape = slice.shape();
+        shape[0] = n;
+        if (output == null) {
+            output = Tensor.zeros(slice.dtype(), shape);
+        } else if (!Arrays.equals(output.shape(), shape) || output.dtype() != slice.dtype()) {
+            throw new IllegalStateException("DataParallel.forward: slices gave outputs of different shapes or dtypes, "
+                    + Arrays.toString(output.shape()) + " " + output.dtype() + " and " + Arrays.toString(shape) + " "
+                    + slice.dtype());
+        }
+        return output;
+    }
+}
