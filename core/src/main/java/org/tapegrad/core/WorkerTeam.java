@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Because chunks are claimed rather than assigned, nobody waits for a member that is late: a worker still
  * waking up, descheduled, or slowed by data another core has just written simply does fewer chunks, and the caller
  * does the whole loop when no worker turns up in time. Between loops a worker spins ({@link Thread#onSpinWait})
- * for {@value #SPIN_NANOS} ns before it parks, so the back-to-back products of a training step find it awake:
- * waking a parked thread costs 100 µs and more on a virtual machine.
+ * for {@value #SPIN_NANOS} ns by default before it parks, so the back-to-back products of a training step find it
+ * awake: waking a parked thread costs 100 µs and more on a virtual machine.
  *
  * <p>One loop at a time: {@link #tryRun} returns {@code false} at once, running nothing, while another thread's loop
  * is in progress, and that caller does its work alone instead. So a team can be shared by several threads without
@@ -32,8 +32,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class WorkerTeam implements AutoCloseable {
     /** How long an idle worker spins before it parks: longer than the gaps between the products of a step. */
     static final long SPIN_NANOS = 200_000;
-    /** How long the caller spins for members still finishing a chunk before it sleeps between looks instead. */
-    private static final long WAIT_SPIN_NANOS = 20_000;
     private static final long WAIT_SLEEP_NANOS = 20_000;
     /** Set in {@link #members} when the loop is closed: workers that arrive later do not join it. */
     private static final int CLOSED = 1 << 30;
@@ -46,6 +44,12 @@ public final class WorkerTeam implements AutoCloseable {
     }
 
     private final int size;
+    private final long spinNanos;
+    /**
+     * How long the caller spins for members still finishing a chunk before it sleeps between looks instead: a tenth
+     * of the workers' idle spin (20 µs by default).
+     */
+    private final long waitSpinNanos;
     private final Thread[] workers;
     /** A worker announces here (index = member) that it is about to park, so that the next loop unparks it. */
     private final AtomicBoolean[] parked;
@@ -69,10 +73,26 @@ public final class WorkerTeam implements AutoCloseable {
      * @throws IllegalArgumentException when {@code size < 2}
      */
     public WorkerTeam(int size, String name) {
+        this(size, name, SPIN_NANOS);
+    }
+
+    /**
+     * As {@link #WorkerTeam(int, String)}, with idle workers spinning for {@code spinNanos} before they park: longer
+     * for loops separated by more serial work (a training step's optimizer and data loading), so that the workers
+     * still find them awake.
+     *
+     * @throws IllegalArgumentException when {@code size < 2} or {@code spinNanos < 0}
+     */
+    public WorkerTeam(int size, String name, long spinNanos) {
         if (size < 2) {
             throw new IllegalArgumentException("WorkerTeam: needs at least 2 threads, got " + size);
         }
+        if (spinNanos < 0) {
+            throw new IllegalArgumentException("WorkerTeam: spinNanos must be >= 0, got " + spinNanos);
+        }
         this.size = size;
+        this.spinNanos = spinNanos;
+        this.waitSpinNanos = spinNanos / 10;
         workers = new Thread[size];
         parked = new AtomicBoolean[size];
         for (int member = 1; member < size; member++) {
@@ -82,6 +102,19 @@ public final class WorkerTeam implements AutoCloseable {
             workers[member].setDaemon(true);
             workers[member].start();
         }
+    }
+
+    /**
+     * Where part {@code part} of {@code parts} of {@code n} elements starts, for cutting an array into one range per
+     * thread: range {@code part} is {@code [partStart(n, part, parts), partStart(n, part + 1, parts))}. Ranges are
+     * as even as possible and start on a multiple of 16 elements (a 64-byte cache line of floats), so that two
+     * threads never write the same line; {@code partStart(n, parts, parts) == n}.
+     */
+    public static int partStart(int n, int part, int parts) {
+        if (part >= parts) {
+            return n;
+        }
+        return (int) ((long) n * part / parts) & -16;
     }
 
     /** The number of threads, the caller included. */
@@ -173,8 +206,8 @@ public final class WorkerTeam implements AutoCloseable {
     }
 
     /** Spins for a while, then sleeps between looks, giving the core to a member that lost its own. */
-    private static void waitBriefly(long since) {
-        if (System.nanoTime() - since < WAIT_SPIN_NANOS) {
+    private void waitBriefly(long since) {
+        if (System.nanoTime() - since < waitSpinNanos) {
             Thread.onSpinWait();
         } else {
             LockSupport.parkNanos(WAIT_SLEEP_NANOS);
@@ -209,7 +242,7 @@ public final class WorkerTeam implements AutoCloseable {
     private long awaitLoop(int member, long seen) {
         long start = System.nanoTime();
         while (loop == seen && !closed) {
-            if (System.nanoTime() - start < SPIN_NANOS) {
+            if (System.nanoTime() - start < spinNanos) {
                 Thread.onSpinWait();
                 continue;
             }

@@ -123,4 +123,13 @@ class WorkerTeamTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith(name + "-") && t.isAlive()).count();
     }
+
+    @Test
+    void badSizesAndSpinTimesAreRefused() {
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> new WorkerTeam(1, "x"));
+        assertTrue(size.getMessage().contains("at least 2 threads"), size.getMessage());
+        IllegalArgumentException spin = assertThrows(IllegalArgumentException.class,
+                () -> new WorkerTeam(2, "x", -1));
+        assertTrue(spin.getMessage().contains("spinNanos"), spin.getMessage());
+    }
 }

@@ -105,8 +105,12 @@ final class TrainBench {
                         backward += t2 - t1;
                     }
                     long t3 = System.nanoTime();
-                    optimizer.step();
-                    optimizer.zeroGrad(false); // keep the gradient buffers: backward adds into them
+                    optimizer.step(parallel == null ? null : parallel.team());
+                    if (parallel != null) {
+                        parallel.zeroGrad(); // each thread its range, as it summed and updated it
+                    } else {
+                        optimizer.zeroGrad(false); // keep the gradient buffers: backward adds into them
+                    }
                     step += System.nanoTime() - t3;
                     steps++;
                 }

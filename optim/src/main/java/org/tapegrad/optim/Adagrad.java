@@ -87,8 +87,8 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
-        update(p, g, n, s.float32("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        update(p, g, from, to, s.float32("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
     }
 
     /**
@@ -113,15 +113,15 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
 
     /**
      * The float32 twin of {@link #update(ArrayView, ArrayView, double[], long, double, double, double, double)} on
-     * the first {@code n} elements of the arrays: the same statements in float arithmetic, with γ̃ computed in
-     * double and the hyperparameters rounded to float once.
+     * elements {@code from} to {@code to - 1} of the arrays: the same statements in float arithmetic, with γ̃
+     * computed in double and the hyperparameters rounded to float once.
      */
-    static void update(float[] p, float[] g, int n, float[] sum, long step, double lr, double lrDecay,
+    static void update(float[] p, float[] g, int from, int to, float[] sum, long step, double lr, double lrDecay,
             double weightDecay, double eps) {
         float clr = (float) (lr / (1 + (step - 1) * lrDecay));
         float wd = (float) weightDecay;
         float eps32 = (float) eps;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             float theta = p[i];
             float d = withDecay(g[i], theta, wd);
             float s = sum[i] + d * d;

@@ -88,8 +88,8 @@ public final class Adam extends Optimizer<Adam.Options> {
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
-        update(p, g, n, s.float32("exp_avg"), s.float32("exp_avg_sq"),
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        update(p, g, from, to, s.float32("exp_avg"), s.float32("exp_avg_sq"),
                 o.amsgrad() ? s.float32("max_exp_avg_sq") : null, s.step, lr, o.beta1(), o.beta2(), o.eps(),
                 o.weightDecay());
     }
@@ -133,21 +133,21 @@ public final class Adam extends Optimizer<Adam.Options> {
 
     /**
      * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], long, double, double,
-     * double, double, double)} on the first {@code n} elements of the arrays: the same statements in float
+     * double, double, double)} on elements {@code from} to {@code to - 1} of the arrays: the same statements in float
      * arithmetic, with the hyperparameters and bias corrections computed in double and rounded to float once.
      */
-    static void update(float[] p, float[] g, int n, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
+    static void update(float[] p, float[] g, int from, int to, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
             double lr, double beta1, double beta2, double eps, double weightDecay) {
-        update(p, g, n, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, weightDecay, 1);
+        update(p, g, from, to, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, weightDecay, 1);
     }
 
     /**
-     * {@link #update(float[], float[], int, float[], float[], float[], long, double, double, double, double, double)}
+     * {@link #update(float[], float[], int, int, float[], float[], float[], long, double, double, double, double, double)}
      * after multiplying θ by {@code shrink} in the same pass over memory: AdamW's decoupled weight decay
      * θ ← θ(1 - γλ); 1 for Adam (θ·1 is θ exactly). The two tests in the loop (weight decay, amsgrad) do not change
      * inside it: C2 unswitches the loop on them and vectorises each copy.
      */
-    static void update(float[] p, float[] g, int n, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
+    static void update(float[] p, float[] g, int from, int to, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
             double lr, double beta1, double beta2, double eps, double weightDecay, double shrink) {
         float biasCorrection2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
@@ -159,7 +159,7 @@ public final class Adam extends Optimizer<Adam.Options> {
         float wd = (float) weightDecay;
         float shrink32 = (float) shrink;
         boolean amsgrad = maxExpAvgSq != null;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             float theta = p[i] * shrink32;
             float d = withDecay(g[i], theta, wd);
             float m = b1 * expAvg[i] + oneMinusB1 * d;

@@ -84,8 +84,8 @@ public final class AdamW extends Optimizer<AdamW.Options> {
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
-        update(p, g, n, s.float32("exp_avg"), s.float32("exp_avg_sq"),
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        update(p, g, from, to, s.float32("exp_avg"), s.float32("exp_avg_sq"),
                 o.amsgrad() ? s.float32("max_exp_avg_sq") : null, s.step, lr, o.beta1(), o.beta2(), o.eps(),
                 o.weightDecay());
     }
@@ -108,11 +108,11 @@ public final class AdamW extends Optimizer<AdamW.Options> {
 
     /**
      * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], long, double, double,
-     * double, double, double)} on the first {@code n} elements of the arrays: Adam's float32 update with the
+     * double, double, double)} on elements {@code from} to {@code to - 1} of the arrays: Adam's float32 update with the
      * shrink θ(1 - γλ) applied in the same pass over memory.
      */
-    static void update(float[] p, float[] g, int n, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
+    static void update(float[] p, float[] g, int from, int to, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
             double lr, double beta1, double beta2, double eps, double weightDecay) {
-        Adam.update(p, g, n, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, 0, 1 - lr * weightDecay);
+        Adam.update(p, g, from, to, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, 0, 1 - lr * weightDecay);
     }
 }

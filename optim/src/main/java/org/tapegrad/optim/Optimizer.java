@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.StateDict;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.core.WorkerTeam;
 
 /**
  * The bookkeeping every optimizer shares, as in PyTorch's {@code torch.optim.Optimizer}: parameter groups with their
@@ -52,6 +53,9 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
 
     private final List<ParamGroup<O>> groups = new ArrayList<>();
     private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+    /** Range {@code part} of {@link #parts} of every parameter, for {@link #step(WorkerTeam)}. */
+    private final WorkerTeam.Task updateParts = (part, member) -> updatePart(part, parts());
+    private int parts = 1;
     private boolean skipNonFinite;
     private long skippedSteps;
 
@@ -110,6 +114,20 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
      * @return true if the step was applied, false if it was skipped because a gradient was not finite
      */
     public final boolean step() {
+        return step(null);
+    }
+
+    /**
+     * {@link #step()} on the threads of {@code team}: each float32 parameter's elements are cut into one range per
+     * thread and the ranges are updated at once (no element's update reads another's, so the result is the same, bit
+     * for bit); float64 parameters are updated whole, each by one thread. With a team that also runs the backward
+     * pass of a data-parallel step ({@code DataParallel.team()}), each thread updates the range it has just summed
+     * the gradients of, in its own core's cache. A null team is {@link #step()}.
+     *
+     * @return true if the step was applied, false if it was skipped because a gradient was not finite
+     * @throws IllegalStateException when the team is busy with another loop or closed
+     */
+    public final boolean step(WorkerTeam team) {
         if (skipNonFinite) {
             Tensor bad = firstNonFiniteGrad();
             if (bad != null) {
@@ -121,6 +139,42 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
             }
         }
         for (ParamGroup<O> group : groups) {
+            for (Tensor p : group.params()) {
+                if (p.grad() == null) {
+                    continue;
+                }
+                ParamState s = state.get(p);
+                if (s == null) {
+                    s = newState(group.options(), p.dtype(), p.numel());
+                    s.param = ArrayView.of(p);
+                    state.put(p, s);
+                }
+                s.step++;
+            }
+        }
+        if (team == null) {
+            updatePart(0, 1);
+        } else {
+            parts = team.size();
+            team.run(updateParts, parts);
+        }
+        for (ParamGroup<O> group : groups) {
+            for (Tensor p : group.params()) {
+                if (p.grad() != null) {
+                    p.markModified(); // a graph recorded before this step must not run its backward on the new values
+                }
+            }
+        }
+        return true;
+    }
+
+    private int parts() {
+        return parts;
+    }
+
+    /** Updates range {@code part} of {@code parts} of every parameter that has a gradient (its state is ready). */
+    private void updatePart(int part, int parts) {
+        for (ParamGroup<O> group : groups) {
             O options = group.options();
             double lr = group.lr();
             for (Tensor p : group.params()) {
@@ -129,21 +183,15 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                     continue;
                 }
                 ParamState s = state.get(p);
-                if (s == null) {
-                    s = newState(options, p.dtype(), p.numel());
-                    s.param = ArrayView.of(p);
-                    state.put(p, s);
-                }
-                s.step++;
                 if (s.param instanceof ArrayView.F32 p32) {
-                    updateFloat32(options, lr, s, p32.a(), grad.float32Matrix().data, p32.size());
-                } else {
+                    int n = p32.size();
+                    updateFloat32(options, lr, s, p32.a(), grad.float32Matrix().data,
+                            WorkerTeam.partStart(n, part, parts), WorkerTeam.partStart(n, part + 1, parts));
+                } else if (part == 0) {
                     update(options, lr, s, s.param, ArrayView.of(grad));
                 }
-                p.markModified(); // a graph recorded before this step must not run its backward on the new values
             }
         }
-        return true;
     }
 
     private Tensor firstNonFiniteGrad() {
@@ -202,11 +250,12 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
     abstract void update(O options, double lr, ParamState s, ArrayView p, ArrayView g);
 
     /**
-     * One update of one float32 parameter of {@code n} elements, as {@link #update(Hyperparameters, double,
-     * ParamState, ArrayView, ArrayView) update}. {@code p} and {@code g} are the storages of the parameter (modified)
-     * and of its gradient (not modified); they may be longer than {@code n}.
+     * One update of one float32 parameter, as {@link #update(Hyperparameters, double,
+     * ParamState, ArrayView, ArrayView) update}, of elements {@code from} to {@code to - 1} only. {@code p} and
+     * {@code g} are the storages of the parameter (modified) and of its gradient (not modified); they may be longer
+     * than the parameter.
      */
-    abstract void updateFloat32(O options, double lr, ParamState s, float[] p, float[] g, int n);
+    abstract void updateFloat32(O options, double lr, ParamState s, float[] p, float[] g, int from, int to);
 
     // ------------------------------------------------------------------------------------------ checkpoints
 

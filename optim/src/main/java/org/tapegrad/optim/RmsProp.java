@@ -105,8 +105,8 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
-        update(p, g, n, s.float32("square_avg"), o.centered() ? s.float32("grad_avg") : null,
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        update(p, g, from, to, s.float32("square_avg"), o.centered() ? s.float32("grad_avg") : null,
                 o.momentum() > 0 ? s.float32("momentum_buffer") : null,
                 lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
     }
@@ -146,11 +146,11 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
 
     /**
      * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], double, double, double,
-     * double, double)} on the first {@code n} elements of the arrays: the same statements in float arithmetic, with
-     * the hyperparameters rounded to float once. The three tests in the loop (weight decay, centered, momentum) do
+     * double, double)} on elements {@code from} to {@code to - 1} of the arrays: the same statements in float
+     * arithmetic, with the hyperparameters rounded to float once. The three tests in the loop (weight decay, centered, momentum) do
      * not change inside it: C2 unswitches the loop on them (three is its limit per loop) and vectorises each copy.
      */
-    static void update(float[] p, float[] g, int n, float[] squareAvg, float[] gradAvg, float[] buf, double lr,
+    static void update(float[] p, float[] g, int from, int to, float[] squareAvg, float[] gradAvg, float[] buf, double lr,
             double alpha, double eps, double weightDecay, double momentum) {
         float lr32 = (float) lr;
         float a = (float) alpha;
@@ -160,7 +160,7 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
         float mu = (float) momentum;
         boolean centered = gradAvg != null;
         boolean withMomentum = buf != null;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             float theta = p[i];
             float d = withDecay(g[i], theta, wd);
             float v = a * squareAvg[i] + oneMinusA * d * d;

@@ -97,9 +97,9 @@ public final class Sgd extends Optimizer<Sgd.Options> {
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int n) {
+    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
         float[] buf = o.momentum() != 0 ? s.float32("momentum_buffer") : null;
-        update(p, g, n, buf, s.step == 1, lr, o.momentum(), o.dampening(), o.nesterov(), o.weightDecay());
+        update(p, g, from, to, buf, s.step == 1, lr, o.momentum(), o.dampening(), o.nesterov(), o.weightDecay());
     }
 
     /**
@@ -125,18 +125,18 @@ public final class Sgd extends Optimizer<Sgd.Options> {
 
     /**
      * The float32 twin of {@link #update(ArrayView, ArrayView, double[], boolean, double, double, double, boolean,
-     * double)}: the same formula in float arithmetic, with the hyperparameters rounded to float once, on the first
-     * {@code n} elements of the arrays. Momentum and Nesterov choose between three loops, and the first step is
+     * double)}: the same formula in float arithmetic, with the hyperparameters rounded to float once, on elements
+     * {@code from} to {@code to - 1} of the arrays. Momentum and Nesterov choose between three loops, and the first step is
      * folded into two coefficients, so the only test left in a loop is weight decay's, which does not change inside
      * it: C2 unswitches the loop on it and vectorises both copies.
      */
-    static void update(float[] p, float[] g, int n, float[] buf, boolean firstStep, double lr, double momentum,
+    static void update(float[] p, float[] g, int from, int to, float[] buf, boolean firstStep, double lr, double momentum,
             double dampening, boolean nesterov, double weightDecay) {
         float lr32 = (float) lr;
         float mu = (float) momentum;
         float wd = (float) weightDecay;
         if (momentum == 0) {
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 float theta = p[i];
                 p[i] = theta - lr32 * withDecay(g[i], theta, wd);
             }
@@ -146,7 +146,7 @@ public final class Sgd extends Optimizer<Sgd.Options> {
         float beta = firstStep ? 0 : mu;
         float kappa = firstStep ? 1 : (float) (1 - dampening);
         if (nesterov) {
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 float theta = p[i];
                 float d = withDecay(g[i], theta, wd);
                 float b = beta * buf[i] + kappa * d;
@@ -154,7 +154,7 @@ public final class Sgd extends Optimizer<Sgd.Options> {
                 p[i] = theta - lr32 * (d + mu * b);
             }
         } else {
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < to; i++) {
                 float theta = p[i];
                 float d = withDecay(g[i], theta, wd);
                 float b = beta * buf[i] + kappa * d;

@@ -128,7 +128,7 @@ class OptimizerUpdateTest {
         // The float32 rule on the same numbers, over arrays longer than n = 2 (as EJML storage may be): the tail stays.
         float[] theta = {0.95f, -1.9f, 7f};
         float[] buf = {0.5f, -1.0f};
-        Sgd.update(theta, new float[] {0.25f, 2.0f, 7f}, 2, buf, false, 0.1, 0.9, 0, false, 0);
+        Sgd.update(theta, new float[] {0.25f, 2.0f, 7f}, 0, 2, buf, false, 0.1, 0.9, 0, false, 0);
         assertArrayEquals(new float[] {0.7f, 1.1f}, buf, 1e-6f);
         assertArrayEquals(new float[] {0.88f, -2.01f, 7f}, theta, 1e-6f);
     }

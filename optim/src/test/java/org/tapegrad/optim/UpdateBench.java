@@ -109,7 +109,7 @@ public final class UpdateBench {
                 ParamState s = states.get(k);
                 s.step++;
                 if (stateDtype == DType.FLOAT32) {
-                    opt.updateFloat32(options, lr, s, ps.get(k), gs.get(k), SIZES[k]);
+                    opt.updateFloat32(options, lr, s, ps.get(k), gs.get(k), 0, SIZES[k]);
                 } else {
                     opt.update(options, lr, s, ArrayView.of(ps.get(k)), ArrayView.of(gs.get(k)));
                 }

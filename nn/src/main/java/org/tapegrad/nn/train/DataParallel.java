@@ -24,8 +24,8 @@ import org.tapegrad.nn.Module;
  * try (DataParallel parallel = new DataParallel(model, 2)) {
  *     for (Batch b : loader) {
  *         double loss = parallel.backward(b.inputs(), b.labels(), Losses::crossEntropy);
- *         optimizer.step();
- *         optimizer.zeroGrad(false);
+ *         optimizer.step(parallel.team());                  // also cut into one range per thread
+ *         parallel.zeroGrad();
  *     }
  *     Tensor logits = parallel.forward(testInputs);      // inference, nothing recorded
  * }
@@ -56,9 +56,11 @@ import org.tapegrad.nn.Module;
  * {@code Tape.record()} or workspace step of its own.
  */
 public final class DataParallel implements AutoCloseable {
-    /** Ranges of a parameter start on a multiple of this many elements (a 64-byte cache line of floats). */
-    private static final int ALIGN = 16;
-
+    /**
+     * How long an idle worker spins for the next loop before it parks: longer than the optimizer step and the data
+     * loading between two steps, since waking a parked thread costs 50 µs and more.
+     */
+    private static final long WORKER_SPIN_NANOS = 2_000_000;
     private final Module model;
     private final List<Tensor> params;
     private final int threads;
@@ -69,6 +71,7 @@ public final class DataParallel implements AutoCloseable {
     private final int[][] labelSlices;
     private final double[] losses;
     private final WorkerTeam.Task sum = (range, member) -> sumInto(range);
+    private final WorkerTeam.Task zero = (range, member) -> zeroRange(range);
 
     // The current call, read by the slices' tasks.
     private Tensor input;
@@ -94,7 +97,7 @@ public final class DataParallel implements AutoCloseable {
         if (params.isEmpty()) {
             throw new IllegalArgumentException("DataParallel: the model has no parameters to train");
         }
-        team = threads == 1 ? null : new WorkerTeam(threads, "tapegrad-data-parallel");
+        team = threads == 1 ? null : new WorkerTeam(threads, "tapegrad-data-parallel", WORKER_SPIN_NANOS);
         workspaces = new Workspace[threads];
         gradients = new LeafGradients[threads];
         labelSlices = new int[threads][];
@@ -108,6 +111,14 @@ public final class DataParallel implements AutoCloseable {
     /** The number of threads (and of slices a batch is cut into). */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * The threads this runs on (null with one thread), to pass to {@code optimizer.step(team)}: each thread then
+     * updates the range of every parameter whose gradients it has just summed.
+     */
+    public WorkerTeam team() {
+        return team;
     }
 
     /** The model this runs. */
@@ -186,6 +197,26 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
+    /**
+     * Fills every parameter's gradient with zeros and keeps it, as {@code optimizer.zeroGrad(false)}, each thread
+     * its range of every parameter: the range it sums and updates, so that the next step's sum finds it in its own
+     * core's cache. A gradient that is null stays null.
+     */
+    public void zeroGrad() {
+        for (Tensor p : params) {
+            Tensor grad = p.grad();
+            if (grad != null && grad.requiresGrad()) {
+                p.zeroGrad(false); // a gradient with a graph is dropped, as Tensor.zeroGrad(false) does
+            }
+        }
+        each(zero);
+        for (Tensor p : params) {
+            if (p.grad() != null) {
+                p.grad().markModified();
+            }
+        }
+    }
+
     /** Stops the worker threads; the object cannot be used afterwards. */
     @Override
     public void close() {
@@ -219,11 +250,7 @@ public final class DataParallel implements AutoCloseable {
     private double run() {
         each((slice, member) -> trainSlice(slice));
         createMissingGradients();
-        if (team == null) {
-            sumInto(0);
-        } else {
-            team.run(sum, threads);
-        }
+        each(sum);
         double total = 0;
         for (int k = 0; k < threads; k++) {
             total += losses[k];
@@ -253,6 +280,7 @@ public final class DataParallel implements AutoCloseable {
         if (rows == 0) {
             return; // a batch smaller than the team
         }
+        gradients[k].zero(); // here, on the thread that writes it next, rather than by the sum on another core
         try (Scope step = workspaces[k].enter(); Tape tape = Tape.record(); Scope collect = gradients[k].collect()) {
             Tensor out = model.call(input.narrow(0, from, rows));
             Tensor l = labels != null
@@ -295,10 +323,7 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
-    /**
-     * Adds every slice's gradient into {@code grad} over range {@code r} of the elements of each parameter, and zeroes
-     * that range of the slices' buffers for the next step.
-     */
+    /** Adds every slice's gradient into {@code grad} over range {@code r} of the elements of each parameter. */
     private void sumInto(int r) {
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
@@ -307,33 +332,48 @@ public final class DataParallel implements AutoCloseable {
                 continue; // no slice gave it a gradient
             }
             int numel = p.numel();
-            int lo = r == 0 ? 0 : (int) ((long) numel * r / threads) & -ALIGN;
-            int hi = r == threads - 1 ? numel : (int) ((long) numel * (r + 1) / threads) & -ALIGN;
+            int lo = WorkerTeam.partStart(numel, r, threads);
+            int hi = WorkerTeam.partStart(numel, r + 1, threads);
             for (LeafGradients g : gradients) {
                 if (!g.received(i)) {
                     continue;
                 }
                 if (p.dtype() == DType.FLOAT32) {
-                    addAndClear(g.gradient(i).float32Matrix().data, grad.float32Matrix().data, lo, hi);
+                    add(g.gradient(i).float32Matrix().data, grad.float32Matrix().data, lo, hi);
                 } else {
-                    addAndClear(g.gradient(i).float64Matrix().data, grad.float64Matrix().data, lo, hi);
+                    add(g.gradient(i).float64Matrix().data, grad.float64Matrix().data, lo, hi);
                 }
             }
         }
     }
 
-    /** {@code sum[lo, hi) += part[lo, hi)}, then {@code part[lo, hi) = 0}. */
-    private static void addAndClear(float[] part, float[] sum, int lo, int hi) {
+    /** {@code sum[lo, hi) += part[lo, hi)}. */
+    private static void add(float[] part, float[] sum, int lo, int hi) {
         for (int j = lo; j < hi; j++) {
             sum[j] += part[j];
-            part[j] = 0;
         }
     }
 
-    private static void addAndClear(double[] part, double[] sum, int lo, int hi) {
+    private static void add(double[] part, double[] sum, int lo, int hi) {
         for (int j = lo; j < hi; j++) {
             sum[j] += part[j];
-            part[j] = 0;
+        }
+    }
+
+    /** Fills range {@code r} of every parameter's gradient with zeros. */
+    private void zeroRange(int r) {
+        for (Tensor p : params) {
+            Tensor grad = p.grad();
+            if (grad == null) {
+                continue;
+            }
+            int lo = WorkerTeam.partStart(p.numel(), r, threads);
+            int hi = WorkerTeam.partStart(p.numel(), r + 1, threads);
+            if (p.dtype() == DType.FLOAT32) {
+                Arrays.fill(grad.float32Matrix().data, lo, hi, 0f);
+            } else {
+                Arrays.fill(grad.float64Matrix().data, lo, hi, 0.0);
+            }
         }
     }
 

@@ -127,11 +127,13 @@ class DataParallelTest {
                 assertClose(gradients(alone), gradients(parallelModel), 1e-5);
                 sgd(alone);
                 sgd(parallelModel);
+                alone.parameters().forEach(p -> p.zeroGrad(false));
+                parallel.zeroGrad(); // each thread its range
             }
         }
     }
 
-    /** A plain SGD step (lr 0.1), then the gradients zero-filled and kept, as {@code zeroGrad(false)}. */
+    /** A plain SGD step (lr 0.1). */
     private static void sgd(Module model) {
         for (Tensor p : model.parameters()) {
             float[] w = p.float32Matrix().data;
@@ -140,7 +142,6 @@ class DataParallelTest {
                 w[i] -= 0.1f * g[i];
             }
             p.markModified();
-            p.zeroGrad(false);
         }
     }
 
@@ -258,6 +259,33 @@ class DataParallelTest {
             assertTrue(e.getMessage().contains("BatchNorm in training mode"), e.getMessage());
             model.eval();
             assertArrayEquals(new int[] {4, 4}, parallel.forward(Tensor.randn(rng, 4, 5)).shape());
+        }
+    }
+
+    @Test
+    void zeroGradFillsEveryKeptGradientWithZerosAndLeavesNullOnesNull() {
+        Random rng = new Random(12);
+        Module model = model(DType.FLOAT32, 18);
+        Tensor x = Tensor.randn(rng, 40, 5);
+        int[] labels = labels(rng, 40);
+        try (DataParallel parallel = new DataParallel(model, 2)) {
+            parallel.backward(x, labels, Losses::crossEntropy);
+            List<Tensor> params = model.parameters();
+            params.get(3).setGrad(null);
+            Tensor kept = params.get(0).grad();
+            parallel.zeroGrad();
+            assertTrue(kept == params.get(0).grad(), "the buffer is kept");
+            for (int i = 0; i < params.size(); i++) {
+                if (i == 3) {
+                    assertNull(params.get(i).grad());
+                } else {
+                    assertArrayEquals(new double[params.get(i).numel()], params.get(i).grad().toDoubleArray());
+                }
+            }
+            assertEquals(2, parallel.team().size());
+        }
+        try (DataParallel alone = new DataParallel(model, 1)) {
+            assertNull(alone.team());
         }
     }
 }
