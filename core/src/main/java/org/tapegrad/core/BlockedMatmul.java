@@ -100,11 +100,11 @@ public final class BlockedMatmul implements MatmulKernel {
             if (byColumns) {
                 int panels = (n + kernel.nr() - 1) / kernel.nr();
                 multiply(a, ta, b, tb, c, accumulate, 0, m, share(panels, chunk, chunks, kernel.nr(), n),
-                        share(panels, chunk + 1, chunks, kernel.nr(), n), own, whole, false);
+                        share(panels, chunk + 1, chunks, kernel.nr(), n), own, own.whole, whole, false);
             } else {
                 int panels = (m + kernel.mr() - 1) / kernel.mr();
                 multiply(a, ta, b, tb, c, accumulate, share(panels, chunk, chunks, kernel.mr(), m),
-                        share(panels, chunk + 1, chunks, kernel.mr(), m), 0, n, own, false, whole);
+                        share(panels, chunk + 1, chunks, kernel.mr(), m), 0, n, own, own.whole, false, whole);
             }
         }
     }
@@ -178,7 +178,54 @@ public final class BlockedMatmul implements MatmulKernel {
         if (team != null && (long) m * n * k >= PARALLEL_THRESHOLD && runOnTeam(a, ta, b, tb, c, accumulate)) {
             return;
         }
-        multiply(a, ta, b, tb, c, accumulate, 0, m, 0, n, buffers.get(), false, false);
+        multiply(a, ta, b, tb, c, accumulate, 0, m, 0, n, buffers.get(), null, false, false);
+    }
+
+    /** op(B) packed whole, all depths, as a product with {@code wholeB} reads it. */
+    private record PackedB(BlockedMatmul owner, float[] data, int rows, int cols) implements Packed {
+    }
+
+    /** Packs {@code op(b)} whole, as a team member packs it for row chunks; products with it run on the caller. */
+    @Override
+    public Packed pack(FMatrixRMaj b, boolean tb) {
+        int k = tb ? b.numCols : b.numRows;
+        int n = tb ? b.numRows : b.numCols;
+        boolean narrow = n <= kernel.narrowWidth();
+        int width = narrow ? kernel.narrowWidth() : roundUp(n, kernel.nr());
+        float[] data = new float[width * k];
+        Buffers own = buffers.get();
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            if (narrow) {
+                packNarrowB(b, tb, pc, kc, n, data, width * pc);
+            } else {
+                packB(b.data, tb, b.numCols, pc, kc, 0, n, own, data, width * pc);
+            }
+        }
+        return new PackedB(this, data, k, n);
+    }
+
+    @Override
+    public void gemm(FMatrixRMaj a, boolean ta, Packed b, FMatrixRMaj c, boolean accumulate) {
+        if (!(b instanceof PackedB p) || p.owner != this) {
+            throw new IllegalArgumentException("gemm: the operand was packed by another kernel; pack it with this one");
+        }
+        int m = c.numRows;
+        int k = ta ? a.numRows : a.numCols;
+        if (k != p.rows || c.numCols != p.cols || (ta ? a.numCols : a.numRows) != m) {
+            throw new IllegalArgumentException("gemm: op(a) is " + (ta ? a.numCols : a.numRows) + "x" + k
+                    + ", the packed operand " + p.rows + "x" + p.cols + " and c " + m + "x" + c.numCols);
+        }
+        if (m == 0 || p.cols == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                java.util.Arrays.fill(c.data, 0, m * p.cols, 0f);
+            }
+            return;
+        }
+        multiply(a, ta, null, false, c, accumulate, 0, m, 0, p.cols, buffers.get(), p.data, false, true);
     }
 
     /**
@@ -240,12 +287,12 @@ public final class BlockedMatmul implements MatmulKernel {
 
     /**
      * The block {@code C[i0..i1, j0..j1]} of the product on one thread: the whole product, or a chunk of it. With
-     * {@code wholeA} (or {@code wholeB}) that operand is already packed, all depths, in {@code own.whole}.
+     * {@code wholeA} (or {@code wholeB}) that operand is already packed, all depths, in {@code whole}.
      */
     private void multiply(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c, boolean accumulate,
-            int i0, int i1, int j0, int j1, Buffers own, boolean wholeA, boolean wholeB) {
+            int i0, int i1, int j0, int j1, Buffers own, float[] whole, boolean wholeA, boolean wholeB) {
         if (c.numCols <= kernel.narrowWidth()) {
-            multiplyNarrow(a, ta, b, tb, c, accumulate, i0, i1, own, wholeB);
+            multiplyNarrow(a, ta, b, tb, c, accumulate, i0, i1, own, whole, wholeB);
             return;
         }
         int mr = kernel.mr();
@@ -260,14 +307,14 @@ public final class BlockedMatmul implements MatmulKernel {
             boolean add = accumulate || pc > 0;
             for (int jc = j0; jc < j1; jc += NC) {
                 int nc = Math.min(NC, j1 - jc);
-                float[] pb = wholeB ? own.whole : own.b;
+                float[] pb = wholeB ? whole : own.b;
                 int bAt = wholeB ? roundUp(n, nr) * pc + jc * kc : 0;
                 if (!wholeB) {
                     packB(b.data, tb, b.numCols, pc, kc, jc, nc, own, pb, 0);
                 }
                 for (int ic = i0; ic < i1; ic += mc) {
                     int mcb = Math.min(mc, i1 - ic);
-                    float[] pa = wholeA ? own.whole : own.a;
+                    float[] pa = wholeA ? whole : own.a;
                     int aAt = wholeA ? roundUp(m, mr) * pc + ic * kc : 0;
                     if (!wholeA) {
                         packA(a.data, ta, lda, ic, mcb, pc, kc, own, pa, 0);
@@ -303,10 +350,10 @@ public final class BlockedMatmul implements MatmulKernel {
     /**
      * Rows i0..i1 of a product whose C is at most {@link MicroKernel#narrowWidth()} wide: op(B) packed as one
      * zero-padded panel per depth block, op(A) read where it lies (see {@link MicroKernel#narrowTile}), except a last
-     * group of fewer than MR rows, which is packed. With {@code wholeB} op(B) is already packed in {@code own.whole}.
+     * group of fewer than MR rows, which is packed. With {@code wholeB} op(B) is already packed in {@code whole}.
      */
     private void multiplyNarrow(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c,
-            boolean accumulate, int i0, int i1, Buffers own, boolean wholeB) {
+            boolean accumulate, int i0, int i1, Buffers own, float[] whole, boolean wholeB) {
         int mr = kernel.mr();
         int w = kernel.narrowWidth();
         int n = c.numCols;
@@ -318,7 +365,7 @@ public final class BlockedMatmul implements MatmulKernel {
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             boolean add = accumulate || pc > 0;
-            float[] pb = wholeB ? own.whole : own.b;
+            float[] pb = wholeB ? whole : own.b;
             int bAt = wholeB ? w * pc : 0;
             if (!wholeB) {
                 packNarrowB(b, tb, pc, kc, n, pb, 0);

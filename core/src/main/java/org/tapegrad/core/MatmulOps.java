@@ -2,6 +2,8 @@ package org.tapegrad.core;
 
 import static org.tapegrad.core.Autograd.record;
 
+import org.ejml.data.FMatrixRMaj;
+
 /** The matrix product, through the installed {@link MatmulKernel}. */
 final class MatmulOps {
     /** Strides that repeat a row vector down every row of a matrix (the bias of {@link #linear}). Never written. */
@@ -70,6 +72,36 @@ final class MatmulOps {
                 x.requiresGrad() ? matmul(g, false, w, false) : null,
                 w.requiresGrad() ? weightGrad(g, x, w) : null,
                 b.requiresGrad() ? biasGrad(g, b) : null}, x, w, b);
+    }
+
+    /**
+     * {@link #linear} with {@code wᵀ} already packed by {@code kernel} ({@link PackedWeight}), for inference: the
+     * result is not recorded (the caller checked that nothing needs a gradient).
+     */
+    static Tensor linearPacked(Tensor x, Tensor w, MatmulKernel kernel, MatmulKernel.Packed packed, Tensor b) {
+        if (x.rank() != 2 || x.shapeRef()[1] != w.shapeRef()[1]) {
+            throw new IllegalArgumentException("linear: expects input [N, in] and weight [out, in], got input "
+                    + Shape.str(x.shapeRef()) + " and weight " + Shape.str(w.shapeRef()));
+        }
+        x.checkSameDtype("linear", w);
+        int m = x.shapeRef()[0];
+        int n = w.shapeRef()[0];
+        Tensor y = b == null && x.shapeRef()[1] == 0 ? Tensor.output(x.dtype(), new int[] {m, n})
+                : Tensor.uninitializedOutput(x.dtype(), new int[] {m, n});
+        if (b != null) {
+            if (b.rank() != 1 || b.shapeRef()[0] != n) {
+                throw new IllegalArgumentException("linear: expects bias [" + n + "] for weight "
+                        + Shape.str(w.shapeRef()) + ", got " + Shape.str(b.shapeRef()));
+            }
+            x.checkSameDtype("linear", b);
+            x.dtype().kernels().gatherStrided(b.data(), 0, ROW_BROADCAST, y.data(), new int[] {1, 1, m, n});
+        }
+        kernel.gemm((FMatrixRMaj) x.data(), false, packed, (FMatrixRMaj) y.data(), b != null);
+        GradState state = GradState.get();
+        if (state.anomaly()) {
+            Anomaly.checkForward(state, "linear", y);
+        }
+        return y;
     }
 
     /** dW = gᵀ·x, added straight into W's kept gradient when it has one (then nothing is returned to the tape). */

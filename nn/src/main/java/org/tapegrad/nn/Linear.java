@@ -2,18 +2,28 @@ package org.tapegrad.nn;
 
 import java.util.random.RandomGenerator;
 import org.tapegrad.core.DType;
+import org.tapegrad.core.PackedWeight;
+import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 
 /**
  * Fully connected layer {@code y = x·Wᵀ + b} on input [N, in], with weight W [out, in] (PyTorch's layout) and
  * bias b [out]. Default initialisation as PyTorch: W ~ kaiming uniform with a = √5, which is
  * U(-1/√in, 1/√in), and b ~ U(-1/√in, 1/√in).
+ *
+ * <p>In eval mode and outside a recording (inference), the layer keeps its weight packed for the matrix kernel
+ * ({@link PackedWeight}: a copy as large as the weight, made on the first such forward and again after the weight
+ * changes), so that each batch skips that packing. The values are the same; training mode drops the copy. A weight
+ * changed directly through its {@code float32Matrix()} must be marked with {@code markModified()}, as the optimizers
+ * do, or inference keeps using the old values.
  */
 public class Linear extends Module {
     private final int inFeatures;
     private final int outFeatures;
     private final Tensor weight;
     private final Tensor bias;
+    /** The weight packed for inference, or null (see the class comment). Immutable, so threads may share it. */
+    private volatile PackedWeight packed;
 
     /** A layer with bias, initialised from {@code rng} (weight first, then bias). */
     public Linear(int inFeatures, int outFeatures, RandomGenerator rng) {
@@ -69,7 +79,17 @@ public class Linear extends Module {
             throw new IllegalArgumentException("Linear: expected input [N, " + inFeatures + "], got "
                     + java.util.Arrays.toString(input.shape()));
         }
-        return Tensor.linear(input, weight, bias);
+        if (isTraining() || Tape.isRecording()) {
+            if (packed != null) {
+                packed = null;
+            }
+            return Tensor.linear(input, weight, bias);
+        }
+        PackedWeight p = packed;
+        if (p == null || !p.isCurrent()) {
+            packed = p = PackedWeight.of(weight);
+        }
+        return p.linear(input, bias);
     }
 
     @Override

@@ -1,0 +1,114 @@
+package org.tapegrad.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.ejml.data.FMatrixRMaj;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A weight packed once must give the same bits as {@link Tensor#linear}, on every path of the kernel (narrow outputs,
+ * several depth and column blocks, edge tiles), and must never be used after the weight changed.
+ */
+class PackedWeightTest {
+    private final MatmulKernel installed = Matmul.kernel();
+    private final Random rng = new Random(21);
+
+    @AfterEach
+    void restoreKernel() {
+        Matmul.use(installed);
+    }
+
+    private void assertSameAsLinear(int m, int k, int n, boolean withBias) {
+        Tensor x = Tensor.randn(rng, m, k);
+        Tensor w = Tensor.randn(rng, n, k);
+        Tensor b = withBias ? Tensor.randn(rng, n) : null;
+        float[] expected = Tensor.linear(x, w, b).toFloatArray();
+        float[] actual = PackedWeight.of(w).linear(x, b).toFloatArray();
+        assertArrayEquals(expected, actual, m + "x" + k + "x" + n + (withBias ? " with bias" : ""));
+    }
+
+    @Test
+    void givesTheSameBitsAsLinearOnEveryKernelPath() {
+        for (MatmulKernel kernel : new MatmulKernel[] {BlockedMatmul.create(1), BlockedMatmul.portable(1)}) {
+            Matmul.use(kernel);
+            int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {128, 784, 256}, {128, 256, 10}, {9, 300, 17}, {33, 257, 33},
+                {3, 20, 1100}, {64, 16, 16}, {0, 5, 4}};
+            for (int[] s : shapes) {
+                assertSameAsLinear(s[0], s[1], s[2], true);
+                assertSameAsLinear(s[0], s[1], s[2], false);
+            }
+        }
+    }
+
+    @Test
+    void aChangedWeightIsRefusedUntilPackedAgain() {
+        Tensor w = Tensor.randn(rng, 4, 3);
+        Tensor x = Tensor.randn(rng, 2, 3);
+        PackedWeight packed = PackedWeight.of(w);
+        assertTrue(packed.isCurrent());
+        w.copyFrom(Tensor.randn(rng, 4, 3));
+        assertFalse(packed.isCurrent());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> packed.linear(x, null));
+        assertTrue(e.getMessage().contains("changed since it was packed"), e.getMessage());
+        PackedWeight again = PackedWeight.of(w);
+        assertArrayEquals(Tensor.linear(x, w, null).toFloatArray(), again.linear(x, null).toFloatArray());
+        w.markModified();
+        assertFalse(again.isCurrent());
+        PackedWeight third = PackedWeight.of(w);
+        Matmul.use(BlockedMatmul.portable(1));
+        assertFalse(third.isCurrent(), "packed for another kernel");
+    }
+
+    @Test
+    void aKernelWithoutPackedFormAndFloat64StillCompute() {
+        Matmul.use(new EjmlMatmul());
+        Tensor x = Tensor.randn(rng, 5, 6);
+        Tensor w = Tensor.randn(rng, 3, 6);
+        assertArrayEquals(Tensor.linear(x, w, null).toFloatArray(), PackedWeight.of(w).linear(x, null).toFloatArray());
+        Matmul.use(installed);
+        Tensor x64 = Tensor.randn(DType.FLOAT64, rng, 5, 6);
+        Tensor w64 = Tensor.randn(DType.FLOAT64, rng, 3, 6);
+        assertArrayEquals(Tensor.linear(x64, w64, null).toDoubleArray(),
+                PackedWeight.of(w64).linear(x64, null).toDoubleArray(), 0.0);
+    }
+
+    @Test
+    void insideARecordingTheProductIsRecordedAsLinear() {
+        Tensor w = Tensor.randn(rng, 4, 3).requiresGrad(true);
+        Tensor x = Tensor.randn(rng, 2, 3);
+        PackedWeight packed = PackedWeight.of(w);
+        try (Tape tape = Tape.record()) {
+            Tensor y = packed.linear(x, null);
+            assertTrue(y.requiresGrad());
+            tape.backward(y.sum());
+        }
+        // d sum(x·wᵀ) / dw = column sums of x, for every row of w
+        float[] g = w.grad().toFloatArray();
+        float[] xs = x.toFloatArray();
+        for (int o = 0; o < 4; o++) {
+            for (int i = 0; i < 3; i++) {
+                assertTrue(Math.abs(g[o * 3 + i] - (xs[i] + xs[3 + i])) < 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void badOperandsAreRefused() {
+        BlockedMatmul one = BlockedMatmul.create(1);
+        BlockedMatmul other = BlockedMatmul.create(1);
+        FMatrixRMaj b = new FMatrixRMaj(4, 3);
+        MatmulKernel.Packed packed = one.pack(b, true);
+        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
+                () -> other.gemm(new FMatrixRMaj(2, 3), false, packed, new FMatrixRMaj(2, 4), false));
+        assertTrue(foreign.getMessage().contains("another kernel"), foreign.getMessage());
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> one.gemm(new FMatrixRMaj(2, 5), false, packed, new FMatrixRMaj(2, 4), false));
+        assertTrue(shape.getMessage().contains("the packed operand 3x4"), shape.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PackedWeight.of(Tensor.zeros(3)));
+    }
+}

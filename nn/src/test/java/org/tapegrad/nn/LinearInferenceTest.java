@@ -1,0 +1,54 @@
+package org.tapegrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tapegrad.core.Tape;
+import org.tapegrad.core.Tensor;
+
+/** A Linear in eval mode packs its weight once; it must still follow every change of the weight. */
+class LinearInferenceTest {
+
+    @Test
+    void evalModeInferenceMatchesTrainingForwardAndFollowsWeightUpdates() {
+        Random rng = new Random(31);
+        Linear layer = new Linear(300, 20, rng);
+        Tensor x = Tensor.randn(rng, 9, 300);
+        for (int update = 0; update < 3; update++) {
+            layer.train();
+            float[] expected;
+            try (var noGrad = Tape.noGrad()) {
+                expected = layer.call(x).toFloatArray();
+            }
+            layer.eval();
+            try (var noGrad = Tape.noGrad()) {
+                assertArrayEquals(expected, layer.call(x).toFloatArray(), "update " + update);
+                assertArrayEquals(expected, layer.call(x).toFloatArray(), "update " + update + ", packed copy reused");
+            }
+            float[] w = layer.weight().float32Matrix().data; // an optimizer-like in-place change, marked
+            for (int i = 0; i < w.length; i++) {
+                w[i] *= 0.5f;
+            }
+            layer.weight().markModified();
+        }
+        layer.weight().copyFrom(Tensor.randn(rng, 20, 300));
+        float[] fresh = Tensor.linear(x, layer.weight(), layer.bias()).toFloatArray();
+        try (var noGrad = Tape.noGrad()) {
+            assertArrayEquals(fresh, layer.call(x).toFloatArray(), "after copyFrom (a loaded checkpoint)");
+        }
+    }
+
+    @Test
+    void evalModeInsideARecordingStillGivesGradients() {
+        Random rng = new Random(32);
+        Linear layer = new Linear(4, 3, rng);
+        layer.eval();
+        Tensor x = Tensor.randn(rng, 2, 4).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            tape.backward(layer.call(x).sum());
+        }
+        assertTrue(x.grad() != null && layer.weight().grad() != null);
+    }
+}
