@@ -89,20 +89,23 @@ final class TrainBench {
                 long backward = 0;
                 long step = 0;
                 int steps = 0;
-                long allocated = bean.getThreadAllocatedBytes(thread);
+                long[] threadIds = stepThreads(thread);
+                long allocated = allocatedBytes(bean, threadIds);
                 long e0 = System.nanoTime();
                 for (Batch b : train) {
                     long t0 = System.nanoTime();
                     if (parallel != null) {
                         parallel.backward(b.inputs(), b.labels(), Losses::crossEntropy);
                         backward += System.nanoTime() - t0;
-                    } else try (Scope reuse = workspace == null ? null : workspace.enter(); Tape tape = Tape.record()) {
-                        Tensor loss = Losses.crossEntropy(model.call(b.inputs()), b.labels());
-                        long t1 = System.nanoTime();
-                        tape.backward(loss);
-                        long t2 = System.nanoTime();
-                        forward += t1 - t0;
-                        backward += t2 - t1;
+                    } else {
+                        try (Scope reuse = workspace == null ? null : workspace.enter(); Tape tape = Tape.record()) {
+                            Tensor loss = Losses.crossEntropy(model.call(b.inputs()), b.labels());
+                            long t1 = System.nanoTime();
+                            tape.backward(loss);
+                            long t2 = System.nanoTime();
+                            forward += t1 - t0;
+                            backward += t2 - t1;
+                        }
                     }
                     long t3 = System.nanoTime();
                     optimizer.step(parallel == null ? null : parallel.team());
@@ -115,7 +118,7 @@ final class TrainBench {
                     steps++;
                 }
                 double seconds = (System.nanoTime() - e0) / 1e9;
-                allocation.add((double) (bean.getThreadAllocatedBytes(thread) - allocated) / steps);
+                allocation.add((double) (allocatedBytes(bean, threadIds) - allocated) / steps);
                 sps.add(data.train().size() / seconds);
                 phases.add(new double[] {forward / 1e6 / steps, backward / 1e6 / steps, step / 1e6 / steps});
                 System.err.printf(Locale.ROOT, "epoch %d: %.0f samples/s, forward %.3f ms, backward %.3f ms, "
@@ -129,7 +132,7 @@ final class TrainBench {
             int n = data.train().size();
             int[] idx = new int[0];
             for (int r = -1; r < inferReps; r++) { // one warm-up pass
-                long t0 = System.nanoTime();
+                long forwardNanos = 0;
                 for (int from = 0; from < n; from += batchSize) {
                     int size = Math.min(batchSize, n - from);
                     if (idx.length != size) {
@@ -138,15 +141,20 @@ final class TrainBench {
                     for (int i = 0; i < size; i++) {
                         idx[i] = from + i;
                     }
+                    // Gathering the batch is not timed: the libtorch harness takes a slice (a view) of its inputs.
                     Tensor x = data.train().batch(idx).inputs();
+                    long t0 = System.nanoTime();
                     if (parallel != null) {
                         parallel.forward(x);
-                    } else try (Scope reuse = workspace == null ? null : workspace.enter()) {
-                        model.call(x);
+                    } else {
+                        try (Scope reuse = workspace == null ? null : workspace.enter()) {
+                            model.call(x);
+                        }
                     }
+                    forwardNanos += System.nanoTime() - t0;
                 }
                 if (r >= 0) {
-                    infer[r] = n / ((System.nanoTime() - t0) / 1e9);
+                    infer[r] = n / (forwardNanos / 1e9);
                 }
             }
         }
@@ -183,6 +191,21 @@ final class TrainBench {
         json.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(Json.quote(k)).append(": ")
                 .append(v instanceof String s ? Json.quote(s) : String.valueOf(v)));
         System.out.println(sb.append('}'));
+    }
+
+    /** The training thread and the team workers that run parts of its steps (their names start "tapegrad-"). */
+    private static long[] stepThreads(long trainingThread) {
+        return java.util.stream.LongStream.concat(java.util.stream.LongStream.of(trainingThread),
+                Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("tapegrad-")
+                        && !t.getName().startsWith("tapegrad-prefetch")).mapToLong(Thread::getId)).toArray();
+    }
+
+    private static long allocatedBytes(com.sun.management.ThreadMXBean bean, long[] threads) {
+        long sum = 0;
+        for (long b : bean.getThreadAllocatedBytes(threads)) {
+            sum += Math.max(0, b);
+        }
+        return sum;
     }
 
     private static double median(double[] v) {
