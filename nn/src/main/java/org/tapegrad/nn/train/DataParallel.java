@@ -1,7 +1,9 @@
 package org.tapegrad.nn.train;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiFunction;
 import org.tapegrad.core.DType;
@@ -63,6 +65,8 @@ public final class DataParallel implements AutoCloseable {
     private static final long WORKER_SPIN_NANOS = 2_000_000;
     private final Module model;
     private final List<Tensor> params;
+    /** The model's batch-norm layers by name, found once: training mode is refused (see the class comment). */
+    private final Map<String, Module> batchNorms = new LinkedHashMap<>();
     private final int threads;
     /** Null with one thread. */
     private final WorkerTeam team;
@@ -83,7 +87,8 @@ public final class DataParallel implements AutoCloseable {
 
     /**
      * A data-parallel runner of {@code model} on {@code threads} threads (the caller and {@code threads - 1} workers,
-     * started here and stopped by {@link #close()}). The parameters are those of {@code model.parameters()} now.
+     * started here and stopped by {@link #close()}). The parameters (and batch-norm layers) are those the model has
+     * now: build the model completely first.
      *
      * @throws IllegalArgumentException when {@code threads < 1} or the model has no parameter
      */
@@ -94,6 +99,11 @@ public final class DataParallel implements AutoCloseable {
         }
         this.threads = threads;
         params = List.copyOf(model.parameters());
+        model.namedModules().forEach((name, m) -> {
+            if (m instanceof BatchNorm) {
+                batchNorms.put(name, m);
+            }
+        });
         if (params.isEmpty()) {
             throw new IllegalArgumentException("DataParallel: the model has no parameters to train");
         }
@@ -236,8 +246,8 @@ public final class DataParallel implements AutoCloseable {
                     + "records its own slice, so call it outside any recording");
         }
         if (caller.equals("backward")) {
-            for (var e : model.namedModules().entrySet()) {
-                if (e.getValue() instanceof BatchNorm && e.getValue().isTraining()) {
+            for (var e : batchNorms.entrySet()) {
+                if (e.getValue().isTraining()) {
                     throw new IllegalStateException("DataParallel.backward: module '" + e.getKey() + "' is a "
                             + "BatchNorm in training mode; its batch statistics would be those of each thread's "
                             + "slice and its running statistics would be updated from several threads at once");
