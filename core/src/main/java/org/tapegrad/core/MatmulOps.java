@@ -44,30 +44,13 @@ final class MatmulOps {
      * and a broadcast add. dX = g·w, dW = gᵀ·x, dB = g summed over rows.
      */
     static Tensor linear(Tensor x, Tensor w, Tensor b) {
-        if (x.rank() != 2 || w.rank() != 2 || x.shapeRef()[1] != w.shapeRef()[1]) {
-            throw new IllegalArgumentException("linear: expects input [N, in] and weight [out, in], got input "
-                    + Shape.str(x.shapeRef()) + " and weight " + Shape.str(w.shapeRef()));
-        }
-        x.checkSameDtype("linear", w);
-        int m = x.shapeRef()[0];
-        int n = w.shapeRef()[0];
-        // The bias broadcast or the product writes every element (an empty product is 0, so it needs zeros).
-        Tensor y = b == null && x.shapeRef()[1] == 0 ? Tensor.output(x.dtype(), new int[] {m, n})
-                : Tensor.uninitializedOutput(x.dtype(), new int[] {m, n});
-        Kernels kernels = x.dtype().kernels();
+        Tensor y = linearOutput(x, w, b);
+        x.dtype().kernels().gemm(x.data(), false, w.data(), true, y.data(), b != null);
         if (b == null) {
-            kernels.gemm(x.data(), false, w.data(), true, y.data(), false);
             return record("linear", y, g -> new Tensor[] {
                     x.requiresGrad() ? matmul(g, false, w, false) : null,
                     w.requiresGrad() ? weightGrad(g, x, w) : null}, x, w);
         }
-        if (b.rank() != 1 || b.shapeRef()[0] != n) {
-            throw new IllegalArgumentException("linear: expects bias [" + n + "] for weight " + Shape.str(w.shapeRef())
-                    + ", got " + Shape.str(b.shapeRef()));
-        }
-        x.checkSameDtype("linear", b);
-        kernels.gatherStrided(b.data(), 0, ROW_BROADCAST, y.data(), new int[] {1, 1, m, n});
-        kernels.gemm(x.data(), false, w.data(), true, y.data(), true);
         return record("linear", y, g -> new Tensor[] {
                 x.requiresGrad() ? matmul(g, false, w, false) : null,
                 w.requiresGrad() ? weightGrad(g, x, w) : null,
@@ -79,28 +62,39 @@ final class MatmulOps {
      * result is not recorded (the caller checked that nothing needs a gradient).
      */
     static Tensor linearPacked(Tensor x, Tensor w, MatmulKernel kernel, MatmulKernel.Packed packed, Tensor b) {
-        if (x.rank() != 2 || x.shapeRef()[1] != w.shapeRef()[1]) {
+        Tensor y = linearOutput(x, w, b);
+        kernel.gemm((FMatrixRMaj) x.data(), false, packed, (FMatrixRMaj) y.data(), b != null);
+        GradState state = GradState.get();
+        if (state.anomaly()) {
+            Anomaly.checkForward(state, "linear", y);
+        }
+        return y;
+    }
+
+    /**
+     * Checks the operands of {@link #linear} and returns its output, holding the bias in every row when there is one
+     * (the product then accumulates onto it).
+     */
+    private static Tensor linearOutput(Tensor x, Tensor w, Tensor b) {
+        if (x.rank() != 2 || w.rank() != 2 || x.shapeRef()[1] != w.shapeRef()[1]) {
             throw new IllegalArgumentException("linear: expects input [N, in] and weight [out, in], got input "
                     + Shape.str(x.shapeRef()) + " and weight " + Shape.str(w.shapeRef()));
         }
         x.checkSameDtype("linear", w);
         int m = x.shapeRef()[0];
         int n = w.shapeRef()[0];
-        Tensor y = b == null && x.shapeRef()[1] == 0 ? Tensor.output(x.dtype(), new int[] {m, n})
-                : Tensor.uninitializedOutput(x.dtype(), new int[] {m, n});
-        if (b != null) {
-            if (b.rank() != 1 || b.shapeRef()[0] != n) {
-                throw new IllegalArgumentException("linear: expects bias [" + n + "] for weight "
-                        + Shape.str(w.shapeRef()) + ", got " + Shape.str(b.shapeRef()));
-            }
-            x.checkSameDtype("linear", b);
-            x.dtype().kernels().gatherStrided(b.data(), 0, ROW_BROADCAST, y.data(), new int[] {1, 1, m, n});
+        if (b == null) {
+            // The product writes every element, but an empty product is 0, so it needs zeros.
+            return x.shapeRef()[1] == 0 ? Tensor.output(x.dtype(), new int[] {m, n})
+                    : Tensor.uninitializedOutput(x.dtype(), new int[] {m, n});
         }
-        kernel.gemm((FMatrixRMaj) x.data(), false, packed, (FMatrixRMaj) y.data(), b != null);
-        GradState state = GradState.get();
-        if (state.anomaly()) {
-            Anomaly.checkForward(state, "linear", y);
+        if (b.rank() != 1 || b.shapeRef()[0] != n) {
+            throw new IllegalArgumentException("linear: expects bias [" + n + "] for weight " + Shape.str(w.shapeRef())
+                    + ", got " + Shape.str(b.shapeRef()));
         }
+        x.checkSameDtype("linear", b);
+        Tensor y = Tensor.uninitializedOutput(x.dtype(), new int[] {m, n});
+        x.dtype().kernels().gatherStrided(b.data(), 0, ROW_BROADCAST, y.data(), new int[] {1, 1, m, n});
         return y;
     }
 
