@@ -288,4 +288,26 @@ class DataParallelTest {
             assertNull(alone.team());
         }
     }
+
+    @Test
+    void anErrorInOneSliceReachesTheCallerAndLeavesTheRunnerUsable() {
+        Random rng = new Random(13);
+        Module model = model(DType.FLOAT64, 19);
+        Tensor x = Tensor.randn(DType.FLOAT64, rng, 8, 5);
+        int[] bad = {0, 1, 2, 0, 1, 2, 0, 7}; // the last row's label is out of range: the second slice fails
+        try (DataParallel parallel = new DataParallel(model, 2)) {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> parallel.backward(x, bad, Losses::crossEntropy));
+                assertTrue(e.getMessage().contains("label 7"), e.getMessage());
+            }
+            int[] good = {0, 1, 2, 0, 1, 2, 0, 2};
+            model.zeroGrad();
+            double expectedLoss = plainBackward(model, x, good);
+            double[][] expected = gradients(model);
+            model.zeroGrad();
+            assertEquals(expectedLoss, parallel.backward(x, good, Losses::crossEntropy), 1e-13);
+            assertClose(expected, gradients(model), 1e-13);
+        }
+    }
 }
