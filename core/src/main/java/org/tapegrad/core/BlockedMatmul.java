@@ -10,7 +10,9 @@ import org.ejml.data.FMatrixRMaj;
  * absorbed here, so {@code A·B}, {@code Aᵀ·B} and {@code A·Bᵀ} all run the same inner loop; a transposed A needs no
  * copy and is read where it lies), and a register-blocked {@link MicroKernel} computes {@code MR × NR} tiles from
  * them. A C at most one vector wide (a classifier's output layer) has a path of its own that reads A where it lies
- * too. Packing buffers are allocated once per thread and reused, so a product allocates nothing.
+ * too, and so has a C with fewer rows than two tiles and op(B) = B (that layer's weight gradient), which reads both
+ * operands where they lie: the tiles would pad its rows, and packing B would cost as much as using it.
+ * Packing buffers are allocated once per thread and reused, so a product allocates nothing.
  *
  * <p>With more than one thread, a product large enough to pay for it is cut into chunks of columns of C (or of rows,
  * when C is tall and narrow) that the threads of a {@link WorkerTeam} claim one at a time. Each thread packs the
@@ -65,7 +67,7 @@ public final class BlockedMatmul implements MatmulKernel {
         Buffers(MicroKernel k, int mc) {
             a = new float[roundUp(mc, k.mr()) * KC];
             b = new float[roundUp(NC, k.nr()) * KC];
-            edge = new float[k.mr() * k.nr()];
+            edge = new float[Math.max(k.mr() * k.nr(), k.shortRows() * k.shortWidth())];
             aRowOffsets = new int[k.mr()];
             bRowOffsets = new int[k.nr()];
         }
@@ -198,7 +200,7 @@ public final class BlockedMatmul implements MatmulKernel {
             return false;
         }
         long wholeSize = (long) k * (byColumns ? rowPanels * kernel.mr() : colPanels * kernel.nr());
-        boolean whole = wholeSize <= WHOLE_LIMIT;
+        boolean whole = wholeSize <= WHOLE_LIMIT && !isShort(m, n, tb); // the short path packs nothing
         TeamProduct p = teamProducts.get();
         p.a = a;
         p.ta = ta;
@@ -246,6 +248,10 @@ public final class BlockedMatmul implements MatmulKernel {
             int i0, int i1, int j0, int j1, Buffers own, boolean wholeA, boolean wholeB) {
         if (c.numCols <= kernel.narrowWidth()) {
             multiplyNarrow(a, ta, b, tb, c, accumulate, i0, i1, own, wholeB);
+            return;
+        }
+        if (isShort(c.numRows, c.numCols, tb)) {
+            multiplyShort(a, ta, b, c, accumulate, i0, i1, j0, j1, own);
             return;
         }
         int mr = kernel.mr();
@@ -340,6 +346,65 @@ public final class BlockedMatmul implements MatmulKernel {
                     for (int j = 0; j < n; j++) {
                         float v = own.edge[r * w + j];
                         cd[(i + r) * n + j] = add ? cd[(i + r) * n + j] + v : v;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether C is short enough for {@link #multiplyShort}: fewer rows than two tiles, which the tiles would pad, and
+     * wider than the narrow path. Only for op(B) = B, whose rows can be read where they lie; a transposed B needs
+     * packing anyway, and the tiles do that.
+     */
+    private boolean isShort(int m, int n, boolean tb) {
+        return m < 2 * kernel.mr() && n > kernel.narrowWidth() && !tb;
+    }
+
+    /**
+     * The block {@code C[i0..i1, j0..j1]} of a short C (see {@link #isShort}) from A and B where they lie, in tiles of
+     * {@link MicroKernel#shortTile}, all rows of a strip of columns one after the other so that the strip of B is
+     * read from cache after the first. Only a last strip narrower than a tile is packed (zero-padded); it and a last
+     * group of fewer rows than a tile are computed into the edge buffer and copied out.
+     */
+    private void multiplyShort(FMatrixRMaj a, boolean ta, FMatrixRMaj b, FMatrixRMaj c, boolean accumulate, int i0,
+            int i1, int j0, int j1, Buffers own) {
+        int rs = kernel.shortRows();
+        int w = kernel.shortWidth();
+        int n = c.numCols;
+        int k = ta ? a.numRows : a.numCols;
+        int lda = a.numCols;
+        int ldb = b.numCols;
+        int rowStride = ta ? 1 : lda;
+        int depthStride = ta ? lda : 1;
+        float[] cd = c.data;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean add = accumulate || pc > 0;
+            for (int j = j0; j < j1; j += w) {
+                int cols = Math.min(w, j1 - j);
+                boolean wholeStrip = cols == w;
+                float[] bd = wholeStrip ? b.data : own.b;
+                int bo = wholeStrip ? pc * ldb + j : 0;
+                if (!wholeStrip) {
+                    packEdge(b.data, pc * ldb + j, 1, ldb, cols, w, kc, own.b, 0);
+                }
+                for (int i = i0; i < i1; i += rs) {
+                    int rows = Math.min(rs, i1 - i);
+                    int ao = ta ? pc * lda + i : i * lda + pc;
+                    if (rows == rs && wholeStrip) {
+                        kernel.shortTile(a.data, ao, rowStride, depthStride, rows, bd, bo, ldb, kc, cd, i * n + j, n,
+                                add);
+                        continue;
+                    }
+                    kernel.shortTile(a.data, ao, rowStride, depthStride, rows, bd, bo, wholeStrip ? ldb : w, kc,
+                            own.edge, 0, w, false);
+                    for (int r = 0; r < rows; r++) {
+                        for (int jj = 0; jj < cols; jj++) {
+                            float v = own.edge[r * w + jj];
+                            int at = (i + r) * n + j + jj;
+                            cd[at] = add ? cd[at] + v : v;
+                        }
                     }
                 }
             }
