@@ -75,7 +75,7 @@ public final class BlockedMatmul implements MatmulKernel {
 
     /**
      * {@code c (+)= op(a)·op(b)} as chunks for the team: chunk i is a range of columns of C (or of rows), from
-     * panels of the micro-kernel dealt out evenly.
+     * panels of the micro-kernel's tile (the short tile's, for a short C) dealt out evenly.
      */
     private final class TeamProduct implements WorkerTeam.Task {
         FMatrixRMaj a;
@@ -87,6 +87,9 @@ public final class BlockedMatmul implements MatmulKernel {
         boolean byColumns;
         /** Whether each member packs the operand every chunk needs whole (op(A) for column chunks, op(B) for rows). */
         boolean whole;
+        /** Columns (or rows) of a panel, and how many panels C has. */
+        int panel;
+        int panels;
         int chunks;
         long number;
 
@@ -100,13 +103,11 @@ public final class BlockedMatmul implements MatmulKernel {
             int m = c.numRows;
             int n = c.numCols;
             if (byColumns) {
-                int panels = (n + kernel.nr() - 1) / kernel.nr();
-                multiply(a, ta, b, tb, c, accumulate, 0, m, share(panels, chunk, chunks, kernel.nr(), n),
-                        share(panels, chunk + 1, chunks, kernel.nr(), n), own, whole, false);
+                multiply(a, ta, b, tb, c, accumulate, 0, m, share(panels, chunk, chunks, panel, n),
+                        share(panels, chunk + 1, chunks, panel, n), own, whole, false);
             } else {
-                int panels = (m + kernel.mr() - 1) / kernel.mr();
-                multiply(a, ta, b, tb, c, accumulate, share(panels, chunk, chunks, kernel.mr(), m),
-                        share(panels, chunk + 1, chunks, kernel.mr(), m), 0, n, own, false, whole);
+                multiply(a, ta, b, tb, c, accumulate, share(panels, chunk, chunks, panel, m),
+                        share(panels, chunk + 1, chunks, panel, m), 0, n, own, false, whole);
             }
         }
     }
@@ -186,21 +187,25 @@ public final class BlockedMatmul implements MatmulKernel {
     /**
      * Computes the product on the team, unless another thread is using it or C is too small to deal out; returns
      * whether it did. Column chunks (each member packs op(A) whole, which costs nothing when A is transposed) unless
-     * C is taller than wide, or too narrow to give every thread a panel of columns.
+     * C is taller than wide, or too narrow to give every thread a panel of columns. A short C (see {@link #isShort})
+     * is dealt out in panels of its own tile, so that no chunk ends inside one and has to pack B's edge.
      */
     private boolean runOnTeam(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c,
             boolean accumulate) {
         int m = c.numRows;
         int n = c.numCols;
         int k = ta ? a.numRows : a.numCols;
-        int rowPanels = (m + kernel.mr() - 1) / kernel.mr();
-        int colPanels = (n + kernel.nr() - 1) / kernel.nr();
+        boolean shortC = isShort(m, n, tb);
+        int rowPanel = shortC ? kernel.shortRows() : kernel.mr();
+        int colPanel = shortC ? kernel.shortWidth() : kernel.nr();
+        int rowPanels = (m + rowPanel - 1) / rowPanel;
+        int colPanels = (n + colPanel - 1) / colPanel;
         boolean byColumns = colPanels >= threads && (ta || n >= m || rowPanels < threads);
         if (!byColumns && rowPanels < threads) {
             return false;
         }
         long wholeSize = (long) k * (byColumns ? rowPanels * kernel.mr() : colPanels * kernel.nr());
-        boolean whole = wholeSize <= WHOLE_LIMIT && !isShort(m, n, tb); // the short path packs nothing
+        boolean whole = wholeSize <= WHOLE_LIMIT && !shortC; // the short path packs nothing
         TeamProduct p = teamProducts.get();
         p.a = a;
         p.ta = ta;
@@ -210,7 +215,10 @@ public final class BlockedMatmul implements MatmulKernel {
         p.accumulate = accumulate;
         p.byColumns = byColumns;
         p.whole = whole;
-        p.chunks = Math.min(byColumns ? colPanels : rowPanels, whole ? threads * CHUNKS_PER_THREAD : threads);
+        p.panel = byColumns ? colPanel : rowPanel;
+        p.panels = byColumns ? colPanels : rowPanels;
+        // Small chunks cost nothing more where nothing is packed per chunk: with op(A) packed whole, or a short C.
+        p.chunks = Math.min(p.panels, whole || shortC ? threads * CHUNKS_PER_THREAD : threads);
         p.number = teamProductCount.incrementAndGet();
         boolean done = team.tryRun(p, p.chunks);
         p.a = p.b = p.c = null; // keep no matrix alive
