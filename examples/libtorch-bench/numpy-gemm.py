@@ -2,7 +2,7 @@
 # Run: (unset OPENBLAS_CORETYPE; OPENBLAS_NUM_THREADS=1 python3 examples/libtorch-bench/numpy-gemm.py)
 # Shapes are m x k x n with the transposes of a linear layer: x·Wᵀ (tb), g·W, gᵀ·x (ta).
 import numpy as np, time
-shapes=[(128,784,256,0,1),(128,256,256,0,1),(128,256,10,0,1),(256,128,784,1,0),(256,128,256,1,0),(128,256,784,0,0),(128,256,256,0,0)]
+shapes=[(128,784,256,0,1),(128,256,256,0,1),(256,128,784,1,0),(256,128,256,1,0),(128,256,784,0,0),(128,256,256,0,0),(128,256,10,0,1),(128,10,256,0,0),(10,128,256,1,0)]
 for m,k,n,ta,tb in shapes:
     A=np.random.rand(k,m).astype(np.float32) if ta else np.random.rand(m,k).astype(np.float32)
     B=np.random.rand(n,k).astype(np.float32) if tb else np.random.rand(k,n).astype(np.float32)

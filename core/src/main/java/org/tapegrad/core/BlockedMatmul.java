@@ -10,7 +10,9 @@ import org.ejml.data.FMatrixRMaj;
  * absorbed here, so {@code A·B}, {@code Aᵀ·B} and {@code A·Bᵀ} all run the same inner loop; a transposed A needs no
  * copy and is read where it lies), and a register-blocked {@link MicroKernel} computes {@code MR × NR} tiles from
  * them. A C at most one vector wide (a classifier's output layer) has a path of its own that reads A where it lies
- * too. Packing buffers are allocated once per thread and reused, so a product allocates nothing.
+ * too, and so has a C with fewer rows than two tiles and op(B) = B (that layer's weight gradient), which reads both
+ * operands where they lie: the tiles would pad its rows, and packing B would cost as much as using it.
+ * Packing buffers are allocated once per thread and reused, so a product allocates nothing.
  *
  * <p>With more than one thread, a product large enough to pay for it is cut into chunks of columns of C (or of rows,
  * when C is tall and narrow) that the threads of a {@link WorkerTeam} claim one at a time. Each thread packs the
@@ -65,7 +67,7 @@ public final class BlockedMatmul implements MatmulKernel {
         Buffers(MicroKernel k, int mc) {
             a = new float[roundUp(mc, k.mr()) * KC];
             b = new float[roundUp(NC, k.nr()) * KC];
-            edge = new float[k.mr() * k.nr()];
+            edge = new float[Math.max(k.mr() * k.nr(), k.shortRows() * k.shortWidth())];
             aRowOffsets = new int[k.mr()];
             bRowOffsets = new int[k.nr()];
         }
@@ -73,7 +75,7 @@ public final class BlockedMatmul implements MatmulKernel {
 
     /**
      * {@code c (+)= op(a)·op(b)} as chunks for the team: chunk i is a range of columns of C (or of rows), from
-     * panels of the micro-kernel dealt out evenly.
+     * panels of the micro-kernel's tile (the short tile's, for a short C) dealt out evenly.
      */
     private final class TeamProduct implements WorkerTeam.Task {
         FMatrixRMaj a;
@@ -85,6 +87,9 @@ public final class BlockedMatmul implements MatmulKernel {
         boolean byColumns;
         /** Whether each member packs the operand every chunk needs whole (op(A) for column chunks, op(B) for rows). */
         boolean whole;
+        /** Columns (or rows) of a panel, and how many panels C has. */
+        int panel;
+        int panels;
         int chunks;
         long number;
 
@@ -98,13 +103,11 @@ public final class BlockedMatmul implements MatmulKernel {
             int m = c.numRows;
             int n = c.numCols;
             if (byColumns) {
-                int panels = (n + kernel.nr() - 1) / kernel.nr();
-                multiply(a, ta, b, tb, c, accumulate, 0, m, share(panels, chunk, chunks, kernel.nr(), n),
-                        share(panels, chunk + 1, chunks, kernel.nr(), n), own, own.whole, whole, false);
+                multiply(a, ta, b, tb, c, accumulate, 0, m, share(panels, chunk, chunks, panel, n),
+                        share(panels, chunk + 1, chunks, panel, n), own, own.whole, whole, false);
             } else {
-                int panels = (m + kernel.mr() - 1) / kernel.mr();
-                multiply(a, ta, b, tb, c, accumulate, share(panels, chunk, chunks, kernel.mr(), m),
-                        share(panels, chunk + 1, chunks, kernel.mr(), m), 0, n, own, own.whole, false, whole);
+                multiply(a, ta, b, tb, c, accumulate, share(panels, chunk, chunks, panel, m),
+                        share(panels, chunk + 1, chunks, panel, m), 0, n, own, own.whole, false, whole);
             }
         }
     }
@@ -231,21 +234,25 @@ public final class BlockedMatmul implements MatmulKernel {
     /**
      * Computes the product on the team, unless another thread is using it or C is too small to deal out; returns
      * whether it did. Column chunks (each member packs op(A) whole, which costs nothing when A is transposed) unless
-     * C is taller than wide, or too narrow to give every thread a panel of columns.
+     * C is taller than wide, or too narrow to give every thread a panel of columns. A short C (see {@link #isShort})
+     * is dealt out in panels of its own tile, so that no chunk ends inside one and has to pack B's edge.
      */
     private boolean runOnTeam(FMatrixRMaj a, boolean ta, FMatrixRMaj b, boolean tb, FMatrixRMaj c,
             boolean accumulate) {
         int m = c.numRows;
         int n = c.numCols;
         int k = ta ? a.numRows : a.numCols;
-        int rowPanels = (m + kernel.mr() - 1) / kernel.mr();
-        int colPanels = (n + kernel.nr() - 1) / kernel.nr();
+        boolean shortC = isShort(m, n, tb);
+        int rowPanel = shortC ? kernel.shortRows() : kernel.mr();
+        int colPanel = shortC ? kernel.shortWidth() : kernel.nr();
+        int rowPanels = (m + rowPanel - 1) / rowPanel;
+        int colPanels = (n + colPanel - 1) / colPanel;
         boolean byColumns = colPanels >= threads && (ta || n >= m || rowPanels < threads);
         if (!byColumns && rowPanels < threads) {
             return false;
         }
         long wholeSize = (long) k * (byColumns ? rowPanels * kernel.mr() : colPanels * kernel.nr());
-        boolean whole = wholeSize <= WHOLE_LIMIT;
+        boolean whole = wholeSize <= WHOLE_LIMIT && !shortC; // the short path packs nothing
         TeamProduct p = teamProducts.get();
         p.a = a;
         p.ta = ta;
@@ -255,7 +262,10 @@ public final class BlockedMatmul implements MatmulKernel {
         p.accumulate = accumulate;
         p.byColumns = byColumns;
         p.whole = whole;
-        p.chunks = Math.min(byColumns ? colPanels : rowPanels, whole ? threads * CHUNKS_PER_THREAD : threads);
+        p.panel = byColumns ? colPanel : rowPanel;
+        p.panels = byColumns ? colPanels : rowPanels;
+        // Small chunks cost nothing more where nothing is packed per chunk: with op(A) packed whole, or a short C.
+        p.chunks = Math.min(p.panels, whole || shortC ? threads * CHUNKS_PER_THREAD : threads);
         p.number = teamProductCount.incrementAndGet();
         boolean done = team.tryRun(p, p.chunks);
         p.a = p.b = p.c = null; // keep no matrix alive
@@ -293,6 +303,10 @@ public final class BlockedMatmul implements MatmulKernel {
             int i0, int i1, int j0, int j1, Buffers own, float[] whole, boolean wholeA, boolean wholeB) {
         if (c.numCols <= kernel.narrowWidth()) {
             multiplyNarrow(a, ta, b, tb, c, accumulate, i0, i1, own, whole, wholeB);
+            return;
+        }
+        if (!wholeB && isShort(c.numRows, c.numCols, tb)) { // a packed B goes through the tiles
+            multiplyShort(a, ta, b, c, accumulate, i0, i1, j0, j1, own);
             return;
         }
         int mr = kernel.mr();
@@ -387,6 +401,65 @@ public final class BlockedMatmul implements MatmulKernel {
                     for (int j = 0; j < n; j++) {
                         float v = own.edge[r * w + j];
                         cd[(i + r) * n + j] = add ? cd[(i + r) * n + j] + v : v;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether C is short enough for {@link #multiplyShort}: fewer rows than two tiles, which the tiles would pad, and
+     * wider than the narrow path. Only for op(B) = B, whose rows can be read where they lie; a transposed B needs
+     * packing anyway, and the tiles do that.
+     */
+    private boolean isShort(int m, int n, boolean tb) {
+        return m < 2 * kernel.mr() && n > kernel.narrowWidth() && !tb;
+    }
+
+    /**
+     * The block {@code C[i0..i1, j0..j1]} of a short C (see {@link #isShort}) from A and B where they lie, in tiles of
+     * {@link MicroKernel#shortTile}, all rows of a strip of columns one after the other so that the strip of B is
+     * read from cache after the first. Only a last strip narrower than a tile is packed (zero-padded); it and a last
+     * group of fewer rows than a tile are computed into the edge buffer and copied out.
+     */
+    private void multiplyShort(FMatrixRMaj a, boolean ta, FMatrixRMaj b, FMatrixRMaj c, boolean accumulate, int i0,
+            int i1, int j0, int j1, Buffers own) {
+        int rs = kernel.shortRows();
+        int w = kernel.shortWidth();
+        int n = c.numCols;
+        int k = ta ? a.numRows : a.numCols;
+        int lda = a.numCols;
+        int ldb = b.numCols;
+        int rowStride = ta ? 1 : lda;
+        int depthStride = ta ? lda : 1;
+        float[] cd = c.data;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            boolean add = accumulate || pc > 0;
+            for (int j = j0; j < j1; j += w) {
+                int cols = Math.min(w, j1 - j);
+                boolean wholeStrip = cols == w;
+                float[] bd = wholeStrip ? b.data : own.b;
+                int bo = wholeStrip ? pc * ldb + j : 0;
+                if (!wholeStrip) {
+                    packEdge(b.data, pc * ldb + j, 1, ldb, cols, w, kc, own.b, 0);
+                }
+                for (int i = i0; i < i1; i += rs) {
+                    int rows = Math.min(rs, i1 - i);
+                    int ao = ta ? pc * lda + i : i * lda + pc;
+                    if (rows == rs && wholeStrip) {
+                        kernel.shortTile(a.data, ao, rowStride, depthStride, rows, bd, bo, ldb, kc, cd, i * n + j, n,
+                                add);
+                        continue;
+                    }
+                    kernel.shortTile(a.data, ao, rowStride, depthStride, rows, bd, bo, wholeStrip ? ldb : w, kc,
+                            own.edge, 0, w, false);
+                    for (int r = 0; r < rows; r++) {
+                        for (int jj = 0; jj < cols; jj++) {
+                            float v = own.edge[r * w + jj];
+                            int at = (i + r) * n + j + jj;
+                            cd[at] = add ? cd[at] + v : v;
+                        }
                     }
                 }
             }

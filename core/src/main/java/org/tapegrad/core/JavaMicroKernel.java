@@ -56,6 +56,32 @@ final class JavaMicroKernel implements MicroKernel {
         store(acc, c, co, ldc, add);
     }
 
+    @Override
+    public int shortRows() {
+        return MR;
+    }
+
+    @Override
+    public int shortWidth() {
+        return NR;
+    }
+
+    @Override
+    public void shortTile(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo, int ldb,
+            int kc, float[] c, int co, int ldc, boolean add) {
+        float[] acc = new float[MR * NR];
+        for (int p = 0; p < kc; p++) {
+            int bp = bo + p * ldb;
+            for (int r = 0; r < MR; r++) {
+                float ar = a[ao + Math.min(r, rows - 1) * rowStride + p * depthStride];
+                for (int j = 0; j < NR; j++) {
+                    acc[r * NR + j] += ar * b[bp + j];
+                }
+            }
+        }
+        store(acc, c, co, ldc, add);
+    }
+
     private static void store(float[] acc, float[] c, int co, int ldc, boolean add) {
         for (int r = 0; r < MR; r++) {
             int row = co + r * ldc;

@@ -33,6 +33,23 @@ interface MicroKernel {
     void narrowTile(float[] a, int ao, int rowStride, int depthStride, float[] b, int bo, int kc, float[] c, int co,
             int ldc, boolean add);
 
+    /** Rows of a short tile; C with fewer than two tiles' worth of rows ({@code 2·MR}) runs on shortTile. */
+    int shortRows();
+
+    /** Columns of a short tile. */
+    int shortWidth();
+
+    /**
+     * The tile of a product with a short, wide C (the weight gradient of a layer with few outputs): shortRows rows
+     * by {@link #shortWidth()} columns, {@code C[r][j] (+)= Σ_p a[ao + r'·rowStride + p·depthStride] · b[bo + p·ldb
+     * + j]} for p in 0..kc, where {@code r' = min(r, rows - 1)}: rows at and past {@code rows} repeat the last one,
+     * so that A is read only within its rows, and the caller gives a scratch C for them. Both operands are read
+     * where they lie: with so few rows, each element of B is used only shortRows times, and packing it would cost
+     * about as much as those multiply-adds. Each element is summed in the same order as by {@link #tile}.
+     */
+    void shortTile(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo, int ldb, int kc,
+            float[] c, int co, int ldc, boolean add);
+
     /*
      * Packing one full panel of op(A) (MR rows) or op(B) (NR columns) for kc depths, in the three layouts that are
      * copied (a transposed A is read where it lies, see tile). A kernel may do them with vectors (copies for

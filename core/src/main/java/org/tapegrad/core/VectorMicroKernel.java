@@ -13,6 +13,8 @@ final class VectorMicroKernel implements MicroKernel {
     private static final int VL = S.length();
     private static final int MR = 8; // divides the usual batch sizes and layer widths: no partial row tiles
     private static final int NR = 2 * VL;
+    private static final int SHORT_ROWS = 5;
+    private static final int SHORT_WIDTH = 4 * VL;
 
     @Override
     public int mr() {
@@ -151,6 +153,113 @@ final class VectorMicroKernel implements MicroKernel {
         c5.intoArray(c, co + 5 * ldc);
         c6.intoArray(c, co + 6 * ldc);
         c7.intoArray(c, co + 7 * ldc);
+    }
+
+    @Override
+    public int shortRows() {
+        return SHORT_ROWS;
+    }
+
+    @Override
+    public int shortWidth() {
+        return SHORT_WIDTH;
+    }
+
+    /**
+     * Five rows by four vectors: twenty accumulators, and per depth four loads of B and five broadcasts of A for
+     * twenty multiply-adds (the 8 × 2 tile needs ten loads for sixteen). Five rows divide a 10-class output layer.
+     */
+    @Override
+    public void shortTile(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo, int ldb,
+            int kc, float[] c, int co, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        int a0 = ao;
+        int a1 = ao + Math.min(1, rows - 1) * rowStride;
+        int a2 = ao + Math.min(2, rows - 1) * rowStride;
+        int a3 = ao + Math.min(3, rows - 1) * rowStride;
+        int a4 = ao + Math.min(4, rows - 1) * rowStride;
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += depthStride, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + VL);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * VL);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, a[a4 + ap]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            c43 = x.fma(b3, c43);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + VL));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * VL));
+            c03 = c03.add(FloatVector.fromArray(S, c, co + 3 * VL));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + VL));
+            c12 = c12.add(FloatVector.fromArray(S, c, co + ldc + 2 * VL));
+            c13 = c13.add(FloatVector.fromArray(S, c, co + ldc + 3 * VL));
+            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL));
+            c22 = c22.add(FloatVector.fromArray(S, c, co + 2 * ldc + 2 * VL));
+            c23 = c23.add(FloatVector.fromArray(S, c, co + 2 * ldc + 3 * VL));
+            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL));
+            c32 = c32.add(FloatVector.fromArray(S, c, co + 3 * ldc + 2 * VL));
+            c33 = c33.add(FloatVector.fromArray(S, c, co + 3 * ldc + 3 * VL));
+            c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + VL));
+            c42 = c42.add(FloatVector.fromArray(S, c, co + 4 * ldc + 2 * VL));
+            c43 = c43.add(FloatVector.fromArray(S, c, co + 4 * ldc + 3 * VL));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + VL);
+        c02.intoArray(c, co + 2 * VL);
+        c03.intoArray(c, co + 3 * VL);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + VL);
+        c12.intoArray(c, co + ldc + 2 * VL);
+        c13.intoArray(c, co + ldc + 3 * VL);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + VL);
+        c22.intoArray(c, co + 2 * ldc + 2 * VL);
+        c23.intoArray(c, co + 2 * ldc + 3 * VL);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + VL);
+        c32.intoArray(c, co + 3 * ldc + 2 * VL);
+        c33.intoArray(c, co + 3 * ldc + 3 * VL);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + VL);
+        c42.intoArray(c, co + 4 * ldc + 2 * VL);
+        c43.intoArray(c, co + 4 * ldc + 3 * VL);
     }
 
     /** Two gathers per depth (one per vector of the panel's row), each one contiguous store. */
