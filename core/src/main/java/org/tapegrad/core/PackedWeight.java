@@ -5,9 +5,9 @@ import org.ejml.data.FMatrixRMaj;
 
 /**
  * A linear layer's weight laid out once for the installed matrix kernel, for inference: every product
- * {@code x·wᵀ} otherwise starts by packing {@code wᵀ} into the kernel's panel order (for the MNIST MLP, a fifth of an
- * inference batch's time), and a weight that does not change between batches needs that only once. oneDNN's
- * pre-packed weights and PyTorch's frozen inference graphs do the same.
+ * {@code x·wᵀ} otherwise starts by packing {@code wᵀ} into the kernel's panel order (for the MNIST MLP, about a
+ * sixth of an inference batch's time), and a weight that does not change between batches needs that only once.
+ * oneDNN's pre-packed weights and PyTorch's frozen inference graphs do the same.
  *
  * <pre>{@code
  * PackedWeight packed = PackedWeight.of(weight);       // a copy of the weight, in the kernel's layout

@@ -33,16 +33,21 @@ import org.tapegrad.nn.Module;
  * }
  * }</pre>
  *
- * <p><b>Why it is faster than splitting each matrix product.</b> Cutting every product of a step across cores makes
+ * <p><b>Why slices rather than splitting each matrix product.</b> Cutting every product of a step across cores makes
  * the cores exchange each layer's output before the next layer can start. Here each thread keeps its slice's
  * activations and gradients in its own core's cache for the whole forward and backward pass; the cores share only
  * the parameters (read) and exchange each parameter's gradient once, in the sum at the end of the step, which is
- * itself cut into one range of elements per thread.
+ * itself cut into one range of elements per thread. For inference, where nothing is written to shared memory, that
+ * is about 1.5x one thread on two cores. A training step still rewrites memory the other core has read (each
+ * thread's range of the parameters, and its gradient buffer after the sum), and where a core pays much more for
+ * that than for its own memory (14-21x on the development machine: the examples' {@code CoreHandoff}) a step on two
+ * threads gains little over one.
  *
  * <p><b>How.</b> The threads are a {@link WorkerTeam} created once (the caller and {@code threads - 1} workers). Each
  * slice records on its own thread's tape, takes its tensors from a {@link Workspace} of its own (so a step allocates
  * nothing once warm), and collects its parameter gradients into a {@link LeafGradients} of its own; the sum then adds
- * them into {@code grad} (created when null, otherwise added to, like a backward) and zeroes them for the next step.
+ * them into {@code grad} (created when null, otherwise added to, like a backward); each thread zeroes its own buffers
+ * before its next slice.
  * The loss of slice {@code k} of {@code n_k} rows is weighted by {@code n_k / n}, so for a loss that is a mean over
  * the rows of its batch (every loss in this library, by default) the gradients and the returned loss are those of
  * the whole batch.
