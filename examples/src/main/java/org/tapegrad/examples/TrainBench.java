@@ -84,7 +84,7 @@ final class TrainBench {
         List<double[]> phases = new ArrayList<>();
         List<Double> allocation = new ArrayList<>();
         // With every core busy in the step, a prefetching thread would take one from it; assemble batches in line.
-        boolean prefetch = !Boolean.getBoolean("tapegrad.bench.noPrefetch") && parallel == null;
+        boolean prefetch = parallel == null;
         try (DataLoader train = new DataLoader(data.train(), batchSize, true, seed, false, prefetch)) {
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long forward = 0;
