@@ -86,6 +86,7 @@ final class TrainBench {
         // With every core busy in the step, a prefetching thread would take one from it; assemble batches in line.
         boolean prefetch = parallel == null;
         try (DataLoader train = new DataLoader(data.train(), batchSize, true, seed, false, prefetch)) {
+            train.setReuseBatches(true); // a batch is used only within its step
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 long forward = 0;
                 long backward = 0;
@@ -195,11 +196,14 @@ final class TrainBench {
         System.out.println(sb.append('}'));
     }
 
-    /** The training thread and the team workers that run parts of its steps (their names start "tapegrad-"). */
+    /**
+     * The training thread and the threads that work for its steps: team workers and the loader's prefetching thread
+     * (their names start "tapegrad-").
+     */
     private static long[] stepThreads(long trainingThread) {
         return java.util.stream.LongStream.concat(java.util.stream.LongStream.of(trainingThread),
-                Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("tapegrad-")
-                        && !t.getName().startsWith("tapegrad-prefetch")).mapToLong(Thread::getId)).toArray();
+                Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("tapegrad-"))
+                        .mapToLong(Thread::getId)).toArray();
     }
 
     private static long allocatedBytes(com.sun.management.ThreadMXBean bean, long[] threads) {

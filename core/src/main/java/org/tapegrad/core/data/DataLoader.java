@@ -23,6 +23,12 @@ import java.util.concurrent.Future;
  * alone, so a run resumed at epoch k (see {@link #setEpoch}) sees the same batches as an uninterrupted one.
  * With prefetching, the next batch is assembled on one background thread (created once per loader, not per batch)
  * while the current one is used; close the loader to stop it.
+ *
+ * <p>With {@link #setReuseBatches(boolean) setReuseBatches(true)}, batches are written into the storage of earlier
+ * ones instead of new tensors (two alternate with prefetching, one without), so that a training loop whose batches
+ * have the same shape allocates nothing for them. A batch is then valid until the next call to {@code next()} on
+ * its iterator, or until the next epoch's iterator is created: a loop that keeps a batch (or a tensor viewing its
+ * inputs) for later must copy it.
  */
 public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     private final Dataset dataset;
@@ -32,6 +38,10 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     private final boolean dropLast;
     private final ExecutorService prefetcher;
     private int epoch;
+    private boolean reuseBatches;
+    /** With reuse, the batch storage each slot hands out, and the index arrays that select its examples. */
+    private final Batch[] slots = new Batch[2];
+    private final int[][] slotIndices = new int[2][];
 
     /**
      * @param batchSize examples per batch (the last batch of an epoch may be smaller unless {@code dropLast})
@@ -68,6 +78,14 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     /** Sets the epoch whose order the next {@link #iterator()} uses (to resume a run). */
     public void setEpoch(int epoch) {
         this.epoch = epoch;
+    }
+
+    /**
+     * Whether batches reuse the storage of earlier ones (see the class comment); default false, as PyTorch's
+     * DataLoader. Only one iterator at a time may be in use then.
+     */
+    public void setReuseBatches(boolean reuse) {
+        this.reuseBatches = reuse;
     }
 
     /** The epoch the next {@link #iterator()} will produce. */
@@ -107,7 +125,16 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
             private Batch assemble(int k) {
                 int from = k * batchSize;
                 int to = Math.min(order.length, from + batchSize);
-                return dataset.batch(java.util.Arrays.copyOfRange(order, from, to));
+                if (!reuseBatches) {
+                    return dataset.batch(java.util.Arrays.copyOfRange(order, from, to));
+                }
+                int slot = prefetcher == null ? 0 : k % 2; // batch k - 1's slot is free once batch k is asked for
+                int[] indices = slotIndices[slot];
+                if (indices == null || indices.length != to - from) {
+                    indices = slotIndices[slot] = new int[to - from];
+                }
+                System.arraycopy(order, from, indices, 0, indices.length);
+                return slots[slot] = dataset.batch(indices, slots[slot]);
             }
 
             private Future<Batch> submit(int k) {

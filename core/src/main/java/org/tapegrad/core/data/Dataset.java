@@ -7,4 +7,13 @@ public interface Dataset {
 
     /** The examples at {@code indices}, in that order, as one batch. */
     Batch batch(int[] indices);
+
+    /**
+     * The examples at {@code indices} written into {@code reuse}'s storage and returned, when {@code reuse} is not
+     * null and has the shapes and dtype such a batch has; otherwise a new batch, as {@link #batch(int[])}. The
+     * default always makes a new one.
+     */
+    default Batch batch(int[] indices, Batch reuse) {
+        return batch(indices);
+    }
 }

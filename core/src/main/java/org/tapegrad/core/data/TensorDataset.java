@@ -1,5 +1,6 @@
 package org.tapegrad.core.data;
 
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
 
 /** A dataset held in memory: a tensor of examples (first dimension = example) and their class labels. */
@@ -41,6 +42,60 @@ public final class TensorDataset implements Dataset {
             y[i] = labels[indices[i]];
         }
         return new Batch(inputs.indexSelect(indices), y);
+    }
+
+    /** Copies the selected rows into {@code reuse} when its shapes and dtype fit (see {@link Dataset}). */
+    @Override
+    public Batch batch(int[] indices, Batch reuse) {
+        if (reuse == null || !fits(reuse, indices.length)) {
+            return batch(indices);
+        }
+        for (int i : indices) { // all checked before anything is overwritten
+            checkIndex(i);
+        }
+        int row = inputs.numel() / inputs.size(0);
+        Tensor into = reuse.inputs();
+        if (inputs.dtype() == DType.FLOAT32) {
+            float[] from = inputs.float32Matrix().data;
+            float[] to = into.float32Matrix().data;
+            for (int i = 0; i < indices.length; i++) {
+                System.arraycopy(from, indices[i] * row, to, i * row, row);
+            }
+        } else {
+            double[] from = inputs.float64Matrix().data;
+            double[] to = into.float64Matrix().data;
+            for (int i = 0; i < indices.length; i++) {
+                System.arraycopy(from, indices[i] * row, to, i * row, row);
+            }
+        }
+        into.markModified();
+        int[] y = reuse.labels();
+        for (int i = 0; i < indices.length; i++) {
+            y[i] = labels[indices[i]];
+        }
+        return reuse;
+    }
+
+    private boolean fits(Batch b, int rows) {
+        int[] shape = b.inputs().shape();
+        int[] mine = inputs.shape();
+        if (b.inputs().dtype() != inputs.dtype() || shape.length != mine.length || shape[0] != rows
+                || b.labels().length != rows) {
+            return false;
+        }
+        for (int d = 1; d < shape.length; d++) {
+            if (shape[d] != mine[d]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int checkIndex(int i) {
+        if (i < 0 || i >= labels.length) {
+            throw new IndexOutOfBoundsException("TensorDataset: index " + i + " is outside 0.." + (labels.length - 1));
+        }
+        return i;
     }
 
     /** The first {@code n} examples (shares no storage with this dataset). */

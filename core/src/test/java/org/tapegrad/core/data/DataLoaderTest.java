@@ -95,4 +95,59 @@ class DataLoaderTest {
                 () -> new DataLoader(numbered(3), 0, true, 0, false, false));
         assertTrue(e.getMessage().contains("batch size must be positive"));
     }
+
+    /** Each batch's examples and labels, copied out as the loop sees them. */
+    private static List<String> contents(DataLoader loader) {
+        List<String> seen = new ArrayList<>();
+        for (Batch b : loader) {
+            seen.add(Arrays.toString(b.inputs().toFloatArray()) + Arrays.toString(b.labels()));
+        }
+        return seen;
+    }
+
+    @Test
+    void reusedBatchesHoldTheSameExamplesAsNewOnes() {
+        for (boolean prefetch : new boolean[] {false, true}) {
+            try (DataLoader fresh = new DataLoader(numbered(103), 10, true, 9, false, prefetch);
+                    DataLoader reused = new DataLoader(numbered(103), 10, true, 9, false, prefetch)) {
+                reused.setReuseBatches(true);
+                for (int epoch = 0; epoch < 3; epoch++) { // the last batch of 3 examples changes the shape
+                    assertEquals(contents(fresh), contents(reused), "epoch " + epoch + ", prefetch " + prefetch);
+                }
+            }
+        }
+    }
+
+    @Test
+    void reusedBatchesShareStorageWithEarlierOnes() {
+        for (boolean prefetch : new boolean[] {false, true}) {
+            try (DataLoader loader = new DataLoader(numbered(100), 10, false, 0, false, prefetch)) {
+                loader.setReuseBatches(true);
+                List<Tensor> inputs = new ArrayList<>();
+                for (Batch b : loader) {
+                    inputs.add(b.inputs());
+                }
+                int period = prefetch ? 2 : 1; // two storages alternate when the next batch is filled meanwhile
+                for (int k = period; k < inputs.size(); k++) {
+                    assertTrue(inputs.get(k) == inputs.get(k - period), "batch " + k + ", prefetch " + prefetch);
+                }
+                if (prefetch) {
+                    assertFalse(inputs.get(1) == inputs.get(0));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBatchThatDoesNotFitIsNotReusedAndBadIndicesAreRefused() {
+        TensorDataset data = numbered(20);
+        Batch small = data.batch(new int[] {0, 1});
+        Batch other = data.batch(new int[] {5, 6, 7}, small);
+        assertFalse(other == small, "three rows do not fit a batch of two");
+        assertTrue(data.batch(new int[] {8, 9}, small) == small);
+        assertArrayEquals(new float[] {8, 9}, small.inputs().toFloatArray());
+        assertArrayEquals(new int[] {1, 2}, small.labels());
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> data.batch(new int[] {3, 20}, small));
+    }
 }
