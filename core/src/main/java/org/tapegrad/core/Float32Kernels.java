@@ -256,7 +256,7 @@ final class Float32Kernels implements Kernels {
                 for (int i2 = 0; i2 < n[2]; i2++) {
                     int base = i0 * s[0] + i1 * s[1] + i2 * s[2];
                     int s3 = s[3];
-                    if (s3 == 1) { // a contiguous last dimension (a bias gradient): a loop the JIT vectorises
+                    if (s3 == 1) { // contiguous rows; C2 does not vectorise this (each row adds onto the last)
                         for (int i3 = 0; i3 < n[3]; i3++) {
                             dst[base + i3] += src[k + i3];
                         }
