@@ -79,6 +79,9 @@ public final class DataParallel implements AutoCloseable {
     private final LeafGradients[] gradients;
     private final int[][] labelSlices;
     private final double[] losses;
+    // The loops of a call, made once (a lambda that uses this object would be a new one at each call).
+    private final WorkerTeam.Task train = (slice, member) -> trainSlice(slice);
+    private final WorkerTeam.Task infer = (slice, member) -> forwardSlice(slice);
     private final WorkerTeam.Task sum = (range, member) -> sumInto(range);
     private final WorkerTeam.Task zero = (range, member) -> zeroRange(range);
 
@@ -204,7 +207,7 @@ public final class DataParallel implements AutoCloseable {
         checkBatch("forward", inputs);
         this.input = inputs;
         try {
-            each((slice, member) -> forwardSlice(slice));
+            each(infer);
             return output;
         } finally {
             this.input = null;
@@ -263,7 +266,7 @@ public final class DataParallel implements AutoCloseable {
 
     /** Runs the slices' forward and backward on {@link #input}, then the sum; returns the batch's loss. */
     private double run() {
-        each((slice, member) -> trainSlice(slice));
+        each(train);
         createMissingGradients();
         each(sum);
         double total = 0;
@@ -292,10 +295,10 @@ public final class DataParallel implements AutoCloseable {
         int from = from(k, n);
         int rows = from(k + 1, n) - from;
         losses[k] = 0;
-        if (rows == 0) {
-            return; // a batch smaller than the team
-        }
         gradients[k].zero(); // here, on the thread that writes it next, rather than by the sum on another core
+        if (rows == 0) {
+            return; // a batch smaller than the team: this slice has no rows, and adds nothing to the sum
+        }
         try (Scope step = workspaces[k].enter(); Tape tape = Tape.record(); Scope collect = gradients[k].collect()) {
             Tensor out = model.call(input.narrow(0, from, rows));
             Tensor l = labels != null
