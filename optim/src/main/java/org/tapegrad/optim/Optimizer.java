@@ -53,9 +53,10 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
 
     private final List<ParamGroup<O>> groups = new ArrayList<>();
     private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
-    /** Range {@code part} of {@link #parts} of every parameter, for {@link #step(WorkerTeam)}. */
-    private final WorkerTeam.Task updateParts = (part, member) -> updatePart(part, parts());
+    /** The number of ranges {@link #step(WorkerTeam)} cuts each parameter into. */
     private int parts = 1;
+    /** Range {@code part} of {@link #parts} of every parameter, for {@link #step(WorkerTeam)}. */
+    private final WorkerTeam.Task updateParts = (part, member) -> updatePart(part, parts);
     private boolean skipNonFinite;
     private long skippedSteps;
 
@@ -166,10 +167,6 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
             }
         }
         return true;
-    }
-
-    private int parts() {
-        return parts;
     }
 
     /** Updates range {@code part} of {@code parts} of every parameter that has a gradient (its state is ready). */
