@@ -111,47 +111,10 @@ final class MatmulOps {
     /** dB = g summed over rows, added straight into b's kept gradient when it has one. */
     private static Tensor biasGrad(Tensor g, Tensor b) {
         Tensor sink = b.gradSink();
-        if (g.dtype() == DType.FLOAT32) {
-            Tensor out = sink != null ? sink : Tensor.uninitializedOutput(DType.FLOAT32, b.shapeRef());
-            columnSums((FMatrixRMaj) g.data(), ((FMatrixRMaj) out.data()).data, sink != null);
-            return sink != null ? null : out;
-        }
         if (sink == null) {
             return g.sumTo(b.shapeRef());
         }
-        g.dtype().kernels().scatterAddStrided(g.data(), Shape.pad4(g.shapeRef()), sink.data(),
-                Shape.broadcastStrides4(b.shapeRef()));
+        ReductionOps.addSumTo(g, sink);
         return null;
     }
-
-    /** A column of ones and a one-row view, per thread, for {@link #columnSums}. */
-    private static final ThreadLocal<FMatrixRMaj[]> COLUMN_SUMS = ThreadLocal.withInitial(
-            () -> new FMatrixRMaj[] {new FMatrixRMaj(0, 1), new FMatrixRMaj(1, 0)});
-
-    /**
-     * {@code out (+)= } the sum of the rows of {@code g}, as the product {@code 1ᵀ·g} with a column of ones: the
-     * kernel's path for a one-row product reads g where it lies, where a loop adding row after row into {@code out}
-     * is not vectorised by C2 (each row's sums depend on the last; 10x slower).
-     */
-    private static void columnSums(FMatrixRMaj g, float[] out, boolean accumulate) {
-        FMatrixRMaj[] scratch = COLUMN_SUMS.get();
-        int m = g.numRows;
-        FMatrixRMaj ones = scratch[0];
-        if (ones.data.length < m) {
-            ones = scratch[0] = new FMatrixRMaj(m, 1);
-            java.util.Arrays.fill(ones.data, 1f);
-        }
-        ones.reshape(m, 1);
-        FMatrixRMaj row = scratch[1];
-        row.data = out;
-        row.numRows = 1;
-        row.numCols = g.numCols;
-        try {
-            Matmul.kernel().gemm(ones, true, g, false, row, accumulate);
-        } finally {
-            row.data = EMPTY; // keep no reference to the gradient
-        }
-    }
-
-    private static final float[] EMPTY = new float[0];
 }

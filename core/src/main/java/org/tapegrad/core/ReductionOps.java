@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import static org.tapegrad.core.Autograd.record;
 
 import java.util.Arrays;
+import org.ejml.data.FMatrixRMaj;
 
 /** Sums, broadcasts and maxima. {@code expand} and {@code sumTo} are each other's adjoint. */
 final class ReductionOps {
@@ -35,11 +36,72 @@ final class ReductionOps {
             throw new IllegalArgumentException("sumTo: shape " + Shape.str(x.shapeRef()) + " cannot be summed to "
                     + Shape.str(target) + " (each target dimension must be 1 or equal to the source's)");
         }
-        Tensor out = Tensor.output(x.dtype(), target);
-        x.dtype().kernels().scatterAddStrided(x.data(), Shape.pad4(x.shapeRef()), out.data(),
-                Shape.broadcastStrides4(target));
+        Tensor out;
+        if (isRowSum(x, target)) {
+            out = Tensor.uninitializedOutput(x.dtype(), target);
+            columnSums((FMatrixRMaj) x.data(), ((FMatrixRMaj) out.data()).data, false);
+        } else {
+            out = Tensor.output(x.dtype(), target);
+            addSumTo(x, out);
+        }
         return record("sum", out, g -> new Tensor[] {g.expand(x.shapeRef())}, x);
     }
+
+    /**
+     * {@code out += x} summed to {@code out}'s shape (which x broadcasts to), not recorded: the kernel of
+     * {@link #sumTo}, also for adding a bias gradient straight into a kept {@code grad}.
+     */
+    static void addSumTo(Tensor x, Tensor out) {
+        if (isRowSum(x, out.shapeRef())) {
+            columnSums((FMatrixRMaj) x.data(), ((FMatrixRMaj) out.data()).data, true);
+            return;
+        }
+        x.dtype().kernels().scatterAddStrided(x.data(), Shape.pad4(x.shapeRef()), out.data(),
+                Shape.broadcastStrides4(out.shapeRef()));
+    }
+
+    /**
+     * A float32 matrix of several columns summed over its rows to a vector (a bias gradient): {@link #columnSums}
+     * applies. A sum to one element stays with the kernel, which accumulates it in double.
+     */
+    private static boolean isRowSum(Tensor x, int[] target) {
+        int[] s = x.shapeRef();
+        if (x.dtype() != DType.FLOAT32 || s.length != 2 || s[0] == 0 || s[1] < 2) {
+            return false;
+        }
+        return target.length == 1 ? target[0] == s[1] : target.length == 2 && target[0] == 1 && target[1] == s[1];
+    }
+
+    /** A column of ones and a one-row view, per thread, for {@link #columnSums}. */
+    private static final ThreadLocal<FMatrixRMaj[]> COLUMN_SUMS = ThreadLocal.withInitial(
+            () -> new FMatrixRMaj[] {new FMatrixRMaj(0, 1), new FMatrixRMaj(1, 0)});
+
+    /**
+     * {@code out (+)= } the sum of the rows of {@code g}, as the product {@code 1ᵀ·g} with a column of ones: the
+     * kernel's path for a one-row product reads g where it lies, where a loop adding row after row into {@code out}
+     * is not vectorised by C2 (each row's sums depend on the last; 10x slower).
+     */
+    private static void columnSums(FMatrixRMaj g, float[] out, boolean accumulate) {
+        FMatrixRMaj[] scratch = COLUMN_SUMS.get();
+        int m = g.numRows;
+        FMatrixRMaj ones = scratch[0];
+        if (ones.data.length < m) {
+            ones = scratch[0] = new FMatrixRMaj(m, 1);
+            Arrays.fill(ones.data, 1f);
+        }
+        ones.reshape(m, 1);
+        FMatrixRMaj row = scratch[1];
+        row.data = out;
+        row.numRows = 1;
+        row.numCols = g.numCols;
+        try {
+            Matmul.kernel().gemm(ones, true, g, false, row, accumulate);
+        } finally {
+            row.data = EMPTY; // keep no reference to the gradient
+        }
+    }
+
+    private static final float[] EMPTY = new float[0];
 
     /** Sum along one dimension: a sumTo, then dropping the dimension unless keepdim (composed). */
     static Tensor sum(Tensor x, int dim, boolean keepdim) {
