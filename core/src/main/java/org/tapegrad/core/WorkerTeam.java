@@ -107,8 +107,9 @@ public final class WorkerTeam implements AutoCloseable {
     /**
      * Where part {@code part} of {@code parts} of {@code n} elements starts, for cutting an array into one range per
      * thread: range {@code part} is {@code [partStart(n, part, parts), partStart(n, part + 1, parts))}. Ranges are
-     * as even as possible and start on a multiple of 16 elements (a 64-byte cache line of floats), so that two
-     * threads never write the same line; {@code partStart(n, parts, parts) == n}.
+     * as even as possible and start on a multiple of 16 elements (64 bytes of floats), so that two threads share at
+     * most the one cache line around each boundary (where a line falls in an array depends on the JVM's object
+     * layout); {@code partStart(n, parts, parts) == n}.
      */
     public static int partStart(int n, int part, int parts) {
         if (part >= parts) {

@@ -132,4 +132,21 @@ class WorkerTeamTest {
                 () -> new WorkerTeam(2, "x", -1));
         assertTrue(spin.getMessage().contains("spinNanos"), spin.getMessage());
     }
+
+    @Test
+    void rangesCoverEveryElementOnceAndStartOnCacheLines() {
+        for (int n : new int[] {0, 1, 15, 16, 17, 100, 1000, 200_704}) {
+            for (int parts = 1; parts <= 4; parts++) {
+                assertEquals(0, WorkerTeam.partStart(n, 0, parts));
+                assertEquals(n, WorkerTeam.partStart(n, parts, parts));
+                for (int part = 1; part < parts; part++) {
+                    int start = WorkerTeam.partStart(n, part, parts);
+                    assertEquals(0, start % 16, n + " in " + parts);
+                    if (start < WorkerTeam.partStart(n, part - 1, parts)) {
+                        throw new AssertionError("ranges out of order for n = " + n);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -67,6 +67,11 @@ public class Linear extends Module {
         return weight;
     }
 
+    /** The packed weight inference uses now, or null (for tests). */
+    PackedWeight packedWeight() {
+        return packed;
+    }
+
     /** The bias [out], or null for a layer without one. */
     public Tensor bias() {
         return bias;

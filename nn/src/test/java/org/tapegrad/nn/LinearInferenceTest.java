@@ -1,10 +1,13 @@
 package org.tapegrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.PackedWeight;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 
@@ -22,10 +25,14 @@ class LinearInferenceTest {
             try (var noGrad = Tape.noGrad()) {
                 expected = layer.call(x).toFloatArray();
             }
+            assertNull(layer.packedWeight(), "training mode drops the packed copy");
             layer.eval();
             try (var noGrad = Tape.noGrad()) {
                 assertArrayEquals(expected, layer.call(x).toFloatArray(), "update " + update);
+                PackedWeight packed = layer.packedWeight();
+                assertTrue(packed != null && packed.isCurrent(), "update " + update + ": packed for inference");
                 assertArrayEquals(expected, layer.call(x).toFloatArray(), "update " + update + ", packed copy reused");
+                assertSame(packed, layer.packedWeight(), "update " + update + ": the same copy serves the next batch");
             }
             float[] w = layer.weight().float32Matrix().data; // an optimizer-like in-place change, marked
             for (int i = 0; i < w.length; i++) {

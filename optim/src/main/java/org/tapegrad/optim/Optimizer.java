@@ -122,8 +122,9 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
      * {@link #step()} on the threads of {@code team}: each float32 parameter's elements are cut into one range per
      * thread and the ranges are updated at once (no element's update reads another's, so the result is the same, bit
      * for bit); float64 parameters are updated whole, each by one thread. With a team that also runs the backward
-     * pass of a data-parallel step ({@code DataParallel.team()}), each thread updates the range it has just summed
-     * the gradients of, in its own core's cache. A null team is {@link #step()}.
+     * pass of a data-parallel step ({@code DataParallel.team()}), the ranges are those of its gradient sum, so a
+     * thread usually updates a range it has just summed, in its own core's cache (threads claim ranges, they are not
+     * assigned them). A null team is {@link #step()}.
      *
      * @return true if the step was applied, false if it was skipped because a gradient was not finite
      * @throws IllegalStateException when the team is busy with another loop or closed
@@ -151,6 +152,7 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                     state.put(p, s);
                 }
                 s.step++;
+                p.markModified(); // a graph recorded before this step must not run its backward on the new values
             }
         }
         if (team == null) {
@@ -158,13 +160,6 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         } else {
             parts = team.size();
             team.run(updateParts, parts);
-        }
-        for (ParamGroup<O> group : groups) {
-            for (Tensor p : group.params()) {
-                if (p.grad() != null) {
-                    p.markModified(); // a graph recorded before this step must not run its backward on the new values
-                }
-            }
         }
         return true;
     }

@@ -132,8 +132,9 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * The threads this runs on (null with one thread), to pass to {@code optimizer.step(team)}: each thread then
-     * updates the range of every parameter whose gradients it has just summed.
+     * The threads this runs on (null with one thread), to pass to {@code optimizer.step(team)}: the update is then
+     * cut into the same ranges as the sum. The team's threads claim ranges rather than being assigned them, so a
+     * thread usually, not always, updates the range it has just summed.
      */
     public WorkerTeam team() {
         return team;
@@ -216,8 +217,8 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /**
-     * Fills every parameter's gradient with zeros and keeps it, as {@code optimizer.zeroGrad(false)}, each thread
-     * its range of every parameter: the range it sums and updates, so that the next step's sum finds it in its own
+     * Fills every parameter's gradient with zeros and keeps it, as {@code optimizer.zeroGrad(false)}, cut into the
+     * ranges of the sum and the update, so that (usually) the thread that sums a range next step finds it in its own
      * core's cache. A gradient that is null stays null.
      */
     public void zeroGrad() {
@@ -225,14 +226,11 @@ public final class DataParallel implements AutoCloseable {
             Tensor grad = p.grad();
             if (grad != null && grad.requiresGrad()) {
                 p.zeroGrad(false); // a gradient with a graph is dropped, as Tensor.zeroGrad(false) does
+            } else if (grad != null) {
+                grad.markModified(); // its values change below
             }
         }
         each(zero);
-        for (Tensor p : params) {
-            if (p.grad() != null) {
-                p.grad().markModified();
-            }
-        }
     }
 
     /** Stops the worker threads; the object cannot be used afterwards. */
@@ -253,13 +251,11 @@ public final class DataParallel implements AutoCloseable {
             throw new IllegalStateException("DataParallel." + caller + ": called inside Tape.record(); each thread "
                     + "records its own slice, so call it outside any recording");
         }
-        if (caller.equals("backward")) {
-            for (var e : batchNorms.entrySet()) {
-                if (e.getValue().isTraining()) {
-                    throw new IllegalStateException("DataParallel.backward: module '" + e.getKey() + "' is a "
-                            + "BatchNorm in training mode; its batch statistics would be those of each thread's "
-                            + "slice and its running statistics would be updated from several threads at once");
-                }
+        for (var e : batchNorms.entrySet()) {
+            if (e.getValue().isTraining()) {
+                throw new IllegalStateException("DataParallel." + caller + ": module '" + e.getKey() + "' is a "
+                        + "BatchNorm in training mode; its batch statistics would be those of each thread's "
+                        + "slice and its running statistics would be updated from several threads at once");
             }
         }
     }
@@ -352,14 +348,17 @@ public final class DataParallel implements AutoCloseable {
             int numel = p.numel();
             int lo = WorkerTeam.partStart(numel, r, threads);
             int hi = WorkerTeam.partStart(numel, r + 1, threads);
+            boolean float32 = p.dtype() == DType.FLOAT32;
+            float[] sum32 = float32 ? grad.float32Matrix().data : null;
+            double[] sum64 = float32 ? null : grad.float64Matrix().data;
             for (LeafGradients g : gradients) {
                 if (!g.received(i)) {
                     continue;
                 }
-                if (p.dtype() == DType.FLOAT32) {
-                    add(g.gradient(i).float32Matrix().data, grad.float32Matrix().data, lo, hi);
+                if (float32) {
+                    add(g.gradient(i).float32Matrix().data, sum32, lo, hi);
                 } else {
-                    add(g.gradient(i).float64Matrix().data, grad.float64Matrix().data, lo, hi);
+                    add(g.gradient(i).float64Matrix().data, sum64, lo, hi);
                 }
             }
         }

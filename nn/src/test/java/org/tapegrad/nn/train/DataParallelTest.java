@@ -260,6 +260,9 @@ class DataParallelTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> parallel.backward(Tensor.randn(rng, 4, 5), new int[] {0, 1, 2, 3}, Losses::crossEntropy));
             assertTrue(e.getMessage().contains("BatchNorm in training mode"), e.getMessage());
+            IllegalStateException inForward = assertThrows(IllegalStateException.class,
+                    () -> parallel.forward(Tensor.randn(rng, 4, 5)));
+            assertTrue(inForward.getMessage().contains("DataParallel.forward"), inForward.getMessage());
             model.eval();
             assertArrayEquals(new int[] {4, 4}, parallel.forward(Tensor.randn(rng, 4, 5)).shape());
         }
