@@ -184,6 +184,11 @@ public final class BlockedMatmul implements MatmulKernel {
         multiply(a, ta, b, tb, c, accumulate, 0, m, 0, n, buffers.get(), null, false, false);
     }
 
+    /** Products handed to this kernel's team so far (for tests: one small enough to run on its caller is not). */
+    long teamProducts() {
+        return teamProductCount.get();
+    }
+
     /** op(B) packed whole, all depths, as a product with {@code wholeB} reads it. */
     private record PackedB(BlockedMatmul owner, float[] data, int rows, int cols) implements Packed {
     }
@@ -193,18 +198,8 @@ public final class BlockedMatmul implements MatmulKernel {
     public Packed pack(FMatrixRMaj b, boolean tb) {
         int k = tb ? b.numCols : b.numRows;
         int n = tb ? b.numRows : b.numCols;
-        boolean narrow = n <= kernel.narrowWidth();
-        int width = narrow ? kernel.narrowWidth() : roundUp(n, kernel.nr());
-        float[] data = new float[width * k];
-        Buffers own = buffers.get();
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            if (narrow) {
-                packNarrowB(b, tb, pc, kc, n, data, width * pc);
-            } else {
-                packB(b.data, tb, b.numCols, pc, kc, 0, n, own, data, width * pc);
-            }
-        }
+        float[] data = new float[wholeWidthB(n) * k];
+        packWholeB(b, tb, k, n, buffers.get(), data);
         return new PackedB(this, data, k, n);
     }
 
@@ -278,19 +273,34 @@ public final class BlockedMatmul implements MatmulKernel {
         int m = c.numRows;
         int n = c.numCols;
         int k = ta ? a.numRows : a.numCols;
-        boolean narrow = n <= kernel.narrowWidth();
-        int rows = ofA ? roundUp(m, kernel.mr()) : narrow ? kernel.narrowWidth() : roundUp(n, kernel.nr());
+        int rows = ofA ? roundUp(m, kernel.mr()) : wholeWidthB(n);
         if (own.whole.length < rows * k) {
             own.whole = new float[rows * k];
         }
+        if (!ofA) {
+            packWholeB(b, tb, k, n, own, own.whole);
+            return;
+        }
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            if (ofA) {
-                packA(a.data, ta, a.numCols, 0, m, pc, kc, own, own.whole, rows * pc);
-            } else if (narrow) {
-                packNarrowB(b, tb, pc, kc, n, own.whole, rows * pc);
+            packA(a.data, ta, a.numCols, 0, m, pc, kc, own, own.whole, rows * pc);
+        }
+    }
+
+    /** The width op(B) packed whole takes: one zero-padded panel for a narrow C, whole panels otherwise. */
+    private int wholeWidthB(int n) {
+        return n <= kernel.narrowWidth() ? kernel.narrowWidth() : roundUp(n, kernel.nr());
+    }
+
+    /** op(B) ({@code k x n}) packed whole, all depths, into {@code into}, as a product with {@code wholeB} reads it. */
+    private void packWholeB(FMatrixRMaj b, boolean tb, int k, int n, Buffers own, float[] into) {
+        int width = wholeWidthB(n);
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            if (n <= kernel.narrowWidth()) {
+                packNarrowB(b, tb, pc, kc, n, into, width * pc);
             } else {
-                packB(b.data, tb, b.numCols, pc, kc, 0, n, own, own.whole, rows * pc);
+                packB(b.data, tb, b.numCols, pc, kc, 0, n, own, into, width * pc);
             }
         }
     }

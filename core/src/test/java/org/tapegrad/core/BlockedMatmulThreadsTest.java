@@ -1,6 +1,7 @@
 package org.tapegrad.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ class BlockedMatmulThreadsTest {
         Random rng = new Random(7);
         for (int threads : new int[] {2, 3}) {
             BlockedMatmul team = BlockedMatmul.create(threads);
+            long before = team.teamProducts();
             for (int[] s : SHAPES) {
                 for (int t = 0; t < 4; t++) {
                     for (boolean accumulate : new boolean[] {false, true}) {
@@ -38,6 +40,7 @@ class BlockedMatmulThreadsTest {
                     }
                 }
             }
+            assertTrue(team.teamProducts() > before, threads + " threads: some products must have run on the team");
         }
     }
 

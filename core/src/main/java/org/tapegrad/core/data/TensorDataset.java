@@ -91,11 +91,10 @@ public final class TensorDataset implements Dataset {
         return true;
     }
 
-    private int checkIndex(int i) {
+    private void checkIndex(int i) {
         if (i < 0 || i >= labels.length) {
             throw new IndexOutOfBoundsException("TensorDataset: index " + i + " is outside 0.." + (labels.length - 1));
         }
-        return i;
     }
 
     /** The first {@code n} examples (shares no storage with this dataset). */
