@@ -11,7 +11,7 @@ import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.Workspace;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 
 /**
  * {@code bench --model cnn}: times the {@code mnist --model cnn} network on random data, inference forward,
@@ -46,7 +46,7 @@ final class CnnBench {
         int batch = o.integer("batch-size", 128, 1);
         int iterations = o.integer("iterations", 20, 3);
         Random rng = new Random(1);
-        Module model = MnistTrain.cnn(rng);
+        Layer model = MnistTrain.cnn(rng);
         List<Tensor> params = model.parameters();
         Tensor x = Tensor.rand(rng, batch, 784);
         int[] labels = new int[batch];

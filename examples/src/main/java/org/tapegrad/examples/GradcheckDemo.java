@@ -11,7 +11,7 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.nn.Gelu;
 import org.tapegrad.nn.Linear;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
 import org.tapegrad.nn.Tanh;
@@ -37,7 +37,7 @@ final class GradcheckDemo {
         String name = o.text("model", "mlp");
         int samples = o.integer("samples", 8, 1);
         Random rng = new Random(o.integer("seed", 1, 0));
-        Module model;
+        Layer model;
         Tensor x;
         int[] labels;
         switch (name) {

@@ -28,7 +28,7 @@ import org.tapegrad.nn.Conv2d;
 import org.tapegrad.nn.Flatten;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.MaxPool2d;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
 import org.tapegrad.nn.Unflatten;
@@ -48,7 +48,7 @@ import org.tapegrad.optim.Sgd;
 
 /**
  * {@code mnist}: trains a classifier on MNIST (embedded in the jar) or any data set in its IDX layout, with a
- * hand-written loop over the library's pieces: DataLoader, Module, Losses, an Optimizer and a schedule,
+ * hand-written loop over the library's pieces: DataLoader, Layer, Losses, an Optimizer and a schedule,
  * Evaluation, metrics, a progress bar, checkpoints.
  */
 final class MnistTrain {
@@ -122,7 +122,7 @@ final class MnistTrain {
         run(config, data, true, o.path("monitor"), o.integer("monitor-every", 10, 1));
     }
 
-    static Module mlp(Random rng) {
+    static Layer mlp(Random rng) {
         return new Sequential(new Linear(784, 256, rng), new Relu(), new Linear(256, 256, rng), new Relu(),
                 new Linear(256, 256, rng), new Relu(), new Linear(256, 10, rng));
     }
@@ -131,7 +131,7 @@ final class MnistTrain {
      * 1x28x28 -> conv 5x5 -> 16x24x24 -> maxpool 2 -> 16x12x12 -> conv 5x5 -> 32x8x8 -> maxpool 2 -> 32x4x4 -> 512
      * -> 128 -> 10, ReLU after each conv and the first linear layer (80,202 parameters); takes MNIST rows [N, 784].
      */
-    static Module cnn(Random rng) {
+    static Layer cnn(Random rng) {
         return new Sequential(new Unflatten(1, 1, 28, 28),
                 new Conv2d(1, 16, 5, rng), new Relu(), new MaxPool2d(2),
                 new Conv2d(16, 32, 5, rng), new Relu(), new MaxPool2d(2),
@@ -160,7 +160,7 @@ final class MnistTrain {
             Matmul.use(Matmul.best(c.threads()));
         }
         long start = System.nanoTime();
-        Module model = c.model().equals("cnn") ? cnn(new Random(c.seed())) : mlp(new Random(c.seed()));
+        Layer model = c.model().equals("cnn") ? cnn(new Random(c.seed())) : mlp(new Random(c.seed()));
         Optimizer<?> optimizer = optimizer(c.optimizer(), model.parameters(), c.lr());
         LrScheduler schedule = new CosineAnnealingLr(optimizer, c.epochs(), 0);
         int firstEpoch = 1;
@@ -250,7 +250,7 @@ final class MnistTrain {
         return results;
     }
 
-    static void writeReport(Config c, MnistData data, Module model, List<EpochResult> results, double wall)
+    static void writeReport(Config c, MnistData data, Layer model, List<EpochResult> results, double wall)
             throws IOException {
         EpochResult last = results.get(results.size() - 1);
         double trainSeconds = 0;

@@ -9,7 +9,7 @@ import java.util.Random;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.monitor.GradientMonitor;
 import org.tapegrad.optim.Optimizer;
 import org.tapegrad.optim.Sgd;
@@ -38,7 +38,7 @@ public final class MonitorOverhead {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 9;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         Random rng = new Random(1);
-        Module model = MnistTrain.mlp(rng);
+        Layer model = MnistTrain.mlp(rng);
         Optimizer<?> optimizer = new Sgd(model.parameters(), Sgd.Options.of(0.01).withMomentum(0.9));
         Tensor x = Tensor.rand(rng, 128, 784);
         int[] labels = new int[128];
@@ -98,7 +98,7 @@ public final class MonitorOverhead {
     }
 
     /** Times {@code steps} training steps (ms each), under a monitor sampling every {@code every} steps (0: none). */
-    private static double[] time(Module model, Optimizer<?> optimizer, Tensor x, int[] labels, int every, int steps) {
+    private static double[] time(Layer model, Optimizer<?> optimizer, Tensor x, int[] labels, int every, int steps) {
         GradientMonitor monitor = every == 0 ? null : GradientMonitor.attach(model, every);
         double[] ms = new double[steps];
         for (int s = 0; s < steps; s++) {

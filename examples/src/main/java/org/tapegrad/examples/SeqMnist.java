@@ -21,7 +21,7 @@ import org.tapegrad.core.data.DataLoader;
 import org.tapegrad.nn.Gru;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Lstm;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.RecurrentLayer;
 import org.tapegrad.nn.Rnn;
 import org.tapegrad.nn.monitor.GradientMonitor;
@@ -70,7 +70,7 @@ final class SeqMnist {
     }
 
     /** A recurrent layer over the 28 rows, then a linear layer on the last hidden state. */
-    static final class SeqClassifier extends Module {
+    static final class SeqClassifier extends Layer {
         final RecurrentLayer rnn;
         final Linear head;
 
@@ -249,7 +249,7 @@ final class SeqMnist {
         return t.samples(layers.get(layers.size() - 1)).get(0).firstToLastRatio();
     }
 
-    private static void writeReport(Config c, Module model, int trainSize, Result r, double wall) throws IOException {
+    private static void writeReport(Config c, Layer model, int trainSize, Result r, double wall) throws IOException {
         MnistTrain.EpochResult last = r.epochs().get(r.epochs().size() - 1);
         double trainSeconds = r.epochs().stream().mapToDouble(MnistTrain.EpochResult::seconds).sum();
         Map<String, Object> report = new LinkedHashMap<>();

@@ -19,7 +19,7 @@ import org.tapegrad.core.Tensor;
 import org.tapegrad.core.Workspace;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.core.data.DataLoader;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.train.DataParallel;
 import org.tapegrad.nn.train.Evaluation;
 import org.tapegrad.optim.Optimizer;
@@ -67,7 +67,7 @@ final class TrainBench {
             Matmul.use(Matmul.best(threads));
         }
         MnistData data = MnistData.embedded();
-        Module model = MnistTrain.mlp(new Random(seed));
+        Layer model = MnistTrain.mlp(new Random(seed));
         Optimizer<?> optimizer = MnistTrain.optimizer(optimizerName, model.parameters(),
                 MnistTrain.Config.defaultLr(optimizerName));
         var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -17,7 +17,7 @@ import org.tapegrad.core.data.DataLoader;
 import org.tapegrad.core.data.TensorDataset;
 import org.tapegrad.nn.Init;
 import org.tapegrad.nn.Linear;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
 import org.tapegrad.nn.Sigmoid;
@@ -123,7 +123,7 @@ final class VanishingGradients {
      * Trains {@code model} with SGD (clipping the global gradient norm to {@code clip} when &gt; 0) under a monitor,
      * writes its reports to {@code out/name} and, when {@code print}, prints the summary.
      */
-    static Outcome run(String name, Module model, TensorDataset data, int steps, int every, double lr, double clip,
+    static Outcome run(String name, Layer model, TensorDataset data, int steps, int every, double lr, double clip,
             long seed, Path out, boolean print) throws IOException {
         Sgd optimizer = new Sgd(model.parameters(), Sgd.Options.of(lr));
         GradientMonitor monitor = GradientMonitor.attach(model, every);

@@ -15,7 +15,7 @@ import org.tapegrad.core.Checkpoint;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.optim.LrScheduler;
 import org.tapegrad.optim.Optimizer;
 import org.tapegrad.optim.StepLr;
@@ -32,11 +32,11 @@ class CheckpointResumeTest {
     private final Tensor x = Tensor.rand(data, 32, 784);
     private final int[] labels = data.ints(32, 0, 10).toArray();
 
-    private record Run(Module model, Optimizer<?> optimizer, LrScheduler schedule) {
+    private record Run(Layer model, Optimizer<?> optimizer, LrScheduler schedule) {
     }
 
     private static Run fresh(String optimizer) {
-        Module model = MnistTrain.mlp(new Random(11));
+        Layer model = MnistTrain.mlp(new Random(11));
         Optimizer<?> opt = MnistTrain.optimizer(optimizer, model.parameters(), 0.01);
         return new Run(model, opt, new StepLr(opt, 3, 0.5));
     }

@@ -14,7 +14,7 @@ import org.tapegrad.core.Tensor;
 import org.tapegrad.nn.Gru;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Lstm;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.RecurrentLayer;
 import org.tapegrad.nn.Rnn;
 import org.tapegrad.optim.Adam;
@@ -30,7 +30,7 @@ class RecurrentTrainingTest {
     private static final int SYMBOLS = 4;
 
     /** The last step's hidden state through a linear layer: logits [batch, classes]. */
-    static final class Classifier extends Module {
+    static final class Classifier extends Layer {
         final RecurrentLayer rnn;
         final Linear head;
 
@@ -74,7 +74,7 @@ class RecurrentTrainingTest {
         return out;
     }
 
-    private static double accuracy(Module model, Tensor[] data) {
+    private static double accuracy(Layer model, Tensor[] data) {
         int[] predicted;
         try (Scope s = Tape.noGrad()) {
             predicted = model.call(data[0]).argmax(1);
@@ -154,7 +154,7 @@ class RecurrentTrainingTest {
         assertEquals(20, clipped, "the exploding gradient exceeds the bound at every step");
     }
 
-    private static double globalNorm(Module model) {
+    private static double globalNorm(Layer model) {
         double s = 0;
         for (Tensor p : model.parameters()) {
             for (double v : p.grad().toDoubleArray()) {

@@ -12,7 +12,7 @@ import org.tapegrad.core.Tensor;
  * choice between batch statistics (training, or no running statistics) and running ones (eval). Subclasses say
  * which input rank they take and apply their functional form.
  */
-public abstract class BatchNorm extends Module {
+public abstract class BatchNorm extends Layer {
     private final String name;
     private final int inputRank;
     final int numFeatures;

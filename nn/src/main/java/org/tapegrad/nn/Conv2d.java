@@ -16,7 +16,7 @@ import org.tapegrad.core.Tensor;
  * $1 ==> int[4] { 8, 16, 24, 24 }
  * }</pre>
  */
-public class Conv2d extends Module {
+public class Conv2d extends Layer {
     private final int inChannels;
     private final int outChannels;
     private final int[] kernel;

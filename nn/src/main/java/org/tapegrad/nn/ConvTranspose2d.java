@@ -12,7 +12,7 @@ import org.tapegrad.core.Tensor;
  * with a = √5 on the weight, whose fan-in PyTorch computes as {@code size(1)·kH·kW = out/groups·kH·kW}, and
  * b ~ U(-1/√fanIn, 1/√fanIn).
  */
-public class ConvTranspose2d extends Module {
+public class ConvTranspose2d extends Layer {
     private final int inChannels;
     private final int outChannels;
     private final int[] kernel;

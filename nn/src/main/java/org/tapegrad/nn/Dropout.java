@@ -8,7 +8,7 @@ import org.tapegrad.core.Tensor;
  * Inverted dropout. In training, {@code y = x·m/(1-p)} with m ~ Bernoulli(1-p) per element drawn from this
  * layer's generator; in eval mode {@code y = x}.
  */
-public class Dropout extends Module {
+public class Dropout extends Layer {
     private final double p;
     private final RandomGenerator rng;
 

@@ -12,7 +12,7 @@ import org.tapegrad.core.Tensor;
  * correlated, so dropping single pixels (as {@link Dropout}) regularises convolutions little. Gradient: g times the
  * same mask (composed: the mask is a constant).
  */
-public class Dropout2d extends Module {
+public class Dropout2d extends Layer {
     private final double p;
     private final RandomGenerator rng;
 

@@ -9,7 +9,7 @@ import org.tapegrad.core.Tensor;
  * {@code y[..., :] = W[idx[...], :]}. Weight initialised N(0, 1) as PyTorch. Gradient: each output row added into
  * the weight row it came from (repeated indices accumulate).
  */
-public class Embedding extends Module {
+public class Embedding extends Layer {
     private final int numEmbeddings;
     private final int dim;
     private final Tensor weight;

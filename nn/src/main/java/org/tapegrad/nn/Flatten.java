@@ -3,7 +3,7 @@ package org.tapegrad.nn;
 import org.tapegrad.core.Tensor;
 
 /** Merges dimensions {@code startDim} to the last into one: [N, C, H, W] to [N, C·H·W] for startDim 1. */
-public class Flatten extends Module {
+public class Flatten extends Layer {
     private final int startDim;
 
     /** Flatten from dimension 1 (keeps the batch dimension), as PyTorch's default. */

@@ -7,7 +7,7 @@ import org.tapegrad.core.Tensor;
  * Global average pooling: [N, C, H, W] to [N, C], {@code y[n, c] = Σ_{h,w} x[n, c, h, w] / (H·W)} (PyTorch's
  * {@code AdaptiveAvgPool2d(1)} followed by {@code Flatten()}). Composed from reshape and mean.
  */
-public class GlobalAvgPool2d extends Module {
+public class GlobalAvgPool2d extends Layer {
 
     @Override
     public Tensor forward(Tensor input) {

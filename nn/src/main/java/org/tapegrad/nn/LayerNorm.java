@@ -8,7 +8,7 @@ import org.tapegrad.core.Tensor;
  * {@code y = (x - μ) / √(σ² + eps) · γ + β}, with μ and the biased σ² taken over those dimensions, and γ (ones), β
  * (zeros) of shape {@code normalizedShape}. Composed from core ops.
  */
-public class LayerNorm extends Module {
+public class LayerNorm extends Layer {
     private final int[] normalizedShape;
     private final double eps;
     private final Tensor weight;

@@ -3,7 +3,7 @@ package org.tapegrad.nn;
 import org.tapegrad.core.Tensor;
 
 /** Leaky ReLU, element-wise: {@code y = x} for x &gt; 0, else {@code slope·x}. */
-public class LeakyRelu extends Module {
+public class LeakyRelu extends Layer {
     private final double slope;
 
     /** PyTorch's default negative slope, 0.01. */

@@ -17,7 +17,7 @@ import org.tapegrad.core.Tensor;
  * changed directly through its {@code float32Matrix()} must be marked with {@code markModified()}, as the optimizers
  * do, or inference keeps using the old values.
  */
-public class Linear extends Module {
+public class Linear extends Layer {
     private final int inFeatures;
     private final int outFeatures;
     private final Tensor weight;

@@ -3,7 +3,7 @@ package org.tapegrad.nn;
 import java.util.List;
 
 /**
- * What {@link Module#loadStateDict} could not match, as PyTorch's {@code _IncompatibleKeys}.
+ * What {@link Layer#loadStateDict} could not match, as PyTorch's {@code _IncompatibleKeys}.
  *
  * @param missingKeys    names the module has and the state dict lacks (left unchanged)
  * @param unexpectedKeys names the state dict has and the module lacks (ignored)

@@ -7,7 +7,7 @@ import org.tapegrad.core.Tensor;
  * What {@link MaxPool2d} and {@link AvgPool2d} share: window size, stride and padding, validated once, and error
  * messages that name the layer. Subclasses apply their pooling op.
  */
-public abstract class Pool2d extends Module {
+public abstract class Pool2d extends Layer {
     final int[] kernel;
     final int[] stride;
     final int[] padding;

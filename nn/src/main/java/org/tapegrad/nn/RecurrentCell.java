@@ -15,7 +15,7 @@ import org.tapegrad.core.Tensor;
  * state; {@link #forward(Tensor)} starts from zeros and returns the new hidden state. To run a whole sequence, use
  * the multi-step {@link RecurrentLayer}s, which compute the same steps.
  */
-public abstract sealed class RecurrentCell extends Module permits RnnCell, LstmCell, GruCell {
+public abstract sealed class RecurrentCell extends Layer permits RnnCell, LstmCell, GruCell {
     final CellKind kind;
     private final int inputSize;
     private final int hiddenSize;

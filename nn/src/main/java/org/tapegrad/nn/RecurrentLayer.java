@@ -40,9 +40,9 @@ import org.tapegrad.core.Tensor;
  * <p>For truncated backpropagation through time, feed a long sequence in chunks and carry
  * {@link RecurrentState#detach()} of each chunk's final state into the next (see {@link RecurrentState}).
  * {@link #registerStepHook} sees every step's hidden state (the gradient monitor uses it to measure how far back
- * the gradient reaches). Module hooks run for {@link #call(Tensor)}, which returns the output only.
+ * the gradient reaches). Layer hooks run for {@link #call(Tensor)}, which returns the output only.
  */
-public abstract sealed class RecurrentLayer extends Module permits Rnn, Lstm, Gru {
+public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru {
     final CellKind kind;
     private final int inputSize;
     private final int hiddenSize;

@@ -5,7 +5,7 @@ import java.util.List;
 import org.tapegrad.core.Tensor;
 
 /**
- * Modules applied in order: {@code y = mₙ(…m₁(m₀(x)))}. Children are named {@code "0"}, {@code "1"}, … so their
+ * Layers applied in order: {@code y = mₙ(…m₁(m₀(x)))}. Children are named {@code "0"}, {@code "1"}, … so their
  * parameters are {@code 0.weight}, {@code 0.bias}, …
  *
  * <pre>{@code
@@ -14,24 +14,24 @@ import org.tapegrad.core.Tensor;
  * $2 ==> int[2] { 32, 10 }
  * }</pre>
  */
-public class Sequential extends Module {
-    private final List<Module> layers = new ArrayList<>();
+public class Sequential extends Layer {
+    private final List<Layer> layers = new ArrayList<>();
 
     /** A sequence of {@code layers}, in order. */
-    public Sequential(Module... layers) {
-        for (Module m : layers) {
+    public Sequential(Layer... layers) {
+        for (Layer m : layers) {
             add(m);
         }
     }
 
     /** Appends {@code layer} under the next index; returns this. */
-    public Sequential add(Module layer) {
+    public Sequential add(Layer layer) {
         layers.add(registerModule(Integer.toString(layers.size()), layer));
         return this;
     }
 
     /** The layer at {@code index}. */
-    public Module get(int index) {
+    public Layer get(int index) {
         if (index < 0 || index >= layers.size()) {
             throw new IndexOutOfBoundsException("Sequential.get: index " + index + " is outside [0, " + layers.size() + ")");
         }
@@ -43,11 +43,11 @@ public class Sequential extends Module {
         return layers.size();
     }
 
-    /** Each layer's {@link Module#call} applied to the previous one's output. */
+    /** Each layer's {@link Layer#call} applied to the previous one's output. */
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
-        for (Module m : layers) {
+        for (Layer m : layers) {
             x = m.call(x);
         }
         return x;

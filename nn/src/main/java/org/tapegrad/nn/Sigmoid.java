@@ -3,7 +3,7 @@ package org.tapegrad.nn;
 import org.tapegrad.core.Tensor;
 
 /** Logistic sigmoid, element-wise: {@code y = 1 / (1 + e^-x)}. */
-public class Sigmoid extends Module {
+public class Sigmoid extends Layer {
     /** The activation as a module. */
     public Sigmoid() {
     }

@@ -3,7 +3,7 @@ package org.tapegrad.nn;
 import org.tapegrad.core.Tensor;
 
 /** Softmax along a dimension: {@code y_i = e^(x_i) / Σ_j e^(x_j)}, computed stably. */
-public class Softmax extends Module {
+public class Softmax extends Layer {
     private final int dim;
 
     /** Softmax along {@code dim} (negative counts from the end). */

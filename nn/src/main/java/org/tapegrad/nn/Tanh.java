@@ -3,7 +3,7 @@ package org.tapegrad.nn;
 import org.tapegrad.core.Tensor;
 
 /** Hyperbolic tangent, element-wise: {@code y = tanh(x)}. */
-public class Tanh extends Module {
+public class Tanh extends Layer {
     /** The activation as a module. */
     public Tanh() {
     }

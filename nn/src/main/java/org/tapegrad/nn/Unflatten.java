@@ -7,7 +7,7 @@ import org.tapegrad.core.Tensor;
  * Splits dimension {@code dim} into {@code sizes} (the inverse of {@link Flatten}): with dim 1 and sizes
  * {1, 28, 28}, MNIST rows [N, 784] become images [N, 1, 28, 28]. A reshape, so no data is copied.
  */
-public class Unflatten extends Module {
+public class Unflatten extends Layer {
     private final int dim;
     private final int[] sizes;
 

@@ -1,6 +1,6 @@
 /**
  * Neural-network building blocks on top of {@code org.tapegrad.core}, with PyTorch's names and semantics:
- * {@link org.tapegrad.nn.Module} (explicitly registered parameters, buffers and children; hooks; state dicts),
+ * {@link org.tapegrad.nn.Layer} (explicitly registered parameters, buffers and children; hooks; state dicts),
  * layers ({@link org.tapegrad.nn.Linear}, {@link org.tapegrad.nn.Sequential}, activations,
  * {@link org.tapegrad.nn.Dropout}, {@link org.tapegrad.nn.BatchNorm1d}, {@link org.tapegrad.nn.LayerNorm},
  * {@link org.tapegrad.nn.Embedding}), convolutional layers ({@link org.tapegrad.nn.Conv2d},

@@ -140,7 +140,7 @@ class HooksTest {
     @Test
     void backwardHookOnAnIdentityForward() {
         Tensor[] got = new Tensor[2];
-        Module id = new Dropout(0.5, new Random(0)).eval(); // returns its input unchanged
+        Layer id = new Dropout(0.5, new Random(0)).eval(); // returns its input unchanged
         id.registerBackwardHook((m, gi, go) -> {
             got[0] = gi;
             got[1] = go;

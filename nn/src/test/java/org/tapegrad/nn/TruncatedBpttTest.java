@@ -89,7 +89,7 @@ class TruncatedBpttTest {
     }
 
     /** The parameters' gradients, then cleared. */
-    private static double[][] grads(Module m) {
+    private static double[][] grads(Layer m) {
         List<Tensor> ps = m.parameters();
         double[][] out = new double[ps.size()][];
         for (int i = 0; i < out.length; i++) {

@@ -20,7 +20,7 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.Workspace;
 import org.tapegrad.nn.Linear;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
 import org.tapegrad.nn.train.DataParallel;
@@ -47,7 +47,7 @@ import org.tapegrad.optim.Sgd;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public class TrainingStepBenchmark {
-    private Module model;
+    private Layer model;
     private Sgd optimizer;
     private Tensor x;
     private int[] labels;
@@ -58,7 +58,7 @@ public class TrainingStepBenchmark {
     public int threads;
     private DataParallel parallel;
     private DataParallel inferenceParallel;
-    private Module inferenceModel;
+    private Layer inferenceModel;
 
     @Setup
     public void setup() {

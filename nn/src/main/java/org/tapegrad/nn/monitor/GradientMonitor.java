@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.tapegrad.core.HookHandle;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.monitor.Diagnostic.Kind;
 
 /**
@@ -52,7 +52,7 @@ import org.tapegrad.nn.monitor.Diagnostic.Kind;
  * few sampled steps after start-up are slower (about 0.4 s in all).
  *
  * <p>Layers are the modules without children plus any module with parameters of its own, in
- * {@link Module#namedModules()} order (registration order, the forward order of a {@code Sequential}). A layer
+ * {@link Layer#namedModules()} order (registration order, the forward order of a {@code Sequential}). A layer
  * called several times in one step reports the output statistics of its last call and the output gradient norm over
  * all calls. Not thread-safe: use it from the training thread.
  */
@@ -61,7 +61,7 @@ public final class GradientMonitor implements AutoCloseable {
 
     private final int every;
     private final Rules rules;
-    private final List<Layer> layers = new ArrayList<>();
+    private final List<WatchedLayer> layers = new ArrayList<>();
     private final List<String> paramNames = new ArrayList<>();
     private final List<Tensor> params = new ArrayList<>();
     private final List<HookHandle> handles = new ArrayList<>();
@@ -83,7 +83,7 @@ public final class GradientMonitor implements AutoCloseable {
     /** Forward-hook and gradient-hook invocations, for tests that check nothing runs after detaching. */
     long hookCalls;
 
-    private GradientMonitor(Module model, int every, Thresholds thresholds) {
+    private GradientMonitor(Layer model, int every, Thresholds thresholds) {
         this.every = every;
         this.rules = new Rules(thresholds);
         model.namedParameters().forEach((name, p) -> {
@@ -102,7 +102,7 @@ public final class GradientMonitor implements AutoCloseable {
                 }
             });
             if (m.children().isEmpty() || !own.isEmpty()) {
-                layers.add(new Layer(name.isEmpty() ? "(model)" : name, m, own));
+                layers.add(new WatchedLayer(name.isEmpty() ? "(model)" : name, m, own));
             }
         });
         timeSteps = new TimeStepGradients(model);
@@ -116,7 +116,7 @@ public final class GradientMonitor implements AutoCloseable {
      * @param every      N &gt;= 1: sample every N-th step
      * @param thresholds the thresholds of the rules
      */
-    public static GradientMonitor attach(Module model, int every, Thresholds thresholds) {
+    public static GradientMonitor attach(Layer model, int every, Thresholds thresholds) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(thresholds, "thresholds");
         if (every < 1) {
@@ -126,8 +126,8 @@ public final class GradientMonitor implements AutoCloseable {
         return new GradientMonitor(model, every, thresholds);
     }
 
-    /** {@link #attach(Module, int, Thresholds)} with {@link Thresholds#defaults()}. */
-    public static GradientMonitor attach(Module model, int every) {
+    /** {@link #attach(Layer, int, Thresholds)} with {@link Thresholds#defaults()}. */
+    public static GradientMonitor attach(Layer model, int every) {
         return attach(model, every, Thresholds.defaults());
     }
 
@@ -217,7 +217,7 @@ public final class GradientMonitor implements AutoCloseable {
             }
         }
         List<LayerStats> layerStats = new ArrayList<>(layers.size());
-        for (Layer l : layers) {
+        for (WatchedLayer l : layers) {
             List<GradientStats> own = new ArrayList<>();
             double ps = 0;
             double us = 0;
@@ -263,7 +263,7 @@ public final class GradientMonitor implements AutoCloseable {
     // ----------------------------------------------------------------------------------------- hooks
 
     private void installHooks() {
-        for (Layer l : layers) {
+        for (WatchedLayer l : layers) {
             handles.add(l.module.registerForwardHook((module, input, output) -> {
                 onForward(l, output);
                 return null;
@@ -278,7 +278,7 @@ public final class GradientMonitor implements AutoCloseable {
         timeSteps.remove();
     }
 
-    private void onForward(Layer l, Tensor output) {
+    private void onForward(WatchedLayer l, Tensor output) {
         if (!Tape.isRecording()) {
             return; // an evaluation pass is not part of a training step
         }
@@ -294,7 +294,7 @@ public final class GradientMonitor implements AutoCloseable {
         }
     }
 
-    private void onOutputGradient(Layer l, Tensor g) {
+    private void onOutputGradient(WatchedLayer l, Tensor g) {
         hookCalls++;
         Entries e = new Entries(g);
         double squares = StatsKernel.INSTANCE.sumSquares(e);
@@ -378,10 +378,10 @@ public final class GradientMonitor implements AutoCloseable {
     }
 
     /** A layer and its figures for the step being recorded. */
-    private static final class Layer {
+    private static final class WatchedLayer {
         final String name;
         final String type;
-        final Module module;
+        final Layer module;
         final List<Integer> params;
         ActivationStats activation;
         double outputSquares;
@@ -389,7 +389,7 @@ public final class GradientMonitor implements AutoCloseable {
         boolean outputSeen;
         int backwardOrder = -1;
 
-        Layer(String name, Module module, List<Integer> params) {
+        WatchedLayer(String name, Layer module, List<Integer> params) {
             this.name = name;
             this.type = module.getClass().getSimpleName();
             this.module = module;

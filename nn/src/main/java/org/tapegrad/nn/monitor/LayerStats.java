@@ -4,7 +4,7 @@ package org.tapegrad.nn.monitor;
  * What the monitor measured for one layer (a module without children, or one with parameters of its own) on one
  * sampled step.
  *
- * @param name           dotted module name, as in {@link org.tapegrad.nn.Module#namedModules()}
+ * @param name           dotted module name, as in {@link org.tapegrad.nn.Layer#namedModules()}
  * @param type           simple class name, e.g. {@code Linear}
  * @param grad           statistics of the gradients of the layer's own parameters taken together; null for a layer
  *                       without parameters or without gradients on this step

@@ -3,7 +3,7 @@ package org.tapegrad.nn.monitor;
 /**
  * What the monitor measured for one parameter p on one sampled step.
  *
- * @param name        dotted name, as in {@link org.tapegrad.nn.Module#namedParameters()}
+ * @param name        dotted name, as in {@link org.tapegrad.nn.Layer#namedParameters()}
  * @param grad        statistics of its gradient; null when it had none on this step
  * @param norm        {@code ‖p‖₂} before the optimizer step
  * @param updateRatio {@code ‖p_after − p_before‖₂ / ‖p_before‖₂}, the relative size of the optimizer's update

@@ -9,7 +9,7 @@ import java.util.List;
  * @param loss           the loss passed to {@link GradientMonitor#afterStep(double)}
  * @param globalGradNorm {@code √(Σ_p ‖g_p‖₂²)} over all parameters, the figure gradient clipping uses
  * @param layers         per layer, in network order (module registration order)
- * @param params         per parameter, in {@link org.tapegrad.nn.Module#namedParameters()} order
+ * @param params         per parameter, in {@link org.tapegrad.nn.Layer#namedParameters()} order
  */
 public record StepRecord(long step, double loss, double globalGradNorm, List<LayerStats> layers,
         List<ParamStats> params) {

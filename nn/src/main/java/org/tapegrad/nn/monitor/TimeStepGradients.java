@@ -6,7 +6,7 @@ import java.util.List;
 import org.tapegrad.core.HookHandle;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.RecurrentLayer;
 
 /**
@@ -59,8 +59,8 @@ public final class TimeStepGradients {
     private final List<HookHandle> handles = new ArrayList<>();
     private boolean attached = true;
 
-    /** Finds the recurrent layers of {@code model}, in {@link Module#namedModules()} order; registers nothing yet. */
-    TimeStepGradients(Module model) {
+    /** Finds the recurrent layers of {@code model}, in {@link Layer#namedModules()} order; registers nothing yet. */
+    TimeStepGradients(Layer model) {
         model.namedModules().forEach((name, m) -> {
             if (m instanceof RecurrentLayer r) {
                 String base = name.isEmpty() ? "(model)" : name;

@@ -14,7 +14,7 @@ import org.tapegrad.core.Tensor;
 import org.tapegrad.core.WorkerTeam;
 import org.tapegrad.core.Workspace;
 import org.tapegrad.nn.BatchNorm;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 
 /**
  * Data-parallel training and inference on the cores of one machine, like PyTorch's {@code DataParallel}: a batch is
@@ -68,10 +68,10 @@ public final class DataParallel implements AutoCloseable {
      * loading between two steps, since waking a parked thread costs 50 µs and more.
      */
     private static final long WORKER_SPIN_NANOS = 2_000_000;
-    private final Module model;
+    private final Layer model;
     private final List<Tensor> params;
     /** The model's batch-norm layers by name, found once: training mode is refused (see the class comment). */
-    private final Map<String, Module> batchNorms = new LinkedHashMap<>();
+    private final Map<String, Layer> batchNorms = new LinkedHashMap<>();
     private final int threads;
     /** Null with one thread. */
     private final WorkerTeam team;
@@ -100,7 +100,7 @@ public final class DataParallel implements AutoCloseable {
      *
      * @throws IllegalArgumentException when {@code threads < 1} or the model has no parameter
      */
-    public DataParallel(Module model, int threads) {
+    public DataParallel(Layer model, int threads) {
         this.model = Objects.requireNonNull(model, "model");
         if (threads < 1) {
             throw new IllegalArgumentException("DataParallel: threads must be at least 1, got " + threads);
@@ -141,7 +141,7 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /** The model this runs. */
-    public Module model() {
+    public Layer model() {
         return model;
     }
 

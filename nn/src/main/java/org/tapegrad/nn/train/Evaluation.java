@@ -5,7 +5,7 @@ import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.data.Batch;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 
 /**
  * Evaluates a classifier: mean cross-entropy and accuracy over batches, in eval mode (dropout off, batch norm on
@@ -23,7 +23,7 @@ public final class Evaluation {
     public record Result(double loss, double accuracy, long examples) {
     }
 
-    public static Result evaluate(Module model, Iterable<Batch> batches) {
+    public static Result evaluate(Layer model, Iterable<Batch> batches) {
         boolean wasTraining = model.isTraining();
         model.eval();
         RunningMean loss = new RunningMean();

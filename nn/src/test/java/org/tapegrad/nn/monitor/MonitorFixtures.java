@@ -7,7 +7,7 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.nn.Init;
 import org.tapegrad.nn.Linear;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
 import org.tapegrad.nn.Sigmoid;
@@ -51,7 +51,7 @@ final class MonitorFixtures {
     }
 
     /** Forward and backward of the mean squared error; returns the loss (the graph is released). */
-    static double forwardBackward(Module model, Tensor x, Tensor y) {
+    static double forwardBackward(Layer model, Tensor x, Tensor y) {
         try (Tape tape = Tape.record()) {
             Tensor loss = Losses.mse(model.call(x), y);
             tape.backward(loss);
@@ -60,7 +60,7 @@ final class MonitorFixtures {
     }
 
     /** p −= lr · grad for every parameter with a gradient. */
-    static void sgd(Module model, double lr) {
+    static void sgd(Layer model, double lr) {
         try (Scope s = Tape.noGrad()) {
             for (Tensor p : model.parameters()) {
                 if (p.grad() != null) {
@@ -71,7 +71,7 @@ final class MonitorFixtures {
     }
 
     /** One monitored training step: backward, beforeStep, SGD, afterStep, zeroGrad. */
-    static double step(Module model, GradientMonitor monitor, Tensor x, Tensor y, double lr) {
+    static double step(Layer model, GradientMonitor monitor, Tensor x, Tensor y, double lr) {
         double loss = forwardBackward(model, x, y);
         monitor.beforeStep();
         sgd(model, lr);

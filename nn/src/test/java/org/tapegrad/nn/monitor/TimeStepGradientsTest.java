@@ -21,7 +21,7 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Lstm;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.RecurrentLayer;
 import org.tapegrad.nn.Rnn;
 import org.tapegrad.nn.RnnCell;
@@ -35,7 +35,7 @@ import org.w3c.dom.NodeList;
  */
 class TimeStepGradientsTest {
     /** A recurrent layer, then a linear read-out of every step's hidden state; the loss is the sum of the read-out. */
-    static final class Model extends Module {
+    static final class Model extends Layer {
         final RecurrentLayer rnn;
         final Linear head;
 

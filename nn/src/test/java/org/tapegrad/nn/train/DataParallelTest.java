@@ -15,7 +15,7 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.nn.BatchNorm1d;
 import org.tapegrad.nn.Linear;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
 
@@ -26,7 +26,7 @@ import org.tapegrad.nn.Sequential;
 class DataParallelTest {
     private static final int BATCH = 13; // not a multiple of 2 or 3: uneven slices
 
-    private static Module model(DType dtype, long seed) {
+    private static Layer model(DType dtype, long seed) {
         Random rng = new Random(seed);
         return new Sequential(new Linear(5, 7, true, rng, dtype), new Relu(), new Linear(7, 3, true, rng, dtype));
     }
@@ -40,7 +40,7 @@ class DataParallelTest {
     }
 
     /** The loss of one backward over the whole batch, with each parameter's gradient left in grad. */
-    private static double plainBackward(Module model, Tensor x, int[] labels) {
+    private static double plainBackward(Layer model, Tensor x, int[] labels) {
         try (Tape tape = Tape.record()) {
             Tensor loss = Losses.crossEntropy(model.call(x), labels);
             tape.backward(loss);
@@ -48,7 +48,7 @@ class DataParallelTest {
         }
     }
 
-    private static double[][] gradients(Module model) {
+    private static double[][] gradients(Layer model) {
         List<Tensor> params = model.parameters();
         double[][] g = new double[params.size()][];
         for (int i = 0; i < g.length; i++) {
@@ -75,7 +75,7 @@ class DataParallelTest {
         Random rng = new Random(3);
         Tensor x = Tensor.randn(DType.FLOAT64, rng, BATCH, 5);
         int[] labels = labels(rng, BATCH);
-        Module model = model(DType.FLOAT64, 11);
+        Layer model = model(DType.FLOAT64, 11);
         double expectedLoss = plainBackward(model, x, labels);
         double[][] expected = gradients(model);
         for (int threads = 1; threads <= 4; threads++) {
@@ -97,7 +97,7 @@ class DataParallelTest {
         Random rng = new Random(4);
         Tensor x = Tensor.randn(DType.FLOAT64, rng, BATCH, 5);
         int[] labels = labels(rng, BATCH);
-        Module model = model(DType.FLOAT64, 12);
+        Layer model = model(DType.FLOAT64, 12);
         plainBackward(model, x, labels);
         double[][] once = gradients(model);
         try (DataParallel parallel = new DataParallel(model, 2)) {
@@ -117,8 +117,8 @@ class DataParallelTest {
         Random rng = new Random(5);
         Tensor x = Tensor.randn(rng, 64, 5);
         int[] labels = labels(rng, 64);
-        Module alone = model(DType.FLOAT32, 13);
-        Module parallelModel = model(DType.FLOAT32, 13);
+        Layer alone = model(DType.FLOAT32, 13);
+        Layer parallelModel = model(DType.FLOAT32, 13);
         try (DataParallel parallel = new DataParallel(parallelModel, 2)) {
             for (int step = 0; step < 5; step++) {
                 double expected = plainBackward(alone, x, labels);
@@ -134,7 +134,7 @@ class DataParallelTest {
     }
 
     /** A plain SGD step (lr 0.1). */
-    private static void sgd(Module model) {
+    private static void sgd(Layer model) {
         for (Tensor p : model.parameters()) {
             float[] w = p.float32Matrix().data;
             float[] g = p.grad().float32Matrix().data;
@@ -150,7 +150,7 @@ class DataParallelTest {
         Random rng = new Random(6);
         Tensor x = Tensor.randn(DType.FLOAT64, rng, BATCH, 5);
         Tensor y = Tensor.randn(DType.FLOAT64, rng, BATCH, 3);
-        Module model = model(DType.FLOAT64, 14);
+        Layer model = model(DType.FLOAT64, 14);
         double expectedLoss;
         try (Tape tape = Tape.record()) {
             Tensor loss = Losses.mse(model.call(x), y);
@@ -168,7 +168,7 @@ class DataParallelTest {
     @Test
     void forwardGivesTheModelsOutputRowForRow() {
         Random rng = new Random(8);
-        Module model = model(DType.FLOAT64, 15);
+        Layer model = model(DType.FLOAT64, 15);
         for (int rows : new int[] {1, 2, BATCH}) {
             Tensor x = Tensor.randn(DType.FLOAT64, rng, rows, 5);
             double[] expected;
@@ -191,7 +191,7 @@ class DataParallelTest {
         Random rng = new Random(9);
         Tensor x = Tensor.randn(DType.FLOAT64, rng, 1, 5);
         int[] labels = {2};
-        Module model = model(DType.FLOAT64, 16);
+        Layer model = model(DType.FLOAT64, 16);
         double expectedLoss = plainBackward(model, x, labels);
         double[][] expected = gradients(model);
         try (DataParallel parallel = new DataParallel(model, 3)) {
@@ -209,7 +209,7 @@ class DataParallelTest {
         Random rng = new Random(10);
         Linear used = new Linear(5, 3, true, rng, DType.FLOAT64);
         Linear unused = new Linear(5, 3, true, rng, DType.FLOAT64);
-        Module model = new Sequential(used) {
+        Layer model = new Sequential(used) {
             {
                 registerModule("unused", unused);
             }
@@ -225,7 +225,7 @@ class DataParallelTest {
 
     @Test
     void badInputIsRefusedWithAReason() {
-        Module model = model(DType.FLOAT64, 17);
+        Layer model = model(DType.FLOAT64, 17);
         Tensor x = Tensor.randn(DType.FLOAT64, new Random(1), 4, 5);
         IllegalArgumentException threads = assertThrows(IllegalArgumentException.class,
                 () -> new DataParallel(model, 0));
@@ -255,7 +255,7 @@ class DataParallelTest {
     @Test
     void batchNormInTrainingModeIsRefused() {
         Random rng = new Random(2);
-        Module model = new Sequential(new Linear(5, 4, true, rng, DType.FLOAT32), new BatchNorm1d(4));
+        Layer model = new Sequential(new Linear(5, 4, true, rng, DType.FLOAT32), new BatchNorm1d(4));
         try (DataParallel parallel = new DataParallel(model, 2)) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> parallel.backward(Tensor.randn(rng, 4, 5), new int[] {0, 1, 2, 3}, Losses::crossEntropy));
@@ -271,7 +271,7 @@ class DataParallelTest {
     @Test
     void zeroGradFillsEveryKeptGradientWithZerosAndLeavesNullOnesNull() {
         Random rng = new Random(12);
-        Module model = model(DType.FLOAT32, 18);
+        Layer model = model(DType.FLOAT32, 18);
         Tensor x = Tensor.randn(rng, 40, 5);
         int[] labels = labels(rng, 40);
         try (DataParallel parallel = new DataParallel(model, 2)) {
@@ -298,7 +298,7 @@ class DataParallelTest {
     @Test
     void anErrorInOneSliceReachesTheCallerAndLeavesTheRunnerUsable() {
         Random rng = new Random(13);
-        Module model = model(DType.FLOAT64, 19);
+        Layer model = model(DType.FLOAT64, 19);
         Tensor x = Tensor.randn(DType.FLOAT64, rng, 8, 5);
         int[] bad = {0, 1, 2, 0, 1, 2, 0, 7}; // the last row's label is out of range: the second slice fails
         try (DataParallel parallel = new DataParallel(model, 2)) {

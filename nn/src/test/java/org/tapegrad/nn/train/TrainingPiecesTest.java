@@ -15,7 +15,7 @@ import org.tapegrad.core.Tensor;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.nn.Dropout;
 import org.tapegrad.nn.Linear;
-import org.tapegrad.nn.Module;
+import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Sequential;
 
 class TrainingPiecesTest {
@@ -103,7 +103,7 @@ class TrainingPiecesTest {
     @Test
     void evaluationRunsInEvalModeWithoutRecordingAndRestoresTheMode() {
         java.util.Random rng = new java.util.Random(1);
-        Module model = new Sequential(new Linear(4, 4, rng), new Dropout(0.5, rng));
+        Layer model = new Sequential(new Linear(4, 4, rng), new Dropout(0.5, rng));
         Tensor x = Tensor.randn(rng, 6, 4);
         int[] y = {0, 1, 2, 3, 0, 1};
         List<Batch> batches = List.of(new Batch(x.narrow(0, 0, 4), new int[] {0, 1, 2, 3}),

@@ -12,10 +12,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.Tensor;
 
-class ModuleTest {
+class LayerTest {
 
     /** A model with a named child container, as users write them. */
-    static final class Mlp extends Module {
+    static final class Mlp extends Layer {
         final Sequential layers;
 
         Mlp(Random rng, int... sizes) {
@@ -36,7 +36,7 @@ class ModuleTest {
     }
 
     /** Two layers sharing one weight, plus the shared weight registered a second time under another name. */
-    static final class Tied extends Module {
+    static final class Tied extends Layer {
         final Linear first;
         final Tensor shared;
 
@@ -52,7 +52,7 @@ class ModuleTest {
     }
 
     /** Returns its input: lets a test measure the cost of call() itself. */
-    static final class Identity extends Module {
+    static final class Identity extends Layer {
         @Override
         public Tensor forward(Tensor input) {
             return input;
@@ -74,11 +74,11 @@ class ModuleTest {
     @Test
     void trainAndEvalReachEveryDescendant() {
         Mlp mlp = new Mlp(new Random(0), 4, 8, 8, 2);
-        assertTrue(mlp.namedModules().values().stream().allMatch(Module::isTraining));
+        assertTrue(mlp.namedModules().values().stream().allMatch(Layer::isTraining));
         mlp.eval();
-        assertTrue(mlp.namedModules().values().stream().noneMatch(Module::isTraining));
+        assertTrue(mlp.namedModules().values().stream().noneMatch(Layer::isTraining));
         mlp.train();
-        assertTrue(mlp.namedModules().values().stream().allMatch(Module::isTraining));
+        assertTrue(mlp.namedModules().values().stream().allMatch(Layer::isTraining));
         mlp.layers.get(0).eval(); // only that subtree
         assertFalse(mlp.layers.get(0).isTraining());
         assertTrue(mlp.layers.get(2).isTraining());
@@ -136,7 +136,7 @@ class ModuleTest {
 
     @Test
     void badRegistrationsAreRefused() {
-        class Bad extends Module {
+        class Bad extends Layer {
             Bad(String first, String second) {
                 registerParameter(first, Tensor.zeros(1));
                 registerBuffer(second, Tensor.zeros(1));

@@ -22,7 +22,7 @@ import org.tapegrad.core.Tensor;
  * dotted names of {@link #namedParameters()} and {@link #stateDict()}:
  *
  * <pre>{@code
- * jshell> class Mlp extends Module {
+ * jshell> class Mlp extends Layer {
  *    ...>     final Sequential layers;
  *    ...>     Mlp() { layers = registerModule("layers", new Sequential(new Linear(4, 8), new Relu(), new Linear(8, 2))); }
  *    ...>     @Override public Tensor forward(Tensor x) { return layers.call(x); }
@@ -33,11 +33,15 @@ import org.tapegrad.core.Tensor;
  *
  * <p>Subclasses implement {@link #forward}; callers use {@link #call}, which also runs the hooks. With no hook
  * registered, {@code call} is {@code forward} after one null check.
+ *
+ * <p>PyTorch calls this class {@code Module}; here it is {@code Layer} because {@code java.lang.Module} is imported
+ * into every Java file, so a {@code Module} of ours would be ambiguous under wildcard imports. The method names
+ * ({@code registerModule}, {@code namedModules}, {@code children}) and their semantics are PyTorch's.
  */
-public abstract class Module {
+public abstract class Layer {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
-    private final Map<String, Module> modules = new LinkedHashMap<>();
+    private final Map<String, Layer> modules = new LinkedHashMap<>();
     private boolean training = true;
     /** Null while no hook is registered: the whole cost of hooks on the plain call path is one null check. */
     private Hooks hooks;
@@ -45,7 +49,7 @@ public abstract class Module {
     private int[] summaryOutputShape;
 
     /** Creates a module in training mode with nothing registered. */
-    protected Module() {
+    protected Layer() {
     }
 
     // ------------------------------------------------------------------------------------------- forward
@@ -116,7 +120,7 @@ public abstract class Module {
          * @param input  its input
          * @return the input to use instead, or null to keep {@code input}
          */
-        Tensor apply(Module module, Tensor input);
+        Tensor apply(Layer module, Tensor input);
     }
 
     /** Called after {@link #forward}; returns a replacement output, or null to keep it. */
@@ -128,7 +132,7 @@ public abstract class Module {
          * @param output its output (after earlier forward hooks)
          * @return the output to use instead, or null to keep {@code output}
          */
-        Tensor apply(Module module, Tensor input, Tensor output);
+        Tensor apply(Layer module, Tensor input, Tensor output);
     }
 
     /**
@@ -143,7 +147,7 @@ public abstract class Module {
          * @param gradOutput d loss / d output
          * @return the input gradient to propagate instead, or null to keep {@code gradInput}
          */
-        Tensor apply(Module module, Tensor gradInput, Tensor gradOutput);
+        Tensor apply(Layer module, Tensor gradInput, Tensor gradOutput);
     }
 
     /** Registers a hook run before every {@link #call}'s forward; the handle removes it. */
@@ -199,12 +203,12 @@ public abstract class Module {
 
     /** The backward hooks of one call: collects the output gradient, then fires when the input gradient arrives. */
     private static final class BackwardCall {
-        private final Module module;
+        private final Layer module;
         private final List<BackwardHook> hooks;
         private Tensor inputAlias;
         private Tensor gradOutput;
 
-        BackwardCall(Module module, List<BackwardHook> hooks) {
+        BackwardCall(Layer module, List<BackwardHook> hooks) {
             this.module = module;
             this.hooks = hooks;
         }
@@ -275,7 +279,7 @@ public abstract class Module {
      *
      * @return {@code module}
      */
-    protected final <M extends Module> M registerModule(String name, M module) {
+    protected final <M extends Layer> M registerModule(String name, M module) {
         checkName(name);
         Objects.requireNonNull(module, "module");
         if (module == this) {
@@ -345,24 +349,24 @@ public abstract class Module {
     }
 
     /** The direct children, in registration order. */
-    public List<Module> children() {
+    public List<Layer> children() {
         return List.copyOf(modules.values());
     }
 
     /** The direct children by name. */
-    public LinkedHashMap<String, Module> namedChildren() {
+    public LinkedHashMap<String, Layer> namedChildren() {
         return new LinkedHashMap<>(modules);
     }
 
     /** This module (name "") and all descendants by dotted name, depth first, each module once. */
-    public LinkedHashMap<String, Module> namedModules() {
-        LinkedHashMap<String, Module> out = new LinkedHashMap<>();
-        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    public LinkedHashMap<String, Layer> namedModules() {
+        LinkedHashMap<String, Layer> out = new LinkedHashMap<>();
+        Set<Layer> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         collectModules("", out, seen);
         return out;
     }
 
-    private void collectModules(String name, Map<String, Module> out, Set<Module> seen) {
+    private void collectModules(String name, Map<String, Layer> out, Set<Layer> seen) {
         if (!seen.add(this)) {
             return;
         }
@@ -389,21 +393,21 @@ public abstract class Module {
     // ------------------------------------------------------------------------------------------- modes
 
     /** Sets training mode on this module and all descendants; returns this. */
-    public Module train(boolean mode) {
+    public Layer train(boolean mode) {
         training = mode;
-        for (Module m : modules.values()) {
+        for (Layer m : modules.values()) {
             m.train(mode);
         }
         return this;
     }
 
     /** {@code train(true)}. */
-    public Module train() {
+    public Layer train() {
         return train(true);
     }
 
     /** {@code train(false)}: dropout off, batch norm on running statistics. */
-    public Module eval() {
+    public Layer eval() {
         return train(false);
     }
 
@@ -515,13 +519,13 @@ public abstract class Module {
      * directly (tied tensors counted at their first place), then the totals.
      */
     public String summary() {
-        LinkedHashMap<String, Module> all = namedModules();
+        LinkedHashMap<String, Layer> all = namedModules();
         List<String[]> rows = new ArrayList<>();
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         long total = 0;
         long trainable = 0;
-        for (Map.Entry<String, Module> e : all.entrySet()) {
-            Module m = e.getValue();
+        for (Map.Entry<String, Layer> e : all.entrySet()) {
+            Layer m = e.getValue();
             long own = 0;
             for (Tensor p : m.parameters.values()) {
                 if (seen.add(p)) {
@@ -567,10 +571,10 @@ public abstract class Module {
      * returns {@link #summary()}.
      */
     public String summary(Tensor exampleInput) {
-        LinkedHashMap<String, Module> all = namedModules();
-        Map<Module, Boolean> modes = new IdentityHashMap<>();
+        LinkedHashMap<String, Layer> all = namedModules();
+        Map<Layer, Boolean> modes = new IdentityHashMap<>();
         List<HookHandle> handles = new ArrayList<>();
-        for (Module m : all.values()) {
+        for (Layer m : all.values()) {
             modes.put(m, m.training);
             handles.add(m.registerForwardHook((module, in, out) -> {
                 module.summaryOutputShape = out.shape();
