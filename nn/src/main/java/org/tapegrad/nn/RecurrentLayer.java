@@ -33,8 +33,8 @@ import org.tapegrad.core.Tensor;
  * nor the gates are sliced out of a larger product, because the gradient of a slice ({@code narrow}) is a
  * zero-padded tensor of the full size: slicing T steps out of one {@code [batch·time, in]} projection would make
  * backward quadratic in the sequence length, and slicing gates out of one [batch, G·hidden] product cost G
- * full-size gradient tensors per step (measured on the LSTM of {@code seq-mnist}, batch 128, 28 steps, hidden 128:
- * 390 ms per forward and backward with fused products sliced into gates, 250 ms with per-gate blocks). An input that itself requires grad (an embedding, say) is still sliced per step, which costs
+ * full-size gradient tensors per step (slower on the LSTM of {@code seq-mnist}: docs/PERFORMANCE.md). An input
+ * that itself requires grad (an embedding, say) is still sliced per step, which costs
  * one input-sized gradient term per step in backward; between stacked layers the per-step hidden states are passed
  * on directly.
  *

@@ -30,9 +30,9 @@ import org.tapegrad.core.WorkerTeam;
  * in double (used for float64 parameters, and the reference the float32 path is tested against) and
  * {@code update(float[], ...)}, the same formula in float. The float loops move 4 bytes per state element instead
  * of 8 and C2 compiles them to SIMD code; it does not vectorise the float-to-double conversions that double state
- * for a float32 parameter needs (JDK 17), and that loop was 5 (SGD) to 18 (Adam) times slower. Float state differs
- * from double state by float rounding (a few 1e-7 relative over several steps); a checkpoint saves each buffer in
- * its own dtype, so resuming is still exact.
+ * for a float32 parameter needs (JDK 17), and that loop was several times slower (docs/PERFORMANCE.md). Float state
+ * differs from double state by float rounding (a few 1e-7 relative over several steps); a checkpoint saves each
+ * buffer in its own dtype, so resuming is still exact.
  *
  * <p><b>Non-finite gradients.</b> With {@link #setSkipNonFinite(boolean) setSkipNonFinite(true)}, a step in which
  * any gradient holds NaN or ±Inf changes nothing (no parameter, no state, no step count), logs a warning, returns

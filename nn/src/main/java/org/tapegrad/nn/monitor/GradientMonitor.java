@@ -46,10 +46,9 @@ import org.tapegrad.nn.monitor.Diagnostic.Kind;
  * while they are still in cache; each parameter gradient once in {@code beforeStep}, in the same pass that copies
  * the parameter for the update ratio; and each parameter and its copy once more in {@code afterStep}
  * ({@code StatsKernel}; Vector API loops when {@code jdk.incubator.vector} is present). The parameter passes, bound
- * by memory traffic (about 8 MB of reads and writes for the MLP's 335k parameters), are about 60% of the cost. On the
- * 784-256-256-256-10 MLP a sampled step costs about 0.15 ms (0.10-0.18), 5-10% of a 1.7-2.4 ms step (the examples'
- * {@code MonitorOverhead} on a shared 2-core machine; median 7.8%). Until the JIT has compiled those loops, the first
- * few sampled steps after start-up are slower (about 0.4 s in all).
+ * by memory traffic, are most of the cost. The examples' {@code MonitorOverhead} measures a sampled step's cost
+ * (figures in docs/PERFORMANCE.md). Until the JIT has compiled those loops, the first few sampled steps after
+ * start-up are slower.
  *
  * <p>Layers are the modules without children plus any module with parameters of its own, in
  * {@link Layer#namedModules()} order (registration order, the forward order of a {@code Sequential}). A layer
