@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /** Writes every report of a monitor into one directory. */
 public final class MonitorReports {
@@ -35,5 +36,21 @@ public final class MonitorReports {
             JsonLinesReport.writeTimeSteps(monitor.timeSteps(), dir.resolve(TIME_STEPS_JSONL));
         }
         return dir;
+    }
+
+    /**
+     * Replaces {@code file} by {@code text} (UTF-8) atomically: written to a temporary file in the same folder, then
+     * renamed over it. A failure leaves the previous file and removes the temporary one.
+     */
+    static void replace(Path file, String text) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException | Error e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
     }
 }
