@@ -26,7 +26,7 @@ import java.util.function.ToDoubleFunction;
  * sampled training step (see {@link TimeStepGradients}); then the {@link TextSummary}. Above the charts, the
  * verdicts table ({@code id="diagnostics"}: each (kind, layer) condition with its first step, figures, and whether it
  * still holds or cleared, and at which step) and the thresholds of the rules as a table ({@code id="thresholds"}).
- * Line-chart legends name each series by layer name and type, e.g. {@code 0 (Linear)}.
+ * Line-chart legends and bar-chart categories name each layer by name and type, e.g. {@code 0 (Linear)}.
  */
 public final class HtmlReport {
     /** The ids of the chart elements, in page order. */
@@ -60,6 +60,7 @@ public final class HtmlReport {
         List<String> withParams = layers(records, l -> l.grad() != null);
         List<String> paramLabels = labels(records, withParams);
         List<String> withOutput = layers(records, l -> l.activation() != null);
+        List<String> outputLabels = labels(records, withOutput);
         double[] steps = records.stream().mapToDouble(StepRecord::step).toArray();
         Thresholds t = monitor.thresholds();
 
@@ -89,9 +90,10 @@ public final class HtmlReport {
                     + "<th>threshold</th><th>state</th><th>message</th></tr>\n");
             for (Verdict v : verdicts) {
                 Diagnostic d = v.first();
-                sb.append(String.format(Locale.ROOT, "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%d</td><td>%.3g</td>"
-                        + "<td>%.3g</td><td class=\"state\">%s</td><td>%s</td></tr>%n", v.cleared() ? "cleared"
-                        : "holds", d.kind(), escape(d.layer()), d.step(), d.value(), d.threshold(), escape(v.state()),
+                sb.append(String.format(Locale.ROOT, "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%d</td><td>%s</td>"
+                        + "<td>%s</td><td class=\"state\">%s</td><td>%s</td></tr>%n", v.cleared() ? "cleared"
+                        : "holds", d.kind(), escape(d.layer()), d.step(), readable(d.value()), readable(d.threshold()),
+                        escape(v.state()),
                         escape(d.message())));
             }
             sb.append("</table>\n");
@@ -105,7 +107,7 @@ public final class HtmlReport {
                         LayerStats::gradNorm), true, List.of()));
         section(sb, "Gradient flow: mean and max |g| per layer (log scale)",
                 "Averaged over the samples, in network order; a healthy network has bars of similar height.",
-                SvgCharts.barChart("gradient-flow", "|g|", withParams, List.of("mean |g|", "max |g|"), new double[][] {
+                SvgCharts.barChart("gradient-flow", "|g|", paramLabels, List.of("mean |g|", "max |g|"), new double[][] {
                     meanOver(records, withParams, l -> l.grad() == null ? Double.NaN : l.grad().meanAbs()),
                     meanOver(records, withParams, l -> l.grad() == null ? Double.NaN : l.grad().maxAbs())}, true));
         section(sb, "Update-to-parameter ratio per layer over steps (log scale)",
@@ -116,13 +118,13 @@ public final class HtmlReport {
                         new SvgCharts.Rule(t.updateRatioHigh(), "rule: high"))));
         section(sb, "Dead units per layer",
                 "Fraction of a layer's units that output exactly 0 for the whole batch (dead ReLUs).",
-                SvgCharts.barChart("dead-units", "dead fraction", withOutput, List.of("last sample",
+                SvgCharts.barChart("dead-units", "dead fraction", outputLabels, List.of("last sample",
                     "mean over samples"), new double[][] {
                         lastOf(records, withOutput, HtmlReport::deadFraction),
                         meanOver(records, withOutput, HtmlReport::deadFraction)}, false));
         section(sb, "Gradient reaching each layer's output (log scale)",
                 "‖∂L/∂output‖ per layer at the first and the last sample: how much signal reaches each depth.",
-                SvgCharts.barChart("output-grad", "‖∂L/∂out‖", withOutput, List.of("first sample", "last sample"),
+                SvgCharts.barChart("output-grad", "‖∂L/∂out‖", outputLabels, List.of("first sample", "last sample"),
                         new double[][] {firstOf(records, withOutput, LayerStats::outputGradNorm),
                             lastOf(records, withOutput, LayerStats::outputGradNorm)}, true));
 
