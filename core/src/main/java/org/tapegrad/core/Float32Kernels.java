@@ -151,38 +151,48 @@ final class Float32Kernels implements Kernels {
     }
 
     @Override
-    public void zip(BinaryFn fn, Matrix a, int[] as, Matrix b, int[] bs, Matrix out, int[] n) {
+    public void zip(BinaryFn fn, Matrix a, int ao, int[] as, Matrix b, int bo, int[] bs, Matrix out, int oo, int[] os,
+            int[] shape) {
         float[] x = data(a);
         float[] y = data(b);
         float[] d = data(out);
-        int total = size(out);
-        int na = size(a);
-        int nb = size(b);
-        if (na == total && (nb == total || nb == 1)) { // same shape, or a scalar on the right
-            run(fn, x, 0, y, 0, nb == 1, d, 0, total);
-            return;
-        }
-        int row = n[3];
-        if (na == total && bs[3] == 1 && nb == row && bs[0] == 0 && bs[1] == 0 && bs[2] == 0) {
-            for (int o = 0; o < total; o += row) { // a row vector broadcast over rows, like a bias
-                run(fn, x, o, y, 0, false, d, o, row);
+        if (Shape.isRowMajor(shape, as) && Shape.isRowMajor(shape, os)) { // no allocation on the common paths
+            int total = Shape.numel(shape);
+            if (Shape.isRowMajor(shape, bs)) {
+                run(fn, x, ao, y, bo, false, d, oo, total);
+                return;
             }
-            return;
+            if (isZero(bs)) {
+                run(fn, x, ao, y, bo, true, d, oo, total);
+                return;
+            }
         }
-        int k = 0;
-        for (int i0 = 0; i0 < n[0]; i0++) {
-            for (int i1 = 0; i1 < n[1]; i1++) {
-                for (int i2 = 0; i2 < n[2]; i2++) {
-                    int ia = i0 * as[0] + i1 * as[1] + i2 * as[2];
-                    int ib = i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
-                    int sa = as[3];
-                    int sb = bs[3];
-                    for (int i3 = 0; i3 < n[3]; i3++) {
-                        d[k++] = (float) fn.apply(x[ia + i3 * sa], y[ib + i3 * sb]);
-                    }
+        StridedLoop loop = StridedLoop.of(shape, ao, as, bo, bs, oo, os);
+        int n = loop.inner;
+        int sa = loop.step[0];
+        int sb = loop.step[1];
+        int so = loop.step[2];
+        for (int r = 0; r < loop.rows; r++, loop.next()) {
+            int ia = loop.pos[0];
+            int ib = loop.pos[1];
+            int io = loop.pos[2];
+            if (sa == 1 && so == 1 && sb <= 1) { // rows of a contiguous loop, e.g. a bias broadcast over rows
+                run(fn, x, ia, y, ib, sb == 0, d, io, n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    d[io + i * so] = (float) fn.apply(x[ia + i * sa], y[ib + i * sb]);
                 }
             }
         }
+    }
+
+    private static boolean isZero(int[] strides) {
+        for (int s : strides) {
+            if (s != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** d[o + i] = fn(x[xo + i], y[yo + i] or y[yo]) for i in 0..len: one tight loop per function. */
@@ -219,53 +229,25 @@ final class Float32Kernels implements Kernels {
     }
 
     @Override
-    public void gatherStrided(Matrix x, int offset, int[] s, Matrix out, int[] n) {
-        float[] src = data(x);
-        float[] dst = data(out);
-        int k = 0;
-        for (int i0 = 0; i0 < n[0]; i0++) {
-            for (int i1 = 0; i1 < n[1]; i1++) {
-                for (int i2 = 0; i2 < n[2]; i2++) {
-                    int base = offset + i0 * s[0] + i1 * s[1] + i2 * s[2];
-                    int s3 = s[3];
-                    if (s3 == 1) {
-                        System.arraycopy(src, base, dst, k, n[3]);
-                        k += n[3];
-                    } else {
-                        for (int i3 = 0; i3 < n[3]; i3++) {
-                            dst[k++] = src[base + i3 * s3];
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    @Override
-    public void scatterAddStrided(Matrix x, int[] n, Matrix out, int[] s) {
-        float[] src = data(x);
-        float[] dst = data(out);
-        if (size(out) == 1) {
-            // A full reduction: accumulate in double, whatever the dtype.
-            dst[0] = (float) (dst[0] + sum(x));
+    public void copyStrided(Matrix src, int so, int[] ss, Matrix dst, int dO, int[] ds, int[] shape) {
+        float[] s = data(src);
+        float[] d = data(dst);
+        if (Shape.isRowMajor(shape, ss) && Shape.isRowMajor(shape, ds)) {
+            System.arraycopy(s, so, d, dO, Shape.numel(shape));
             return;
         }
-        int k = 0;
-        for (int i0 = 0; i0 < n[0]; i0++) {
-            for (int i1 = 0; i1 < n[1]; i1++) {
-                for (int i2 = 0; i2 < n[2]; i2++) {
-                    int base = i0 * s[0] + i1 * s[1] + i2 * s[2];
-                    int s3 = s[3];
-                    if (s3 == 1) { // contiguous rows; C2 does not vectorise this (each row adds onto the last)
-                        for (int i3 = 0; i3 < n[3]; i3++) {
-                            dst[base + i3] += src[k + i3];
-                        }
-                        k += n[3];
-                        continue;
-                    }
-                    for (int i3 = 0; i3 < n[3]; i3++) {
-                        dst[base + i3 * s3] += src[k++];
-                    }
+        StridedLoop loop = StridedLoop.of(shape, so, ss, dO, ds);
+        int n = loop.inner;
+        int s0 = loop.step[0];
+        int s1 = loop.step[1];
+        for (int r = 0; r < loop.rows; r++, loop.next()) {
+            int from = loop.pos[0];
+            int to = loop.pos[1];
+            if (s0 == 1 && s1 == 1) {
+                System.arraycopy(s, from, d, to, n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    d[to + i * s1] = s[from + i * s0];
                 }
             }
         }
@@ -364,15 +346,6 @@ final class Float32Kernels implements Kernels {
             for (int c = 0; c < cols; c++) {
                 d[to + c] += s[from + c];
             }
-        }
-    }
-
-    @Override
-    public void copyStrips(Matrix src, Matrix dst, int count, int length, int dstOffset, int dstStride) {
-        float[] s = data(src);
-        float[] d = data(dst);
-        for (int i = 0; i < count; i++) {
-            System.arraycopy(s, i * length, d, dstOffset + i * dstStride, length);
         }
     }
 

@@ -105,7 +105,7 @@ public final class LeafGradients {
     public void zero() {
         for (int i = 0; i < buffers.length; i++) {
             if (received[i]) {
-                buffers[i].dtype().kernels().fill(buffers[i].data(), 0);
+                buffers[i].dtype().kernels().fill(buffers[i].matrix(), 0);
                 received[i] = false;
             }
         }
@@ -127,7 +127,7 @@ public final class LeafGradients {
         if (buffer == null) {
             return false;
         }
-        buffer.dtype().kernels().axpy(1, g.data(), buffer.data());
+        buffer.dtype().kernels().axpy(1, g.contiguousData(), buffer.matrix());
         return true;
     }
 

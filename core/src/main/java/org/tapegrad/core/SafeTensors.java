@@ -85,10 +85,11 @@ public final class SafeTensors {
         out.write(prefix.array());
         for (Tensor t : state.tensors().values()) {
             ByteBuffer data = ByteBuffer.allocate(t.numel() * itemSize(t.dtype())).order(ByteOrder.LITTLE_ENDIAN);
+            Tensor dense = t.isDense() ? t : t.contiguousCopy(); // a view is written as its elements, row-major
             if (t.dtype() == DType.FLOAT32) {
-                data.asFloatBuffer().put(t.float32Matrix().data, 0, t.numel());
+                data.asFloatBuffer().put(dense.float32Matrix().data, 0, t.numel());
             } else {
-                data.asDoubleBuffer().put(t.float64Matrix().data, 0, t.numel());
+                data.asDoubleBuffer().put(dense.float64Matrix().data, 0, t.numel());
             }
             out.write(data.array());
         }

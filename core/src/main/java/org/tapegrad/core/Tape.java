@@ -196,7 +196,7 @@ public final class Tape implements Scope {
                     if (current.leafGradients != null && current.leafGradients.add(t, h)) {
                         continue;
                     }
-                    boolean adoptable = !createGraph && h == g && g.storage() != seed.storage()
+                    boolean adoptable = !createGraph && h == g && g.ownsStorage() && g.storage() != seed.storage()
                             && storageUses.get(g.storage()) == 1;
                     t.accumulateGrad(h, createGraph, adoptable);
                 } else if (wantedSet.contains(t)) {

@@ -82,7 +82,7 @@ class WorkspaceTest {
             try (Scope s = workspace.enter(); Tape tape = Tape.record()) {
                 Tensor h = x.matmul(p.get(0)).relu();
                 tape.backward(Losses.crossEntropy(Tensor.linear(h, p.get(2), p.get(3)), labels));
-                lastHidden = h.storage();
+                lastHidden = h.array();
             }
             pooled.add(workspace.pooledStorage());
             for (Tensor t : p) {

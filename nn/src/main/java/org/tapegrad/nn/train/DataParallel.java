@@ -409,10 +409,11 @@ public final class DataParallel implements AutoCloseable {
             }
             Tensor all = outputFor(out, n);
             int width = out.numel() / rows;
+            Tensor dense = out.contiguous(); // the model may end in a view (a transpose, a slice)
             if (out.dtype() == DType.FLOAT32) {
-                System.arraycopy(out.float32Matrix().data, 0, all.float32Matrix().data, from * width, rows * width);
+                System.arraycopy(dense.float32Matrix().data, 0, all.float32Matrix().data, from * width, rows * width);
             } else {
-                System.arraycopy(out.float64Matrix().data, 0, all.float64Matrix().data, from * width, rows * width);
+                System.arraycopy(dense.float64Matrix().data, 0, all.float64Matrix().data, from * width, rows * width);
             }
         }
     }
