@@ -167,21 +167,27 @@ final class Float32Kernels implements Kernels {
                 return;
             }
         }
+        if (shape.length == 2) { // matrices and their views, the common case, walked without allocating
+            for (int r = 0; r < shape[0]; r++) {
+                zipRow(fn, x, ao + r * as[0], as[1], y, bo + r * bs[0], bs[1], d, oo + r * os[0], os[1], shape[1]);
+            }
+            return;
+        }
         StridedLoop loop = StridedLoop.of(shape, ao, as, bo, bs, oo, os);
-        int n = loop.inner;
-        int sa = loop.step[0];
-        int sb = loop.step[1];
-        int so = loop.step[2];
         for (int r = 0; r < loop.rows; r++, loop.next()) {
-            int ia = loop.pos[0];
-            int ib = loop.pos[1];
-            int io = loop.pos[2];
-            if (sa == 1 && so == 1 && sb <= 1) { // rows of a contiguous loop, e.g. a bias broadcast over rows
-                run(fn, x, ia, y, ib, sb == 0, d, io, n);
-            } else {
-                for (int i = 0; i < n; i++) {
-                    d[io + i * so] = (float) fn.apply(x[ia + i * sa], y[ib + i * sb]);
-                }
+            zipRow(fn, x, loop.pos[0], loop.step[0], y, loop.pos[1], loop.step[1], d, loop.pos[2], loop.step[2],
+                    loop.inner);
+        }
+    }
+
+    /** One row of {@link #zip}: n elements from the given starts and strides. */
+    private static void zipRow(BinaryFn fn, float[] x, int ia, int sa, float[] y, int ib, int sb, float[] d, int io,
+            int so, int n) {
+        if (sa == 1 && so == 1 && (sb == 1 || sb == 0)) { // rows of a contiguous loop, e.g. a bias broadcast over rows
+            run(fn, x, ia, y, ib, sb == 0, d, io, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                d[io + i * so] = (float) fn.apply(x[ia + i * sa], y[ib + i * sb]);
             }
         }
     }
@@ -236,19 +242,24 @@ final class Float32Kernels implements Kernels {
             System.arraycopy(s, so, d, dO, Shape.numel(shape));
             return;
         }
+        if (shape.length == 2) { // without allocating
+            for (int r = 0; r < shape[0]; r++) {
+                copyRow(s, so + r * ss[0], ss[1], d, dO + r * ds[0], ds[1], shape[1]);
+            }
+            return;
+        }
         StridedLoop loop = StridedLoop.of(shape, so, ss, dO, ds);
-        int n = loop.inner;
-        int s0 = loop.step[0];
-        int s1 = loop.step[1];
         for (int r = 0; r < loop.rows; r++, loop.next()) {
-            int from = loop.pos[0];
-            int to = loop.pos[1];
-            if (s0 == 1 && s1 == 1) {
-                System.arraycopy(s, from, d, to, n);
-            } else {
-                for (int i = 0; i < n; i++) {
-                    d[to + i * s1] = s[from + i * s0];
-                }
+            copyRow(s, loop.pos[0], loop.step[0], d, loop.pos[1], loop.step[1], loop.inner);
+        }
+    }
+
+    private static void copyRow(float[] s, int from, int s0, float[] d, int to, int s1, int n) {
+        if (s0 == 1 && s1 == 1) {
+            System.arraycopy(s, from, d, to, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                d[to + i * s1] = s[from + i * s0];
             }
         }
     }
