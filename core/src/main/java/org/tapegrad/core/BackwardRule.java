@@ -8,7 +8,7 @@ package org.tapegrad.core;
  * gradient. Written in {@link Tensor} operations, so that the backward pass can itself be recorded (gradients of
  * gradients). Where each gradient goes (a pending sum, a leaf's {@code grad()}, a thread's {@link LeafGradients})
  * is decided by the engine ({@link Tape}), never by the rule. The engine calls a rule only when some input needs
- * a gradient, so a rule of a one-input op may ignore {@code needs}.
+ * a gradient, so a rule of a one-input op may ignore {@code needs}; the array is the engine's, valid during the call only.
  */
 @FunctionalInterface
 interface BackwardRule {

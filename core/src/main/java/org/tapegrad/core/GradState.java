@@ -11,6 +11,8 @@ final class GradState {
     Node backwardNode;
     /** The workspace whose step is open on this thread: ops take their output storage from it. */
     Workspace workspace;
+    /** The reverse walk's reusable bookkeeping ({@link Tape.Walk}); a walk in progress holds it. */
+    Tape.Walk walk;
     /** Where a plain backward on this thread puts the gradients of the leaves it lists, instead of their grad. */
     LeafGradients leafGradients;
 

@@ -125,11 +125,16 @@ public final class Tape implements Scope {
             throw new IllegalStateException(caller + ": the output was produced by " + output.gradFn.op
                     + " on a different tape");
         }
-        Walk walk = new Walk(caller, seedFor(caller, output, seed), wanted, createGraph);
+        Tensor seedGrad = seedFor(caller, output, seed);
+        GradState state = GradState.get();
+        Walk walk = state.walk == null || state.walk.tape != null ? new Walk() : state.walk;
+        state.walk = walk;
         Scope noGrad = createGraph ? null : noGrad();
         try {
+            walk.begin(this, caller, seedGrad, wanted, createGraph);
             return walk.run(output);
         } finally {
+            walk.end();
             if (noGrad != null) {
                 noGrad.close();
             }
@@ -159,21 +164,30 @@ public final class Tape implements Scope {
      * every gradient comes from {@link BackwardRule#apply} and sums are recorded additions, so they can be
      * differentiated again.
      */
-    private final class Walk {
-        private final String caller;
-        private final Tensor seed;
-        private final boolean plain;
-        private final boolean createGraph;
-        private final boolean anomaly;
+    static final class Walk {
         private final GradState state = GradState.get();
-        private final LeafGradients collecting;
-        private final Set<Tensor> wantedSet;
-        private final Map<Tensor, Tensor> found;
+        // Kept from walk to walk on this thread (a walk that starts inside another gets its own): a training step
+        // then allocates no bookkeeping here.
         private final Map<Tensor, LeafSum> leaves = new IdentityHashMap<>();
+        private final ArrayList<LeafSum> spare = new ArrayList<>();
+        private final boolean[][] needsByArity = new boolean[9][];
+        /** The tape being walked; null between walks. */
+        private Tape tape;
+        private ArrayList<Node> nodes;
+        private String caller;
+        private Tensor seed;
+        private boolean plain;
+        private boolean createGraph;
+        private boolean anomaly;
+        private LeafGradients collecting;
+        private Set<Tensor> wantedSet;
+        private Map<Tensor, Tensor> found;
         /** Nodes holding a pending gradient. */
         private int outstanding;
 
-        Walk(String caller, Tensor seed, List<Tensor> wanted, boolean createGraph) {
+        private void begin(Tape tape, String caller, Tensor seed, List<Tensor> wanted, boolean createGraph) {
+            this.tape = tape;
+            this.nodes = tape.nodes;
             this.caller = caller;
             this.seed = seed;
             this.plain = wanted == null;
@@ -185,6 +199,35 @@ public final class Tape implements Scope {
             if (!plain) {
                 wantedSet.addAll(wanted);
             }
+            this.outstanding = 0;
+        }
+
+        /** Drops every reference the walk held, so that nothing it saw outlives it, and keeps its containers. */
+        private void end() {
+            for (LeafSum s : leaves.values()) {
+                s.sum = null;
+                s.owned = false;
+                s.delivered = false;
+                spare.add(s);
+            }
+            leaves.clear();
+            tape = null;
+            nodes = null;
+            seed = null;
+            collecting = null;
+            wantedSet = null;
+            found = null;
+        }
+
+        private boolean[] needs(int arity) {
+            if (arity >= needsByArity.length) {
+                return new boolean[arity];
+            }
+            boolean[] needs = needsByArity[arity];
+            if (needs == null) {
+                needs = needsByArity[arity] = new boolean[arity];
+            }
+            return needs;
         }
 
         Map<Tensor, Tensor> run(Tensor output) {
@@ -196,7 +239,7 @@ public final class Tape implements Scope {
             }
             for (int k = 0, n = nodes.size(); k < n; k++) {
                 for (Tensor in : nodes.get(k).inputs) {
-                    if (in.gradFn != null && in.gradFn.tape == Tape.this) {
+                    if (in.gradFn != null && in.gradFn.tape == tape) {
                         in.gradFn.uses++;
                     }
                 }
@@ -230,7 +273,7 @@ public final class Tape implements Scope {
         private void backprop(Node node, Tensor g) {
             Tensor[] inputs = node.inputs;
             node.checkUnmodified();
-            boolean[] needs = new boolean[inputs.length];
+            boolean[] needs = needs(inputs.length); // read by the rule during the call only
             int count = 0;
             for (int i = 0; i < inputs.length; i++) {
                 needs[i] = needsGradient(inputs[i]);
@@ -289,7 +332,7 @@ public final class Tape implements Scope {
                 return false;
             }
             if (in.gradFn != null) {
-                if (in.gradFn.tape != Tape.this) {
+                if (in.gradFn.tape != tape) {
                     throw new IllegalStateException(caller + ": a tensor produced by " + in.gradFn.op + " on an "
                             + "earlier, released tape needs a gradient; call detach() on it, or compute it inside "
                             + "this recording");
@@ -371,7 +414,7 @@ public final class Tape implements Scope {
         private LeafSum leafSum(Tensor leaf) {
             LeafSum s = leaves.get(leaf);
             if (s == null) {
-                s = new LeafSum();
+                s = spare.isEmpty() ? new LeafSum() : spare.remove(spare.size() - 1);
                 leaves.put(leaf, s);
                 if (plain && !leaf.hasHooks()) {
                     Tensor dest = collecting == null ? null : collecting.buffer(leaf);
