@@ -60,7 +60,7 @@ final class ShapeOps {
         }
         Tensor out = x.view(x.offset(), s, strides);
         int[] in = x.shapeRef();
-        return record("reshape", out, g -> new Tensor[] {g.reshape(in)}, x);
+        return record("reshape", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
     }
 
     /**
@@ -130,7 +130,7 @@ final class ShapeOps {
             outStrides[i] = strides[order[i]];
         }
         Tensor out = x.view(x.offset(), outShape, outStrides);
-        return record("permute", out, g -> new Tensor[] {g.permute(inverse)}, x);
+        return record("permute", out, (g, needs) -> new Tensor[] {g.permute(inverse)}, x);
     }
 
     private static boolean isIdentity(int[] order) {
@@ -205,7 +205,7 @@ final class ShapeOps {
         }
 
         @Override
-        public Tensor[] apply(Tensor g) {
+        public Tensor[] apply(Tensor g, boolean[] needs) {
             return new Tensor[] {padSlice(dropped ? g.unsqueeze(dim) : g, inShape, dim, start)};
         }
 
@@ -237,7 +237,7 @@ final class ShapeOps {
         int[] strides = out.stridesRef();
         g.copyInto(out.view(start * strides[dim], g.shapeRef(), strides));
         int length = g.shapeRef()[dim];
-        return record("padSlice", out, gg -> new Tensor[] {gg.narrow(dim, start, length)}, g);
+        return record("padSlice", out, (gg, needs) -> new Tensor[] {gg.narrow(dim, start, length)}, g);
     }
 
     /** Pieces of {@code size} along dim (the last may be shorter), each a narrow view. */
@@ -298,7 +298,7 @@ final class ShapeOps {
             }
         }
         Tensor out = x.view(x.offset(), shape, st);
-        return record("squeeze", out, g -> new Tensor[] {g.reshape(in)}, x);
+        return record("squeeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
     }
 
     /** x with a size-1 dimension inserted at dim (0 to rank), a view. dX = g.reshape(x.shape). */
@@ -324,7 +324,7 @@ final class ShapeOps {
         }
         Shape.validate("unsqueeze", shape);
         Tensor out = x.view(x.offset(), shape, st);
-        return record("unsqueeze", out, g -> new Tensor[] {g.reshape(in)}, x);
+        return record("unsqueeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
     }
 
     /** Tensors joined along dim. dInput_i = g.narrow(dim, offset_i, size_i). */
@@ -365,10 +365,10 @@ final class ShapeOps {
             offset += t.shapeRef()[d];
         }
         Tensor[] inputs = tensors.toArray(new Tensor[0]);
-        return record("concat", out, g -> {
+        return record("concat", out, (g, needs) -> {
             Tensor[] grads = new Tensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
-                grads[i] = inputs[i].requiresGrad() ? g.narrow(d, offsets[i], inputs[i].shapeRef()[d]) : null;
+                grads[i] = needs[i] ? g.narrow(d, offsets[i], inputs[i].shapeRef()[d]) : null;
             }
             return grads;
         }, inputs);
@@ -387,7 +387,7 @@ final class ShapeOps {
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
         x.dtype().kernels().indexSelectRows(x.contiguousData(), Shape.cols(s), idx, out.matrix());
-        return record("indexSelect", out, g -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
+        return record("indexSelect", out, (g, needs) -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
     }
 
     /** A tensor with {@code rows} rows, zero except that row index[i] accumulates row i of src. dSrc = g.indexSelect(index). */
@@ -403,7 +403,7 @@ final class ShapeOps {
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
         src.dtype().kernels().indexAddRows(src.contiguousData(), Shape.cols(s), idx, out.matrix());
-        return record("indexAdd", out, g -> new Tensor[] {g.indexSelect(idx)}, src);
+        return record("indexAdd", out, (g, needs) -> new Tensor[] {g.indexSelect(idx)}, src);
     }
 
     private static void checkIndex(String op, int[] index, int rows) {
@@ -419,7 +419,7 @@ final class ShapeOps {
     static Tensor copy(Tensor x, String op) {
         Tensor out = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
         x.copyInto(out);
-        return record(op, out, g -> new Tensor[] {g}, x);
+        return record(op, out, (g, needs) -> new Tensor[] {g}, x);
     }
 
     /** x converted to another dtype. dX = g converted back. */
@@ -434,6 +434,6 @@ final class ShapeOps {
             target.kernels().fromFloatArray(x.toFloatArray(), out.matrix());
         }
         DType source = x.dtype();
-        return record("to", out, g -> new Tensor[] {g.to(source)}, x);
+        return record("to", out, (g, needs) -> new Tensor[] {g.to(source)}, x);
     }
 }

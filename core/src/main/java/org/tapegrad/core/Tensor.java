@@ -52,7 +52,8 @@ public final class Tensor {
     private boolean requiresGrad;
     /** The recorded op that produced this tensor; null for a leaf. */
     Node gradFn;
-    private Tensor grad;
+    /** The gradient; written by the engine ({@link Tape}) and {@link #setGrad}. */
+    Tensor grad;
     private boolean retainGrad;
     private List<UnaryOperator<Tensor>> hooks;
 
@@ -510,8 +511,8 @@ public final class Tensor {
     /**
      * Clears the gradient. With {@code setToNone} it is dropped, as {@link #zeroGrad()}; otherwise an existing
      * gradient is filled with zeros and kept, as PyTorch's {@code zero_grad(set_to_none=False)}, and the next
-     * backward adds into that buffer (the products of a linear layer write straight into it) instead of allocating
-     * a new one. Anyone holding the old {@code grad()} tensor then sees it change: copy it to keep it.
+     * backward adds into that buffer (a linear layer's weight and bias gradients are accumulated straight into it)
+     * instead of allocating a new one. Anyone holding the old {@code grad()} tensor then sees it change: copy it to keep it.
      */
     public void zeroGrad(boolean setToNone) {
         if (setToNone || grad == null || grad.requiresGrad) {
@@ -520,28 +521,6 @@ public final class Tensor {
             dtype.kernels().fill(grad.matrix(), 0);
             grad.storage.version++;
         }
-    }
-
-    /**
-     * The kept gradient buffer a backward rule may add this leaf's gradient into directly, or null when the
-     * gradient must go through the tape: not a plain backward, not a leaf that requires grad, a gradient hook to
-     * call, or no kept gradient (see {@link #zeroGrad(boolean)}). Adding directly gives the same sum as the tape's
-     * accumulation, in a different order of additions. While a {@link LeafGradients} collects on this thread, a leaf
-     * it lists has its buffer there instead.
-     */
-    Tensor gradSink() {
-        if (gradFn != null || !requiresGrad || hooks != null && !hooks.isEmpty()) {
-            return null;
-        }
-        GradState state = GradState.get();
-        if (!state.accumulateIntoLeaves) {
-            return null;
-        }
-        Tensor collected = state.leafGradients == null ? null : state.leafGradients.sinkFor(this);
-        if (collected != null) {
-            return collected;
-        }
-        return grad == null || grad.requiresGrad ? null : grad;
     }
 
     /** Keeps the gradient of this intermediate tensor in {@link #grad()} during backward. */
@@ -596,21 +575,13 @@ public final class Tensor {
         return g;
     }
 
-    /**
-     * Adds {@code g} into this tensor's gradient. With {@code adopt}, the caller guarantees that nothing else holds
-     * g's storage, so a first gradient is kept as it is instead of copied.
-     */
-    void accumulateGrad(Tensor g, boolean createGraph, boolean adopt) {
-        if (createGraph) {
-            grad = grad == null ? g : grad.add(g);
-        } else if (grad == null) {
-            grad = adopt ? g.detach() : g.detachedCopy(); // a copy owns its storage: g may be shared
-        } else if (grad.requiresGrad) {
-            grad = grad.detach().add(g);
-        } else {
-            dtype.kernels().axpy(1, g.contiguousData(), grad.matrix());
-        }
-        outlivingSteps(grad);
+    boolean hasHooks() {
+        return hooks != null && !hooks.isEmpty();
+    }
+
+    /** Sets the gradient without checks (the engine's write), keeping its storage beyond the current step. */
+    void setGradOutlivingSteps(Tensor g) {
+        grad = outlivingSteps(g);
     }
 
     /** A gradient outlives the step that computed it: its storage must not go back to a workspace. */
@@ -629,12 +600,6 @@ public final class Tensor {
     /** True when this tensor is all of its storage, contiguous (a gradient that a leaf may keep as it is). */
     boolean ownsStorage() {
         return isDense() && Shape.numel(shape) == storage.length(dtype, shape);
-    }
-
-    private Tensor detachedCopy() {
-        Tensor c = empty(dtype, shape);
-        copyInto(c);
-        return c;
     }
 
     /** Backpropagates from this scalar through the tape that recorded it (same as {@code tape.backward(this)}). */
