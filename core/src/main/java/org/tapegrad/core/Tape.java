@@ -121,8 +121,8 @@ public final class Tape implements Scope {
             throw new IllegalStateException(caller + ": the output " + Shape.str(output.shape()) + " does not require "
                     + "grad; it was not computed inside Tape.record() from a tensor with requiresGrad(true)");
         }
-        if (output.gradFn != null && output.gradFn.tape != this) {
-            throw new IllegalStateException(caller + ": the output was produced by " + output.gradFn.op
+        if (output.gradFn() != null && output.gradFn().tape != this) {
+            throw new IllegalStateException(caller + ": the output was produced by " + output.gradFn().op
                     + " on a different tape");
         }
         Tensor seedGrad = seedFor(caller, output, seed);
@@ -239,8 +239,9 @@ public final class Tape implements Scope {
             }
             for (int k = 0, n = nodes.size(); k < n; k++) {
                 for (Tensor in : nodes.get(k).inputs) {
-                    if (in.gradFn != null && in.gradFn.tape == tape) {
-                        in.gradFn.uses++;
+                    Node producer = in.gradFn();
+                    if (producer != null && producer.tape == tape) {
+                        producer.uses++;
                     }
                 }
             }
@@ -331,9 +332,10 @@ public final class Tape implements Scope {
             if (!in.requiresGrad()) {
                 return false;
             }
-            if (in.gradFn != null) {
-                if (in.gradFn.tape != tape) {
-                    throw new IllegalStateException(caller + ": a tensor produced by " + in.gradFn.op + " on an "
+            Node producer = in.gradFn();
+            if (producer != null) {
+                if (producer.tape != tape) {
+                    throw new IllegalStateException(caller + ": a tensor produced by " + producer.op + " on an "
                             + "earlier, released tape needs a gradient; call detach() on it, or compute it inside "
                             + "this recording");
                 }
@@ -348,7 +350,7 @@ public final class Tape implements Scope {
          * plain backward; null when the first and only gradient had better come from {@code apply}.
          */
         private Tensor destination(Tensor in) {
-            Node producer = in.gradFn;
+            Node producer = in.gradFn();
             if (producer != null) {
                 if (producer.pending == null) {
                     if (producer.uses < 2) {
@@ -380,7 +382,7 @@ public final class Tape implements Scope {
 
         /** Adds {@code gi}, a gradient a rule returned, to {@code in}'s sum. */
         private void add(Tensor in, Tensor gi) {
-            Node producer = in.gradFn;
+            Node producer = in.gradFn();
             if (producer != null) {
                 if (producer.pending == null) {
                     producer.pending = gi;
@@ -419,7 +421,7 @@ public final class Tape implements Scope {
                 if (plain && !leaf.hasHooks()) {
                     Tensor dest = collecting == null ? null : collecting.buffer(leaf);
                     if (dest == null) {
-                        Tensor kept = leaf.grad;
+                        Tensor kept = leaf.grad();
                         dest = kept != null && !kept.requiresGrad() ? kept : null;
                     }
                     if (dest != null) {
@@ -496,7 +498,7 @@ public final class Tape implements Scope {
      * kept buffer. With {@code adopt}, nothing else holds g's storage, so a first gradient is kept, not copied.
      */
     private static void accumulateGrad(Tensor t, Tensor g, boolean adopt) {
-        Tensor grad = t.grad;
+        Tensor grad = t.grad();
         if (grad == null) {
             grad = adopt ? g : ownedCopy(g, true);
         } else if (grad.requiresGrad()) {
