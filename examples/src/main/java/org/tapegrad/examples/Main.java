@@ -24,6 +24,7 @@ public final class Main {
                       vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
                       seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
                                         and the hidden-state gradient per time step
+                      lstm-scaling      LSTM backward time and allocated bytes at 28, 112 and 448 steps
                     Run a command with --help for its options.""");
             return;
         }
@@ -45,6 +46,7 @@ public final class Main {
                 case "gradcheck" -> GradcheckDemo.main(rest);
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
                 case "seq-mnist" -> SeqMnist.main(rest);
+                case "lstm-scaling" -> LstmScaling.main(rest);
                 default -> {
                     System.err.println("Unknown command '" + args[0] + "'; run with --help for the list");
                     System.exit(2);
