@@ -77,18 +77,19 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         return ParamState.withBuffers(dtype, numel, o.initialAccumulatorValue(), "sum");
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
         update(p, g, s.float64("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
         update(p, g, from, to, s.float32("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
+        return true;
     }
 
     /**

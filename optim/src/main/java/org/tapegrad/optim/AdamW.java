@@ -73,21 +73,22 @@ public final class AdamW extends Optimizer<AdamW.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         return Adam.newAdamState(o.amsgrad(), dtype, numel);
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
         update(p, g, s.float64("exp_avg"), s.float64("exp_avg_sq"), o.amsgrad() ? s.float64("max_exp_avg_sq") : null,
                 s.step, lr, o.beta1(), o.beta2(), o.eps(), o.weightDecay());
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
         update(p, g, from, to, s.float32("exp_avg"), s.float32("exp_avg_sq"),
                 o.amsgrad() ? s.float32("max_exp_avg_sq") : null, s.step, lr, o.beta1(), o.beta2(), o.eps(),
                 o.weightDecay());
+        return true;
     }
 
     /**

@@ -86,7 +86,7 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         if (o.centered() && o.momentum() > 0) {
             return ParamState.withBuffers(dtype, numel, 0, "square_avg", "grad_avg", "momentum_buffer");
         } else if (o.centered()) {
@@ -98,17 +98,18 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
         update(p, g, s.float64("square_avg"), o.centered() ? s.float64("grad_avg") : null,
                 o.momentum() > 0 ? s.float64("momentum_buffer") : null,
                 lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
         update(p, g, from, to, s.float32("square_avg"), o.centered() ? s.float32("grad_avg") : null,
                 o.momentum() > 0 ? s.float32("momentum_buffer") : null,
                 lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
+        return true;
     }
 
     /**

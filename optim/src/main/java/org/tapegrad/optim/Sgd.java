@@ -84,22 +84,23 @@ public final class Sgd extends Optimizer<Sgd.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         return o.momentum() != 0
                 ? ParamState.withBuffers(dtype, numel, 0, "momentum_buffer")
                 : ParamState.withBuffers(dtype, numel, 0);
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
         double[] buf = o.momentum() != 0 ? s.float64("momentum_buffer") : null;
         update(p, g, buf, s.step == 1, lr, o.momentum(), o.dampening(), o.nesterov(), o.weightDecay());
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
         float[] buf = o.momentum() != 0 ? s.float32("momentum_buffer") : null;
         update(p, g, from, to, buf, s.step == 1, lr, o.momentum(), o.dampening(), o.nesterov(), o.weightDecay());
+        return true;
     }
 
     /**
