@@ -12,19 +12,25 @@ import java.nio.file.Path;
  * A line carrying the marker {@code // both dtypes} deals in double arrays in both twins: only the class and matrix
  * names change on it. The first line's "Hand-written" comment becomes a "Generated" one.
  *
- * <p>Usage: {@code java Float32Twin.java SOURCE TARGET}; TARGET is rewritten only when its content changes.
+ * <p>With the option {@code --scalars}, every {@code double} becomes {@code float} (scalars too): for loops that must
+ * run entirely in float arithmetic, such as the optimizers' updates.
+ *
+ * <p>Usage: {@code java Float32Twin.java [--scalars] SOURCE TARGET}; TARGET is rewritten only when its content
+ * changes.
  */
 public final class Float32Twin {
     private static final String KEEP = "// both dtypes";
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            System.err.println("usage: java Float32Twin.java SOURCE TARGET");
+        boolean scalars = args.length == 3 && args[0].equals("--scalars");
+        if (args.length != (scalars ? 3 : 2)) {
+            System.err.println("usage: java Float32Twin.java [--scalars] SOURCE TARGET");
             System.exit(2);
         }
-        Path source = Path.of(args[0]);
-        Path target = Path.of(args[1]);
-        String twin = generate(source.getFileName().toString(), Files.readString(source, StandardCharsets.UTF_8));
+        Path source = Path.of(args[args.length - 2]);
+        Path target = Path.of(args[args.length - 1]);
+        String twin = generate(source.getFileName().toString(), Files.readString(source, StandardCharsets.UTF_8),
+                scalars);
         if (Files.exists(target) && Files.readString(target, StandardCharsets.UTF_8).equals(twin)) {
             return; // unchanged: keep the timestamp, so the compiler has nothing new to do
         }
@@ -32,7 +38,7 @@ public final class Float32Twin {
         Files.writeString(target, twin, StandardCharsets.UTF_8);
     }
 
-    static String generate(String sourceName, String float64Source) {
+    static String generate(String sourceName, String float64Source, boolean scalars) {
         StringBuilder out = new StringBuilder();
         String[] lines = float64Source.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -42,6 +48,12 @@ public final class Float32Twin {
                         + "time: do not edit; edit ").append(sourceName).append('.');
             } else if (line.contains(KEEP)) {
                 out.append(line.replace("Float64", "Float32").replace("DMatrixRMaj", "FMatrixRMaj"));
+            } else if (scalars) {
+                out.append(line
+                        .replace("Float64", "Float32")
+                        .replace("float64", "float32")
+                        .replaceAll("\\bdouble\\b", "float")
+                        .replace("Double.", "Float."));
             } else {
                 out.append(line
                         .replace("Float64", "Float32")

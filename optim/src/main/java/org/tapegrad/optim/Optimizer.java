@@ -20,19 +20,16 @@ import org.tapegrad.core.WorkerTeam;
  * own hyperparameters ({@link #paramGroups()}), per-parameter state created on a parameter's first step and keyed
  * by the parameter's identity, {@link #step()}, {@link #zeroGrad()}, and checkpoints ({@link #stateDict()}).
  *
- * <p>The update rule itself is a static {@code update} method of each subclass ({@link Sgd}, {@link Adam},
- * {@link AdamW}, {@link RmsProp}, {@link Adagrad}), written against the raw values of one parameter, so it can be
- * read and tested alone. It runs in place on the parameter's storage; these writes are never recorded by autograd.
+ * <p>The update loops of the built-in optimizers ({@link Sgd}, {@link Adam}, {@link AdamW}, {@link RmsProp},
+ * {@link Adagrad}) are plain functions over arrays, written once in {@code Float64Updates}; their float twin
+ * {@code Float32Updates} is generated from that source at build time. They run in place on the parameter's
+ * storage; these writes are never recorded by autograd.
  *
  * <p><b>State precision.</b> Per-parameter buffers (moments, momentum) have the parameter's dtype, as in PyTorch:
- * a float32 parameter is updated in float arithmetic with {@code float[]} state, a float64 parameter in double with
- * {@code double[]} state. Each rule therefore has two static functions side by side: {@code update(ArrayView, ...)}
- * in double (used for float64 parameters, and the reference the float32 path is tested against) and
- * {@code update(float[], ...)}, the same formula in float. The float loops move 4 bytes per state element instead
- * of 8 and C2 compiles them to SIMD code; it does not vectorise the float-to-double conversions that double state
- * for a float32 parameter needs (JDK 17), and that loop was 5 (SGD) to 18 (Adam) times slower. Float state differs
- * from double state by float rounding (a few 1e-7 relative over several steps); a checkpoint saves each buffer in
- * its own dtype, so resuming is still exact.
+ * a float32 parameter is updated in float arithmetic with {@code float[]} state (coefficients such as bias
+ * corrections computed in double and rounded once), a float64 parameter in double with {@code double[]} state.
+ * Float state differs from double state by float rounding (a few 1e-7 relative over several steps); a checkpoint
+ * saves each buffer in its own dtype, so resuming is still exact.
  *
  * <p><b>Non-finite gradients.</b> With {@link #setSkipNonFinite(boolean) setSkipNonFinite(true)}, a step in which
  * any gradient holds NaN or ±Inf changes nothing (no parameter, no state, no step count), logs a warning, returns
@@ -479,14 +476,29 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         }
     }
 
-    /** Adds {@code weightDecay·p} to a gradient element (PyTorch's L2 weight decay, {@code g = g + λθ}). */
-    static double withDecay(double g, double p, double weightDecay) {
-        return weightDecay == 0 ? g : g + weightDecay * p;
+    /**
+     * The values of {@code v} as a {@code double[]} for the float64 update loops: the array itself for float64
+     * storage, a widened copy for float32 storage (write results back with {@link #store}).
+     */
+    static double[] doubles(ArrayView v) {
+        if (v instanceof ArrayView.F64 f) {
+            return f.a();
+        }
+        double[] out = new double[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i);
+        }
+        return out;
     }
 
-    /** {@link #withDecay(double, double, double)} in float. */
-    static float withDecay(float g, float p, float weightDecay) {
-        return weightDecay == 0 ? g : g + weightDecay * p;
+    /** Writes {@code values} into {@code v} (rounding to float for float32 storage); nothing when they are its array. */
+    static void store(double[] values, ArrayView v) {
+        if (v instanceof ArrayView.F64 f && f.a() == values) {
+            return;
+        }
+        for (int i = 0, n = v.size(); i < n; i++) {
+            v.set(i, values[i]);
+        }
     }
 
     /** The PyTorch check {@code 0 <= value}, also refusing NaN, with PyTorch's message. */
