@@ -35,6 +35,8 @@ public final class Main {
                 case "bench" -> {
                     if (CnnBench.requested(rest)) {
                         CnnBench.main(rest);
+                    } else if (RnnBench.requested(rest)) {
+                        RnnBench.main(rest);
                     } else {
                         TrainBench.main(rest);
                     }
