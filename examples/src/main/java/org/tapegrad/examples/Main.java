@@ -21,6 +21,7 @@ public final class Main {
                       worked-example    every forward value and gradient of a 2-2-1 ReLU network
                       tied-autoencoder  a weight used twice gets the sum of both gradients
                       trajectory        optimal control by backpropagation through time, checked against the adjoint
+                      forces            a network learns a Lennard-Jones energy from energies and forces (-dE/dx)
                       gradcheck         backprop against finite differences, parameter by parameter, on a model
                       vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
                       seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
@@ -46,6 +47,7 @@ public final class Main {
                 case "worked-example" -> WorkedExample.main(rest);
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);
                 case "trajectory" -> Trajectory.main(rest);
+                case "forces" -> Forces.main(rest);
                 case "gradcheck" -> GradcheckDemo.main(rest);
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
                 case "seq-mnist" -> SeqMnist.main(rest);
