@@ -22,6 +22,7 @@ public final class Main {
                       tied-autoencoder  a weight used twice gets the sum of both gradients
                       trajectory        optimal control by backpropagation through time, checked against the adjoint
                       forces            a network learns a Lennard-Jones energy from energies and forces (-dE/dx)
+                      automaton         recovers a cellular automaton's rule (Life by default) with a 3x3 conv network
                       gradcheck         backprop against finite differences, parameter by parameter, on a model
                       vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
                       seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
@@ -48,6 +49,7 @@ public final class Main {
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);
                 case "trajectory" -> Trajectory.main(rest);
                 case "forces" -> Forces.main(rest);
+                case "automaton" -> Automaton.main(rest);
                 case "gradcheck" -> GradcheckDemo.main(rest);
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
                 case "seq-mnist" -> SeqMnist.main(rest);
