@@ -23,6 +23,7 @@ public final class Main {
                       trajectory        optimal control by backpropagation through time, checked against the adjoint
                       forces            a network learns a Lennard-Jones energy from energies and forces (-dE/dx)
                       automaton         recovers a cellular automaton's rule (Life by default) with a 3x3 conv network
+                      saliency          how each pixel contributed to a trained classifier's answer, as a PNG
                       gradcheck         backprop against finite differences, parameter by parameter, on a model
                       vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
                       seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
@@ -50,6 +51,7 @@ public final class Main {
                 case "trajectory" -> Trajectory.main(rest);
                 case "forces" -> Forces.main(rest);
                 case "automaton" -> Automaton.main(rest);
+                case "saliency" -> Saliency.main(rest);
                 case "gradcheck" -> GradcheckDemo.main(rest);
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
                 case "seq-mnist" -> SeqMnist.main(rest);
