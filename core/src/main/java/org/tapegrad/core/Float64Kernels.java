@@ -1,4 +1,4 @@
-// Hand-written. Float32Kernels.java is generated from this file (Float32KernelsTwinTest): edit here, then regenerate.
+// Hand-written. Float32Kernels is generated from this file at build time (core/src/build/Float32Twin.java): edit here.
 package org.tapegrad.core;
 
 import java.util.Arrays;
@@ -114,11 +114,6 @@ final class Float64Kernels implements Kernels {
             case RELU:
                 for (int i = 0; i < n; i++) {
                     d[i] = Math.max(s[i], 0); // branch-free: signs are random, so a branch would mispredict
-                }
-                return;
-            case STEP:
-                for (int i = 0; i < n; i++) {
-                    d[i] = s[i] > 0 ? 1 : 0; // compiled to a conditional move: no branch to mispredict
                 }
                 return;
             case AFFINE:

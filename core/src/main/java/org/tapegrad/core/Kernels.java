@@ -6,8 +6,8 @@ import org.ejml.data.Matrix;
  * The dtype-specific layer: every loop that touches a {@code float[]} or {@code double[]} lives behind this
  * interface, so ops and backward rules are written once, in terms of {@link Tensor} operations.
  *
- * <p>{@link Float64Kernels} is written by hand; {@link Float32Kernels} is generated from it (see
- * {@code Float32KernelsTwinTest}), as EJML generates its float classes from the double ones.
+ * <p>{@link Float64Kernels} is written by hand; {@link Float32Kernels} is generated from it at build time (by
+ * {@code core/src/build/Float32Twin.java}), as EJML generates its float classes from the double ones.
  *
  * <p>Kernels that take a {@link Matrix} alone read and write its first rows·cols elements in row-major order (a
  * tensor gives one through {@code Tensor.contiguousData()} or, for a result it just created, {@code matrix()});

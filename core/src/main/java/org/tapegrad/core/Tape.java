@@ -256,8 +256,8 @@ public final class Tape implements Scope {
                 node.pendingOwned = false;
                 outstanding--;
                 Tensor out = node.output;
+                g = out.runHooks(g); // in the functional form too, as PyTorch's autograd.grad
                 if (plain) {
-                    g = out.runHooks(g);
                     if (out.retainsGrad()) {
                         accumulateGrad(out, g, false);
                     }
@@ -447,13 +447,11 @@ public final class Tape implements Scope {
                 if (s.delivered || s.sum == null) {
                     continue;
                 }
+                Tensor h = leaf.runHooks(s.sum);
                 if (!plain) {
-                    if (wantedSet.contains(leaf)) {
-                        found.put(leaf, s.sum);
-                    }
+                    found.put(leaf, h); // only wanted leaves get a sum in the functional form
                     continue;
                 }
-                Tensor h = leaf.runHooks(s.sum);
                 boolean adopt = h == s.sum && s.owned;
                 if (h == s.sum && !s.owned && h.storage() != seed.storage()) {
                     if (storageUses == null) {

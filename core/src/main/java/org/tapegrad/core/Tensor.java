@@ -570,9 +570,10 @@ public final class Tensor {
     }
 
     /**
-     * Registers {@code hook} to be called with this tensor's gradient when backward computes it (for a leaf, the
-     * sum over all its uses, before it is added to {@code grad}). The hook may return a replacement gradient of the
-     * same shape, or null to keep it.
+     * Registers {@code hook} to be called with this tensor's gradient when a backward pass computes it, in
+     * {@link Tape#backward} and in {@link Autograd#grad} alike (for a leaf, the sum over all its uses, before it is
+     * added to {@code grad} or returned). The hook may return a replacement gradient of the same shape, or null to
+     * keep it.
      */
     public HookHandle registerHook(UnaryOperator<Tensor> hook) {
         Objects.requireNonNull(hook, "hook");
