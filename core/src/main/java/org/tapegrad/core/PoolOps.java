@@ -36,7 +36,7 @@ final class PoolOps {
         ConvGeometry g = geometry("avgPool2d", x, kernel, stride, padding);
         int[] xs = x.shapeRef();
         Tensor planes = x.reshape(xs[0] * xs[1], 1, xs[2], xs[3]);
-        return ConvOps.im2col(planes, g.withInput(xs[0] * xs[1], 1)).mean(1, false)
+        return ConvOps.im2col(planes, g.withInput(xs[0] * xs[1], 1).withPatchMatrix("avgPool2d")).mean(1, false)
                 .reshape(xs[0], xs[1], g.outH(), g.outW());
     }
 

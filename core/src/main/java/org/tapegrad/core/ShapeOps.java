@@ -146,8 +146,8 @@ final class ShapeOps {
     static Tensor narrow(Tensor x, int dim, int start, int length) {
         int d = Shape.dim("narrow", dim, x.rank());
         int[] in = x.shapeRef();
-        if (start < 0 || length < 0 || start > in[d] - length) {
-            throw new IllegalArgumentException("narrow: range [" + start + ", " + (start + length) + ") is outside "
+        if (start < 0 || length < 0 || length > in[d] - start) { // not start + length: it can overflow int
+            throw new IllegalArgumentException("narrow: range [" + start + ", " + ((long) start + length) + ") is outside "
                     + "dimension " + d + " of size " + in[d] + " in shape " + Shape.str(in));
         }
         if (length == in[d]) {

@@ -112,11 +112,16 @@ public abstract class LrScheduler implements LrSchedule {
         return new StateDict(Map.of(), values);
     }
 
+    /**
+     * Restores {@link #stateDict()}: {@code last_epoch} an integer of at least -1 (-1: before the first epoch, as
+     * an inner schedule of {@link SequentialLr} starts), {@code base_lrs} and {@code last_lr} one finite rate
+     * &gt;= 0 per group. Anything else is refused with a message naming the key, and nothing changes.
+     */
     @Override
     public void loadStateDict(StateDict state) {
-        int epoch = parseInt(state, "last_epoch");
-        double[] base = parseDoubles(state, "base_lrs", baseLrs.length);
-        double[] last = parseDoubles(state, "last_lr", lastLr.length);
+        int epoch = parseInt(state, "last_epoch", -1);
+        double[] base = parseRates(state, "base_lrs", baseLrs.length);
+        double[] last = parseRates(state, "last_lr", lastLr.length);
         lastEpoch = epoch;
         System.arraycopy(base, 0, baseLrs, 0, base.length);
         System.arraycopy(last, 0, lastLr, 0, last.length);
@@ -138,39 +143,65 @@ public abstract class LrScheduler implements LrSchedule {
         return v;
     }
 
-    static int parseInt(StateDict state, String name) {
+    /** Value {@code name} as an integer of at least {@code min}, or an exception naming the key and the value. */
+    static int parseInt(StateDict state, String name, int min) {
         String v = value(state, name);
+        int n;
         try {
-            return Integer.parseInt(v);
+            n = Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not an integer: " + v, e);
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'", e);
         }
+        if (n < min) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'");
+        }
+        return n;
     }
 
-    static double parseDouble(StateDict state, String name) {
+    /** Value {@code name} as a number that is not NaN (infinities allowed), or an exception naming the key. */
+    static double parseNumber(StateDict state, String name) {
         String v = value(state, name);
+        double d;
         try {
-            return Double.parseDouble(v);
+            d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a number: " + v, e);
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be a number, got '" + v + "'", e);
         }
+        if (Double.isNaN(d)) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be a number, got '" + v + "'");
+        }
+        return d;
     }
 
-    static double[] parseDoubles(StateDict state, String name, int count) {
-        String[] parts = value(state, name).split(",");
+    /** Value {@code name} as {@code count} comma-separated learning rates, each finite and &gt;= 0. */
+    static double[] parseRates(StateDict state, String name, int count) {
+        String all = value(state, name);
+        String[] parts = all.split(",", -1);
         if (parts.length != count) {
             throw new IllegalArgumentException("loadStateDict: '" + name + "' has " + parts.length
                     + " values but the optimizer has " + count + " parameter groups");
         }
         double[] out = new double[count];
         for (int i = 0; i < count; i++) {
-            try {
-                out[i] = Double.parseDouble(parts[i]);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a list of numbers: "
-                        + value(state, name), e);
-            }
+            out[i] = rate(name, parts[i], all);
         }
         return out;
+    }
+
+    /** {@code text} as a learning rate (finite, &gt;= 0), or an exception naming {@code name} and {@code whole}. */
+    static double rate(String name, String text, String whole) {
+        double d;
+        try {
+            d = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            d = Double.NaN;
+        }
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be finite and >= 0 (a learning "
+                    + "rate" + (whole.equals(text) ? "" : " per group") + "), got '" + whole + "'");
+        }
+        return d;
     }
 }

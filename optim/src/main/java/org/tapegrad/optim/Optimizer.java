@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.DType;
@@ -62,6 +63,10 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         /** The learning rate a parameter group starts with. */
         double lr();
     }
+
+    /** Buffers that are sums or running means of squares in every optimizer here, so never negative. */
+    private static final Set<String> NON_NEGATIVE_BUFFERS = Set.of("exp_avg_sq", "max_exp_avg_sq", "square_avg",
+            "sum");
 
     private final List<ParamGroup<O>> groups = new ArrayList<>();
     private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
@@ -346,7 +351,10 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
      * they hold float32 values. The hyperparameter records are this optimizer's own (they are not parsed back); a
      * difference from the saved ones is logged as a warning. Nothing changes if the state does not fit: missing
      * entries, wrong shapes, a different grouping or an unknown parameter index are refused with a message naming
-     * the entry.
+     * the entry, and so is every value out of its range: a step count that is not an integer &gt;= 1, a skipped-step
+     * count that is not an integer &gt;= 0, a learning rate that is not a finite number &gt;= 0, a buffer holding
+     * NaN or an infinity, a sum or mean of squares ({@code exp_avg_sq}, {@code max_exp_avg_sq},
+     * {@code square_avg}, {@code sum}) holding a negative number: each would make the next step's update NaN.
      */
     public final void loadStateDict(StateDict saved) {
         Objects.requireNonNull(saved, "state");
@@ -368,7 +376,11 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                 throw new IllegalArgumentException("loadStateDict: " + prefix + "params is \"" + savedIds
                         + "\" but this optimizer's group " + gi + " holds parameters \"" + ids + "\"");
             }
-            lrs[gi] = number(saved, prefix + "lr");
+            lrs[gi] = LrScheduler.rate(prefix + "lr", value(saved, prefix + "lr"), value(saved, prefix + "lr"));
+            if (saved.values().containsKey(prefix + "initial_lr")) {
+                String initial = value(saved, prefix + "initial_lr");
+                LrScheduler.rate(prefix + "initial_lr", initial, initial);
+            }
             String savedOptions = saved.values().get(prefix + "options");
             if (savedOptions != null && !savedOptions.equals(group.options().toString())) {
                 LOG.warn("loadStateDict: group {} was saved with {} and keeps {}", gi, savedOptions, group.options());
@@ -400,11 +412,7 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                 continue;
             }
             ParamState s = newState(optionsOf.get(i), p.dtype(), p.numel());
-            try {
-                s.step = Long.parseLong(step);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("loadStateDict: '" + prefix + "step' is not an integer: " + step, e);
-            }
+            s.step = count(saved, prefix + "step", 1); // a state exists from the first step on
             for (Map.Entry<String, ArrayView> b : s.buffers().entrySet()) {
                 String name = prefix + b.getKey();
                 Tensor t = saved.tensors().get(name);
@@ -417,7 +425,13 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                             + Arrays.toString(p.shape()));
                 }
                 double[] values = t.toDoubleArray();
+                boolean nonNegative = NON_NEGATIVE_BUFFERS.contains(b.getKey());
                 for (int k = 0; k < values.length; k++) {
+                    if (!Double.isFinite(values[k]) || (nonNegative && values[k] < 0)) {
+                        throw new IllegalArgumentException("loadStateDict: tensor '" + name + "' holds " + values[k]
+                                + " at index " + k + "; expected finite values" + (nonNegative
+                                ? " >= 0 (it is a running sum or mean of squares)" : ""));
+                    }
                     b.getValue().set(k, values[k]);
                 }
             }
@@ -430,7 +444,7 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
             s.param = ArrayView.of(p);
             restored.put(p, s);
         }
-        long skipped = saved.values().containsKey("skipped_steps") ? (long) number(saved, "skipped_steps") : 0;
+        long skipped = saved.values().containsKey("skipped_steps") ? count(saved, "skipped_steps", 0) : 0;
 
         // Everything checked: commit.
         state.clear();
@@ -467,13 +481,21 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         return v;
     }
 
-    private static double number(StateDict saved, String name) {
+    /** Value {@code name} as an integer of at least {@code min}, or an exception naming the key and the value. */
+    private static long count(StateDict saved, String name, long min) {
         String v = value(saved, name);
+        long n;
         try {
-            return Double.parseDouble(v);
+            n = Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a number: " + v, e);
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'", e);
         }
+        if (n < min) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'");
+        }
+        return n;
     }
 
     /**

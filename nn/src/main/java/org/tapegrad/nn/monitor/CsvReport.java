@@ -1,10 +1,9 @@
 package org.tapegrad.nn.monitor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.tapegrad.core.AtomicFile;
 
 /**
  * The records as one CSV table in long format, for spreadsheets and pandas: one row per (sampled step, layer) with
@@ -42,7 +41,7 @@ public final class CsvReport {
                 sb.append(num(p.norm())).append(',').append(num(p.updateRatio())).append(",,,,,\n");
             }
         }
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        AtomicFile.writeString(file, sb);
     }
 
     /** grad_norm .. grad_non_finite followed by a comma (five cells). */

@@ -1,9 +1,9 @@
 package org.tapegrad.nn.monitor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.tapegrad.core.AtomicFile;
 
 /** Writes every report of a monitor into one directory. */
 public final class MonitorReports {
@@ -20,7 +20,8 @@ public final class MonitorReports {
 
     /**
      * Writes {@value #JSONL}, {@value #CSV}, {@value #HTML} and {@value #SUMMARY} into {@code dir} (created if
-     * needed; files of the same names are replaced), and {@value #TIME_STEPS_JSONL} when the model has recurrent
+     * needed; files of the same names are replaced, each all at once by {@link AtomicFile}, so an interrupted or
+     * failed write leaves the previous file whole), and {@value #TIME_STEPS_JSONL} when the model has recurrent
      * layers.
      *
      * @return {@code dir}
@@ -30,7 +31,7 @@ public final class MonitorReports {
         JsonLinesReport.write(monitor.records(), dir.resolve(JSONL));
         CsvReport.write(monitor.records(), dir.resolve(CSV));
         HtmlReport.write(monitor, title, dir.resolve(HTML));
-        Files.writeString(dir.resolve(SUMMARY), TextSummary.of(monitor), StandardCharsets.UTF_8);
+        AtomicFile.writeString(dir.resolve(SUMMARY), TextSummary.of(monitor));
         if (!monitor.timeSteps().layerNames().isEmpty()) {
             JsonLinesReport.writeTimeSteps(monitor.timeSteps(), dir.resolve(TIME_STEPS_JSONL));
         }
