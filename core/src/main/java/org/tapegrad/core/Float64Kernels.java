@@ -116,11 +116,6 @@ final class Float64Kernels implements Kernels {
                     d[i] = Math.max(s[i], 0); // branch-free: signs are random, so a branch would mispredict
                 }
                 return;
-            case STEP:
-                for (int i = 0; i < n; i++) {
-                    d[i] = s[i] > 0 ? 1 : 0; // compiled to a conditional move: no branch to mispredict
-                }
-                return;
             case AFFINE:
                 for (int i = 0; i < n; i++) {
                     d[i] = (double) (p * s[i] + q);

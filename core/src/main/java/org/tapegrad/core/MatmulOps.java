@@ -33,9 +33,7 @@ final class MatmulOps {
         Tensor c = ka == 0 ? Tensor.output(a.dtype(), new int[] {m, n}) // an empty sum is 0
                 : Tensor.uninitializedOutput(a.dtype(), new int[] {m, n});
         a.dtype().kernels().gemm(a.data(), ta, b.data(), tb, c.data(), false);
-        return record("matmul", c, g -> new Tensor[] {
-                !a.requiresGrad() ? null : ta ? matmul(b, tb, g, true) : matmul(g, false, b, !tb),
-                !b.requiresGrad() ? null : tb ? matmul(g, true, a, ta) : matmul(a, !ta, g, false)}, a, b);
+        return record("matmul", c, new MatmulRule(a, ta, b, tb), a, b);
     }
 
     /**
@@ -46,15 +44,8 @@ final class MatmulOps {
     static Tensor linear(Tensor x, Tensor w, Tensor b) {
         Tensor y = linearOutput(x, w, b);
         x.dtype().kernels().gemm(x.data(), false, w.data(), true, y.data(), b != null);
-        if (b == null) {
-            return record("linear", y, g -> new Tensor[] {
-                    x.requiresGrad() ? matmul(g, false, w, false) : null,
-                    w.requiresGrad() ? weightGrad(g, x, w) : null}, x, w);
-        }
-        return record("linear", y, g -> new Tensor[] {
-                x.requiresGrad() ? matmul(g, false, w, false) : null,
-                w.requiresGrad() ? weightGrad(g, x, w) : null,
-                b.requiresGrad() ? biasGrad(g, b) : null}, x, w, b);
+        LinearRule rule = new LinearRule(x, w, b);
+        return b == null ? record("linear", y, rule, x, w) : record("linear", y, rule, x, w, b);
     }
 
     /**
@@ -98,23 +89,55 @@ final class MatmulOps {
         return y;
     }
 
-    /** dW = gᵀ·x, added straight into W's kept gradient when it has one (then nothing is returned to the tape). */
-    private static Tensor weightGrad(Tensor g, Tensor x, Tensor w) {
-        Tensor sink = w.gradSink();
-        if (sink == null) {
-            return matmul(g, true, x, false);
+    /**
+     * The rule of {@link #matmul}, c = op(a)·op(b): with c = a·b, dA = g·bᵀ and dB = aᵀ·g; the transposed cases
+     * follow by transposing those. Each is one product, which can also accumulate into the engine's buffer.
+     */
+    private record MatmulRule(Tensor a, boolean ta, Tensor b, boolean tb) implements AccumulatingRule {
+        @Override
+        public Tensor[] apply(Tensor g, boolean[] needs) {
+            return new Tensor[] {
+                    !needs[0] ? null : ta ? matmul(b, tb, g, true) : matmul(g, false, b, !tb),
+                    !needs[1] ? null : tb ? matmul(g, true, a, ta) : matmul(a, !ta, g, false)};
         }
-        g.dtype().kernels().gemm(g.data(), true, x.data(), false, sink.data(), true);
-        return null;
+
+        @Override
+        public boolean accumulateInto(int i, Tensor g, Tensor dest) {
+            if (i == 0) {
+                return ta ? addProduct(b, tb, g, true, dest) : addProduct(g, false, b, !tb, dest);
+            }
+            return tb ? addProduct(g, true, a, ta, dest) : addProduct(a, !ta, g, false, dest);
+        }
     }
 
-    /** dB = g summed over rows, added straight into b's kept gradient when it has one. */
-    private static Tensor biasGrad(Tensor g, Tensor b) {
-        Tensor sink = b.gradSink();
-        if (sink == null) {
-            return g.sumTo(b.shapeRef());
+    /** The rule of {@link #linear}, y = x·wᵀ + b: dX = g·w, dW = gᵀ·x, dB = g summed over rows. */
+    private record LinearRule(Tensor x, Tensor w, Tensor b) implements AccumulatingRule {
+        @Override
+        public Tensor[] apply(Tensor g, boolean[] needs) {
+            Tensor dx = needs[0] ? matmul(g, false, w, false) : null;
+            Tensor dw = needs[1] ? matmul(g, true, x, false) : null;
+            return b == null ? new Tensor[] {dx, dw} : new Tensor[] {dx, dw, needs[2] ? g.sumTo(b.shapeRef()) : null};
         }
-        ReductionOps.addSumTo(g, sink);
-        return null;
+
+        @Override
+        public boolean accumulateInto(int i, Tensor g, Tensor dest) {
+            switch (i) {
+                case 0:
+                    return addProduct(g, false, w, false, dest);
+                case 1:
+                    return addProduct(g, true, x, false, dest);
+                default:
+                    ReductionOps.addSumTo(g, dest);
+                    return true;
+            }
+        }
+    }
+
+    /** {@code dest += op(a)·op(b)}, not recorded (the caller checked the shapes: dest is the gradient's). */
+    private static boolean addProduct(Tensor a, boolean ta, Tensor b, boolean tb, Tensor dest) {
+        if (a.shapeRef()[ta ? 0 : 1] > 0) { // an empty sum adds nothing
+            a.dtype().kernels().gemm(a.data(), ta, b.data(), tb, dest.data(), true);
+        }
+        return true;
     }
 }

@@ -9,6 +9,12 @@ final class Node {
     Tensor output;
     Tensor[] inputs;
     BackwardRule rule;
+    /** During a reverse walk: the gradient of the output summed so far (see {@link Tape}), or null. */
+    Tensor pending;
+    /** {@link #pending} is a buffer the walk allocated, so it may add into it in place. */
+    boolean pendingOwned;
+    /** During a reverse walk: how many recorded ops of the tape take the output as an input. */
+    int uses;
     /** The inputs' versions when recorded; a rule must not run on values changed in place since. */
     private final int[] versions;
 
@@ -38,12 +44,9 @@ final class Node {
         }
     }
 
-    boolean released() {
-        return rule == null;
-    }
-
     void release() {
         inputs = null;
         rule = null;
+        pending = null;
     }
 }

@@ -23,7 +23,7 @@ final class PoolOps {
         int[] argmax = Workspace.indices(out.numel());
         x.dtype().kernels().maxPool2d(x.data(), g, out.data(), argmax);
         int numel = x.numel();
-        return record("maxPool2d", out, gr -> new Tensor[] {
+        return record("maxPool2d", out, (gr, needs) -> new Tensor[] {
                 ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)}, x);
     }
 

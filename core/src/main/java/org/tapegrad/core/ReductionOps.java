@@ -23,7 +23,7 @@ final class ReductionOps {
         Tensor out = Tensor.output(x.dtype(), target);
         x.dtype().kernels().gatherStrided(x.data(), 0, Shape.broadcastStrides4(x.shapeRef()), out.data(),
                 Shape.pad4(target));
-        return record("expand", out, g -> new Tensor[] {g.sumTo(x.shapeRef())}, x);
+        return record("expand", out, (g, needs) -> new Tensor[] {g.sumTo(x.shapeRef())}, x);
     }
 
     /** The sum of x over the dimensions along which {@code shape} broadcasts to x's shape. dX = g.expand(x.shape). */
@@ -44,7 +44,7 @@ final class ReductionOps {
             out = Tensor.output(x.dtype(), target);
             addSumTo(x, out);
         }
-        return record("sum", out, g -> new Tensor[] {g.expand(x.shapeRef())}, x);
+        return record("sum", out, (g, needs) -> new Tensor[] {g.expand(x.shapeRef())}, x);
     }
 
     /**
@@ -123,7 +123,7 @@ final class ReductionOps {
         Tensor values = Tensor.output(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
         int[] argmax = Workspace.indices(outer * inner);
         x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
-        return record("max", values, g -> {
+        return record("max", values, (g, needs) -> {
             // The mask of the chosen elements is a constant of the backward pass: g flows only where it is 1.
             Tensor mask = Tensor.output(x.dtype(), s);
             Kernels k = x.dtype().kernels();

@@ -42,7 +42,7 @@ final class ShapeOps {
             return x;
         }
         Tensor out = x.view(s, x.dtype().kernels().wrap(x.data(), Shape.rows(s), Shape.cols(s)));
-        return record("reshape", out, g -> new Tensor[] {g.reshape(x.shapeRef())}, x);
+        return record("reshape", out, (g, needs) -> new Tensor[] {g.reshape(x.shapeRef())}, x);
     }
 
     /** Output dimension i is input dimension dims[i]. dX = g permuted by the inverse. */
@@ -78,7 +78,7 @@ final class ShapeOps {
         }
         Tensor out = Tensor.output(x.dtype(), outShape);
         x.dtype().kernels().gatherStrided(x.data(), 0, gatherStrides, out.data(), Shape.pad4(outShape));
-        return record("permute", out, g -> new Tensor[] {g.permute(inverse)}, x);
+        return record("permute", out, (g, needs) -> new Tensor[] {g.permute(inverse)}, x);
     }
 
     private static boolean isIdentity(int[] order) {
@@ -107,7 +107,7 @@ final class ShapeOps {
         }
         Tensor out = Tensor.output(x.dtype(), outShape);
         x.dtype().kernels().gatherStrided(x.data(), start * strides[d], gatherStrides, out.data(), Shape.pad4(outShape));
-        return record("narrow", out, g -> {
+        return record("narrow", out, (g, needs) -> {
             List<Tensor> parts = new ArrayList<>(3);
             if (start > 0) {
                 parts.add(zerosLike(in, d, start, g));
@@ -167,10 +167,10 @@ final class ShapeOps {
             offset += size;
         }
         Tensor[] inputs = tensors.toArray(new Tensor[0]);
-        return record("concat", out, g -> {
+        return record("concat", out, (g, needs) -> {
             Tensor[] grads = new Tensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
-                grads[i] = inputs[i].requiresGrad() ? g.narrow(d, offsets[i], inputs[i].shapeRef()[d]) : null;
+                grads[i] = needs[i] ? g.narrow(d, offsets[i], inputs[i].shapeRef()[d]) : null;
             }
             return grads;
         }, inputs);
@@ -189,7 +189,7 @@ final class ShapeOps {
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
         x.dtype().kernels().indexSelectRows(x.data(), Shape.cols(s), idx, out.data());
-        return record("indexSelect", out, g -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
+        return record("indexSelect", out, (g, needs) -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
     }
 
     /** A tensor with {@code rows} rows, zero except that row index[i] accumulates row i of src. dSrc = g.indexSelect(index). */
@@ -205,7 +205,7 @@ final class ShapeOps {
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
         src.dtype().kernels().indexAddRows(src.data(), Shape.cols(s), idx, out.data());
-        return record("indexAdd", out, g -> new Tensor[] {g.indexSelect(idx)}, src);
+        return record("indexAdd", out, (g, needs) -> new Tensor[] {g.indexSelect(idx)}, src);
     }
 
     private static void checkIndex(String op, int[] index, int rows) {
@@ -221,7 +221,7 @@ final class ShapeOps {
     static Tensor copy(Tensor x) {
         Tensor out = Tensor.output(x.dtype(), x.shapeRef());
         x.dtype().kernels().copy(x.data(), out.data());
-        return record("copy", out, g -> new Tensor[] {g}, x);
+        return record("copy", out, (g, needs) -> new Tensor[] {g}, x);
     }
 
     /** x converted to another dtype. dX = g converted back. */
@@ -236,6 +236,6 @@ final class ShapeOps {
             target.kernels().fromFloatArray(x.toFloatArray(), out.data());
         }
         DType source = x.dtype();
-        return record("to", out, g -> new Tensor[] {g.to(source)}, x);
+        return record("to", out, (g, needs) -> new Tensor[] {g.to(source)}, x);
     }
 }

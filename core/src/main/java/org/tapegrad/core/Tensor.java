@@ -1,6 +1,5 @@
 package org.tapegrad.core;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -39,12 +38,8 @@ public final class Tensor {
     /** The workspace step that lent this tensor its storage (or that of the tensor it views); null otherwise. */
     Workspace workspace;
 
-    private boolean requiresGrad;
-    /** The recorded op that produced this tensor; null for a leaf. */
-    Node gradFn;
-    private Tensor grad;
-    private boolean retainGrad;
-    private List<UnaryOperator<Tensor>> hooks;
+    /** requiresGrad, gradFn, grad, retainGrad and hooks; null for a tensor that never needed any. */
+    private AutogradMeta autograd;
     /** Incremented by every in-place change, so that backward can refuse values modified after recording. */
     int version;
 
@@ -333,38 +328,67 @@ public final class Tensor {
 
     // -------------------------------------------------------------------------------------------- autograd
 
+    /** The autograd state, created on first need. */
+    private AutogradMeta meta() {
+        AutogradMeta m = autograd;
+        if (m == null) {
+            m = autograd = new AutogradMeta();
+        }
+        return m;
+    }
+
+    /** Whether this tensor carries autograd state (a plain tensor does not). */
+    boolean hasAutogradMeta() {
+        return autograd != null;
+    }
+
+    /** The recorded op that produced this tensor, or null for a leaf. */
+    Node gradFn() {
+        AutogradMeta m = autograd;
+        return m == null ? null : m.gradFn;
+    }
+
     /** True when gradients are computed for this tensor (a leaf marked so, or the output of a recorded op). */
     public boolean requiresGrad() {
-        return requiresGrad;
+        AutogradMeta m = autograd;
+        return m != null && m.requiresGrad;
     }
 
     /** Marks a leaf tensor as one whose gradient is wanted; returns this tensor. */
     public Tensor requiresGrad(boolean wanted) {
+        Node gradFn = gradFn();
         if (gradFn != null && !wanted) {
             throw new IllegalStateException("requiresGrad: the output of " + gradFn.op + " is part of a recording; "
                     + "use detach() to get a tensor without history");
         }
-        requiresGrad = wanted;
+        if (wanted || autograd != null) {
+            meta().requiresGrad = wanted;
+        }
         return this;
     }
 
-    void markRequiresGrad() {
-        requiresGrad = true;
+    /** Makes this tensor the output of a recorded op (called once, by {@link Autograd#record}). */
+    void setGradFn(Node node) {
+        AutogradMeta m = meta();
+        m.gradFn = node;
+        m.requiresGrad = true;
     }
 
     /** True for a tensor not produced by a recorded op (user-created tensors, parameters). */
     public boolean isLeaf() {
-        return gradFn == null;
+        return gradFn() == null;
     }
 
     /** Name of the recorded op that produced this tensor, or null for a leaf. */
     public String gradFnName() {
+        Node gradFn = gradFn();
         return gradFn == null ? null : gradFn.op;
     }
 
     /** The accumulated gradient: for leaves, summed over backward passes until {@link #zeroGrad()}. */
     public Tensor grad() {
-        return grad;
+        AutogradMeta m = autograd;
+        return m == null ? null : m.grad;
     }
 
     /** Replaces the gradient (null clears it); shape and dtype must match. */
@@ -373,91 +397,79 @@ public final class Tensor {
             throw new IllegalArgumentException("setGrad: gradient " + Shape.str(g.shape) + " " + g.dtype
                     + " does not match tensor " + Shape.str(shape) + " " + dtype);
         }
-        grad = outlivingSteps(g);
+        if (g != null || autograd != null) {
+            meta().grad = outlivingSteps(g);
+        }
     }
 
     /** Clears the gradient (sets it to null, like PyTorch's {@code zero_grad(set_to_none=True)}). */
     public void zeroGrad() {
-        grad = null;
+        if (autograd != null) {
+            autograd.grad = null;
+        }
     }
 
     /**
      * Clears the gradient. With {@code setToNone} it is dropped, as {@link #zeroGrad()}; otherwise an existing
      * gradient is filled with zeros and kept, as PyTorch's {@code zero_grad(set_to_none=False)}, and the next
-     * backward adds into that buffer (the products of a linear layer write straight into it) instead of allocating
-     * a new one. Anyone holding the old {@code grad()} tensor then sees it change: copy it to keep it.
+     * backward adds into that buffer (a linear layer's weight and bias gradients are accumulated straight into it)
+     * instead of allocating a new one. Anyone holding the old {@code grad()} tensor then sees it change: copy it to
+     * keep it.
      */
     public void zeroGrad(boolean setToNone) {
-        if (setToNone || grad == null || grad.requiresGrad) {
-            grad = null;
+        Tensor grad = grad();
+        if (grad == null) {
+            return;
+        }
+        if (setToNone || grad.requiresGrad()) {
+            autograd.grad = null;
         } else {
             dtype.kernels().fill(grad.data(), 0);
             grad.version++;
         }
     }
 
-    /**
-     * The kept gradient buffer a backward rule may add this leaf's gradient into directly, or null when the
-     * gradient must go through the tape: not a plain backward, not a leaf that requires grad, a gradient hook to
-     * call, or no kept gradient (see {@link #zeroGrad(boolean)}). Adding directly gives the same sum as the tape's
-     * accumulation, in a different order of additions. While a {@link LeafGradients} collects on this thread, a leaf
-     * it lists has its buffer there instead.
-     */
-    Tensor gradSink() {
-        if (gradFn != null || !requiresGrad || hooks != null && !hooks.isEmpty()) {
-            return null;
-        }
-        GradState state = GradState.get();
-        if (!state.accumulateIntoLeaves) {
-            return null;
-        }
-        Tensor collected = state.leafGradients == null ? null : state.leafGradients.sinkFor(this);
-        if (collected != null) {
-            return collected;
-        }
-        return grad == null || grad.requiresGrad ? null : grad;
-    }
-
     /** Keeps the gradient of this intermediate tensor in {@link #grad()} during backward. */
     public Tensor retainGrad() {
-        if (!requiresGrad) {
+        if (!requiresGrad()) {
             throw new IllegalStateException("retainGrad: the tensor does not require grad");
         }
-        retainGrad = true;
+        autograd.retainGrad = true;
         return this;
     }
 
     boolean retainsGrad() {
-        return retainGrad;
+        AutogradMeta m = autograd;
+        return m != null && m.retainGrad;
     }
 
     /**
-     * Registers {@code hook} to be called with this tensor's gradient when backward computes it (for a leaf, the
-     * sum over all its uses, before it is added to {@code grad}). The hook may return a replacement gradient of the
-     * same shape, or null to keep it.
+     * Registers {@code hook} to be called with this tensor's gradient when a backward pass computes it, in
+     * {@link Tape#backward} and in {@link Autograd#grad} alike (for a leaf, the sum over all its uses, before it is
+     * added to {@code grad} or returned). The hook may return a replacement gradient of the same shape, or null to
+     * keep it.
      */
     public HookHandle registerHook(UnaryOperator<Tensor> hook) {
         Objects.requireNonNull(hook, "hook");
-        if (!requiresGrad) {
+        if (!requiresGrad()) {
             throw new IllegalStateException("registerHook: the tensor " + Shape.str(shape)
                     + " does not require grad, so no gradient will reach the hook");
         }
-        if (hooks == null) {
-            hooks = new ArrayList<>(2);
-        }
-        hooks.add(hook);
+        AutogradMeta m = autograd;
+        m.addHook(hook);
         return () -> {
-            if (hooks != null) {
-                hooks.remove(hook);
+            if (m.hooks != null) {
+                m.hooks.remove(hook);
             }
         };
     }
 
     Tensor runHooks(Tensor g) {
-        if (hooks == null) {
+        AutogradMeta m = autograd;
+        if (m == null || m.hooks == null) {
             return g;
         }
-        for (UnaryOperator<Tensor> hook : List.copyOf(hooks)) {
+        for (UnaryOperator<Tensor> hook : List.copyOf(m.hooks)) {
             Tensor r = hook.apply(g);
             if (r != null) {
                 if (!Arrays.equals(r.shape, shape)) {
@@ -470,21 +482,14 @@ public final class Tensor {
         return g;
     }
 
-    /**
-     * Adds {@code g} into this tensor's gradient. With {@code adopt}, the caller guarantees that nothing else holds
-     * g's storage, so a first gradient is kept as it is instead of copied.
-     */
-    void accumulateGrad(Tensor g, boolean createGraph, boolean adopt) {
-        if (createGraph) {
-            grad = grad == null ? g : grad.add(g);
-        } else if (grad == null) {
-            grad = adopt ? g.detach() : g.detachedCopy(); // a copy owns its storage: g may be shared
-        } else if (grad.requiresGrad) {
-            grad = grad.detach().add(g);
-        } else {
-            dtype.kernels().axpy(1, g.data(), grad.data());
-        }
-        outlivingSteps(grad);
+    boolean hasHooks() {
+        AutogradMeta m = autograd;
+        return m != null && m.hasHooks();
+    }
+
+    /** Sets the gradient without checks (the engine's write), keeping its storage beyond the current step. */
+    void setGradOutlivingSteps(Tensor g) {
+        meta().grad = outlivingSteps(g);
     }
 
     /** A gradient outlives the step that computed it: its storage must not go back to a workspace. */
@@ -505,12 +510,6 @@ public final class Tensor {
         return m instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) m).data;
     }
 
-    private Tensor detachedCopy() {
-        Tensor c = empty(dtype, shape);
-        dtype.kernels().copy(data(), c.data());
-        return c;
-    }
-
     /** Backpropagates from this scalar through the tape that recorded it (same as {@code tape.backward(this)}). */
     public void backward() {
         backward(null);
@@ -518,9 +517,10 @@ public final class Tensor {
 
     /** Backpropagates from this tensor with upstream gradient {@code gradient} (null for a scalar). */
     public void backward(Tensor gradient) {
+        Node gradFn = gradFn();
         if (gradFn == null) {
             throw new IllegalStateException("backward: the tensor " + Shape.str(shape) + " was not produced by a "
-                    + "recorded op (requiresGrad = " + requiresGrad + "); compute it inside Tape.record()");
+                    + "recorded op (requiresGrad = " + requiresGrad() + "); compute it inside Tape.record()");
         }
         gradFn.tape.backward(this, gradient, false);
     }
@@ -580,7 +580,7 @@ public final class Tensor {
     }
 
     private void checkInPlace(String op) {
-        if (requiresGrad && GradState.get().recording()) {
+        if (requiresGrad() && GradState.get().recording()) {
             throw new IllegalStateException(op + ": cannot modify a tensor that requires grad while recording; "
                     + "do it outside Tape.record() or inside Tape.noGrad()");
         }
@@ -965,9 +965,9 @@ public final class Tensor {
         StringBuilder sb = new StringBuilder("tensor(");
         format(sb, 0, 0);
         sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype);
-        if (gradFn != null) {
-            sb.append(", gradFn=").append(gradFn.op);
-        } else if (requiresGrad) {
+        if (gradFn() != null) {
+            sb.append(", gradFn=").append(gradFn().op);
+        } else if (requiresGrad()) {
             sb.append(", requiresGrad=true");
         }
         return sb.append(')').toString();
