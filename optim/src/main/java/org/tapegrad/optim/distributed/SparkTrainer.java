@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
@@ -35,7 +36,8 @@ import scala.runtime.AbstractFunction1;
  * }</pre>
  *
  * <p><b>Failures.</b> When a task fails, Spark fails the whole barrier stage and launches it again (up to
- * {@code spark.stage.maxConsecutiveAttempts} times); the other tasks notice at once that their peer's connection
+ * {@code spark.stage.maxConsecutiveAttempts} times, 4 by default; the results leave the stage through a shuffle,
+ * since Spark aborts rather than relaunches a failed barrier stage that is a job's last); the other tasks notice at once that their peer's connection
  * closed. A relaunched stage ({@code stageAttemptNumber() > 0}) resumes from rank 0's last checkpoint, when the job
  * writes checkpoints to a directory every executor sees; without one it starts again from step 0. Either way the
  * result equals an uninterrupted run's, provided the RDD gives the same partitions again (its source and
@@ -67,7 +69,13 @@ public final class SparkTrainer {
         String runId = UUID.randomUUID().toString();
         ClassTag<TrainingResult> tag = ClassTag$.MODULE$.apply(TrainingResult.class);
         RDD<TrainingResult> out = examples.rdd().barrier().mapPartitions(new RankTask(job, runId), false, tag);
-        List<TrainingResult> results = new ArrayList<>(out.toJavaRDD().collect());
+        // Spark relaunches a failed barrier stage only when it is a shuffle-map stage (a failed barrier result stage
+        // aborts the job), so the results go through a shuffle into one partition before they are collected.
+        List<TrainingResult> results = new ArrayList<>(out.toJavaRDD()
+                .mapToPair(r -> new Tuple2<>(r.rank(), r))
+                .partitionBy(new HashPartitioner(1))
+                .values()
+                .collect());
         for (TrainingResult r : results) {
             if (r.rank() == 0) {
                 return r;
