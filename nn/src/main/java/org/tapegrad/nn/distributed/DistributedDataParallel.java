@@ -192,12 +192,18 @@ public final class DistributedDataParallel implements AutoCloseable {
         return steps;
     }
 
-    /** Nanoseconds spent packing, all-reducing and unpacking gradients, over every call to {@code backward}. */
+    /**
+     * Nanoseconds spent packing, all-reducing and unpacking gradients, over every call to {@code backward}; the
+     * all-reduce includes waiting for the slowest rank to finish its backward pass.
+     */
     public long exchangeNanos() {
         return exchangeNanos;
     }
 
-    /** Nanoseconds the last call to {@code backward} spent packing, all-reducing and unpacking its gradients. */
+    /**
+     * Nanoseconds the last call to {@code backward} spent packing, all-reducing and unpacking its gradients (waiting
+     * for the slowest rank included).
+     */
     public long lastExchangeNanos() {
         return lastExchangeNanos;
     }

@@ -20,7 +20,8 @@ import org.tapegrad.core.Tensor;
  * @param stepsPerEpoch    steps in one epoch
  * @param stepLosses       the global batch's loss at every step of the run, resumed steps included (rank 0;
  *                         empty on the other ranks)
- * @param exchangeMillis   this rank's gradient exchange (pack, all-reduce, unpack) at every step of this attempt
+ * @param exchangeMillis   this rank's gradient exchange (pack, all-reduce, unpack) at every step of this attempt;
+ *                         the all-reduce includes waiting for the slowest rank to finish its backward pass
  * @param stepMillis       this rank's whole step (batch assembly, forward, backward, exchange, update) at every step
  *                         of this attempt
  * @param tensors          the trained model's state dict tensors (rank 0; empty on the other ranks)
