@@ -1,4 +1,4 @@
-// Hand-written. Float32Kernels.java is generated from this file (Float32KernelsTwinTest): edit here, then regenerate.
+// Hand-written. Float32Kernels is generated from this file at build time (core/src/build/Float32Twin.java): edit here.
 package org.tapegrad.core;
 
 import java.util.Arrays;

@@ -6,8 +6,8 @@ import org.ejml.data.Matrix;
  * The dtype-specific layer: every loop that touches a {@code float[]} or {@code double[]} lives behind this
  * interface, so ops and backward rules are written once, in terms of {@link Tensor} operations.
  *
- * <p>{@link Float64Kernels} is written by hand; {@link Float32Kernels} is generated from it (see
- * {@code Float32KernelsTwinTest}), as EJML generates its float classes from the double ones.
+ * <p>{@link Float64Kernels} is written by hand; {@link Float32Kernels} is generated from it at build time (by
+ * {@code core/src/build/Float32Twin.java}), as EJML generates its float classes from the double ones.
  *
  * <p>Shapes given as {@code shape4} are padded to rank 4; strides of 0 broadcast. Output arguments are
  * "Modified", all others "Not modified". Matrices are EJML row-major matrices of the kernel's dtype.

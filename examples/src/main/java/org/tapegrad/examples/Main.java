@@ -16,10 +16,13 @@ public final class Main {
                       mnist             train a classifier on MNIST (embedded) or another IDX data set
                       spirals           train a small ReLU network on three interleaved spirals (core API only)
                       bench             train the MLP on MNIST and print throughput and per-step timings as JSON
-                                        (--model cnn: time the mnist CNN)
+                                        (--model cnn: time the mnist CNN; --model lstm|gru|rnn: the seq-mnist step)
                       backprop-cost     backprop versus finite differences on the 335,114-parameter MLP
                       worked-example    every forward value and gradient of a 2-2-1 ReLU network
                       tied-autoencoder  a weight used twice gets the sum of both gradients
+                      trajectory        optimal control by backpropagation through time, checked against the adjoint
+                      forces            a network learns a Lennard-Jones energy from energies and forces (-dE/dx)
+                      automaton         recovers a cellular automaton's rule (Life by default) with a 3x3 conv network
                       gradcheck         backprop against finite differences, parameter by parameter, on a model
                       vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
                       seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
@@ -38,6 +41,8 @@ public final class Main {
                 case "bench" -> {
                     if (CnnBench.requested(rest)) {
                         CnnBench.main(rest);
+                    } else if (RnnBench.requested(rest)) {
+                        RnnBench.main(rest);
                     } else {
                         TrainBench.main(rest);
                     }
@@ -45,6 +50,9 @@ public final class Main {
                 case "backprop-cost" -> BackpropCost.main(rest);
                 case "worked-example" -> WorkedExample.main(rest);
                 case "tied-autoencoder" -> TiedAutoencoder.main(rest);
+                case "trajectory" -> Trajectory.main(rest);
+                case "forces" -> Forces.main(rest);
+                case "automaton" -> Automaton.main(rest);
                 case "gradcheck" -> GradcheckDemo.main(rest);
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
                 case "seq-mnist" -> SeqMnist.main(rest);

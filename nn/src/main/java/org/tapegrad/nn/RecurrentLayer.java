@@ -20,9 +20,10 @@ import org.tapegrad.core.Tensor;
  *
  * <pre>{@code
  * jshell> var lstm = new Lstm(28, 128, new java.util.Random(0));
- * jshell> RecurrentOutput out = lstm.forward(x, null);   // x [batch, 28, 28]; null: zero initial state
- * jshell> out.output().shape()                           // [batch, 28, 128]: the hidden state at every step
- * jshell> out.state().h().shape()                        // [1, batch, 128]: the last step's, per layer
+ * jshell> var x = Tensor.zeros(32, 28, 28);               // [batch, time, features]
+ * jshell> RecurrentOutput out = lstm.forward(x, null);   // null: zero initial state
+ * jshell> out.output().shape()                           // [32, 28, 128]: the hidden state at every step
+ * jshell> out.state().h().shape()                        // [1, 32, 128]: the last step's, per layer
  * }</pre>
  *
  * <p>The loop is written with core ops and recorded on the tape like any other computation, so backward is

@@ -11,8 +11,9 @@ import org.tapegrad.core.Tensor;
  *
  * <pre>{@code
  * jshell> var cell = new RnnCell(3, 5, new java.util.Random(0));
+ * jshell> var inputs = java.util.List.of(Tensor.ones(4, 3), Tensor.zeros(4, 3));   // two steps of [batch, 3]
  * jshell> Tensor h = null;
- * jshell> for (Tensor x : inputs) h = cell.forward(x, h);   // each x [batch, 3]; h [batch, 5]
+ * jshell> for (Tensor x : inputs) h = cell.forward(x, h);   // h [batch, 5]
  * }</pre>
  */
 public final class RnnCell extends RecurrentCell {

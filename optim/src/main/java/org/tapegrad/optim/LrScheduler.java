@@ -26,7 +26,9 @@ import org.tapegrad.core.StateDict;
  * Because the rate is a function of the counter (not of the previous rate), composing schedules in time with
  * {@link SequentialLr} and restoring them from a checkpoint give exactly the rates of an uninterrupted run.
  *
- * <p>The subclasses are the schedules of this package (the constructor and {@code lrAt} are package-private).
+ * <p><b>A schedule of one's own</b> extends this class: implement {@link #lrAt}, a pure function of the base rate
+ * and the epoch, and call {@link #initialStep()} at the end of the constructor. Checkpoints ({@link #stateDict()})
+ * and {@link SequentialLr} then work unchanged. For a rate given by a function, {@link LambdaLr} needs no subclass.
  */
 public abstract class LrScheduler implements LrSchedule {
     private final Optimizer<?> optimizer;
@@ -34,7 +36,8 @@ public abstract class LrScheduler implements LrSchedule {
     private final double[] lastLr;
     private int lastEpoch = -1;
 
-    LrScheduler(Optimizer<?> optimizer) {
+    /** A schedule over every parameter group of {@code optimizer}, whose initial rates it scales. */
+    protected LrScheduler(Optimizer<?> optimizer) {
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         List<? extends ParamGroup<?>> groups = optimizer.paramGroups();
         baseLrs = new double[groups.size()];
@@ -44,11 +47,14 @@ public abstract class LrScheduler implements LrSchedule {
         lastLr = new double[baseLrs.length];
     }
 
-    /** The learning rate of a group whose initial rate is {@code baseLr}, at {@code epoch} (&gt;= 0). */
-    abstract double lrAt(double baseLr, int epoch);
+    /**
+     * The learning rate of a group whose initial rate is {@code baseLr}, at {@code epoch} (&gt;= 0): a pure function
+     * of its arguments (no state), so that resuming and {@link SequentialLr} give the rates of an uninterrupted run.
+     */
+    protected abstract double lrAt(double baseLr, int epoch);
 
-    /** Called at the end of each subclass constructor, when {@link #lrAt} can run: applies epoch 0. */
-    final void initialStep() {
+    /** Call at the end of each subclass constructor, when {@link #lrAt} can run: applies epoch 0. */
+    protected final void initialStep() {
         stepTo(0);
     }
 
@@ -59,12 +65,15 @@ public abstract class LrScheduler implements LrSchedule {
 
     /** Sets the counter to {@code epoch} and applies its rates (what {@link SequentialLr} does at a milestone). */
     void stepTo(int epoch) {
+        double[] lrs = new double[baseLrs.length];
+        for (int i = 0; i < lrs.length; i++) {
+            lrs[i] = lrAt(baseLrs[i], epoch); // all computed before any is applied: a refusal changes nothing
+        }
         lastEpoch = epoch;
         List<? extends ParamGroup<?>> groups = optimizer.paramGroups();
-        for (int i = 0; i < baseLrs.length; i++) {
-            double lr = lrAt(baseLrs[i], epoch);
-            groups.get(i).setLr(lr);
-            lastLr[i] = lr;
+        for (int i = 0; i < lrs.length; i++) {
+            groups.get(i).setLr(lrs[i]);
+            lastLr[i] = lrs[i];
         }
     }
 
