@@ -69,6 +69,8 @@ final class MnistDistributed {
             result = SparkTrainer.fit(examples, job);
         }
         report(o, job, result, (System.nanoTime() - t0) / 1e9);
+        // Spark 3.5's barrier-task timer thread is not a daemon: after stop() it keeps a local-mode JVM alive.
+        System.exit(0);
     }
 
     /** {@code mnist-ddp}: this process is rank {@code RANK} of {@code WORLD_SIZE}, rank 0 at MASTER_ADDR:MASTER_PORT. */
