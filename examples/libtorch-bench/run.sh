@@ -2,6 +2,7 @@
 # libtorch references for Tapegrad's two MNIST networks (float32, batch 128). See README.md beside this script.
 # Usage: ./run.sh mlp [sgd|adam] [THREADS=1] [EPOCHS=5] [extra TorchMlp args, e.g. --print train_sps]
 #        ./run.sh cnn [THREADS=1] [extra TorchCnn args: --iterations 20 | --epochs 3, --print train_sps|infer_sps]
+#        ./run.sh rnn [lstm|gru|rnn] [THREADS=1] [extra TorchRnn args: --iterations 20, --hidden 128]
 # Env: DATA_DIR (default: the MNIST copy in ../src/main/resources/mnist), BLAS_CORE=env to keep an inherited
 # OPENBLAS_CORETYPE (by default it is unset so OpenBLAS picks its AVX-512 kernels: libtorch's best configuration on
 # this machine), MALLOC=glibc to keep glibc's malloc thresholds (by default they are raised to 256 MB so that
@@ -17,7 +18,9 @@ case "$model" in
        set -- bench.TorchMlp --optim "$optim" --threads "$threads" --epochs "$epochs" "$@" ;;
   cnn) threads="${2:-1}"; shift $(( $# < 2 ? $# : 2 ))
        set -- bench.TorchCnn --threads "$threads" "$@" ;;
-  *) echo "usage: $0 mlp [sgd|adam] [THREADS] [EPOCHS] [args...] | $0 cnn [THREADS] [args...]" >&2; exit 2 ;;
+  rnn) cell="${2:-lstm}" threads="${3:-1}"; shift $(( $# < 3 ? $# : 3 ))
+       set -- bench.TorchRnn --cell "$cell" --threads "$threads" "$@" ;;
+  *) echo "usage: $0 mlp [sgd|adam] [THREADS] [EPOCHS] [args...] | $0 cnn [THREADS] [args...] | $0 rnn [CELL] [THREADS] [args...]" >&2; exit 2 ;;
 esac
 export DATA_DIR="${DATA_DIR:-$here/../src/main/resources/mnist}"
 [ "${BLAS_CORE:-}" = env ] || unset OPENBLAS_CORETYPE
@@ -26,6 +29,7 @@ export OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREAD
 # libtorch's OpenMP pool and OpenBLAS's threads spin against each other on 2 cores unless waiting is passive.
 [ "$threads" -gt 1 ] && export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 if [ ! -f "$here/target/cp.txt" ] || [ ! -f "$here/target/classes/bench/TorchCnn.class" ] \
+    || [ ! -f "$here/target/classes/bench/TorchRnn.class" ] \
     || [ -n "$(find "$here/src" -newer "$here/target/cp.txt" -name '*.java')" ]; then
   (cd "$here" && mvn ${OFFLINE:+-o} -q -B compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt >&2 && touch target/cp.txt)
 fi

@@ -3,7 +3,7 @@ package bench;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.*;
-import org.bytedeco.pytorch.Layer;
+import org.bytedeco.pytorch.Module;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -38,7 +38,7 @@ import static org.bytedeco.pytorch.global.torch.*;
  */
 public final class TorchCnn {
 
-    static final class Net extends Layer {
+    static final class Net extends Module {
         final Conv2dImpl conv1, conv2;
         final MaxPool2dImpl pool1, pool2;
         final LinearImpl fc1, fc2;

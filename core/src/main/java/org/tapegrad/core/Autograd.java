@@ -46,7 +46,7 @@ public final class Autograd {
                 throw new IllegalArgumentException("grad: input " + Shape.str(in.shape()) + " does not require grad");
             }
         }
-        Tape tape = output.gradFn != null ? output.gradFn.tape : GradState.get().tape;
+        Tape tape = output.gradFn() != null ? output.gradFn().tape : GradState.get().tape;
         if (tape == null) {
             throw new IllegalStateException("grad: the output was not recorded; compute it inside Tape.record()");
         }
@@ -76,8 +76,7 @@ public final class Autograd {
             return out;
         }
         Node node = new Node(op, state.tape, out, inputs, rule, state.anomaly() ? new Throwable() : null);
-        out.gradFn = node;
-        out.markRequiresGrad();
+        out.setGradFn(node);
         state.tape.append(node);
         return out;
     }

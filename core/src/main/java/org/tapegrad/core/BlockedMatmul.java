@@ -119,6 +119,9 @@ public final class BlockedMatmul implements MatmulKernel {
 
     /** The fastest kernel this JVM can run: the Vector API micro-kernel when the incubator module is present. */
     public static BlockedMatmul create(int threads) {
+        if (!vectorApiAvailable()) {
+            Matmul.noticeSlowKernel();
+        }
         return new BlockedMatmul(vectorApiAvailable() ? vectorKernel() : new JavaMicroKernel(), threads);
     }
 

@@ -22,25 +22,68 @@ record ConvGeometry(int batch, int channels, int height, int width, int kernelH,
         if (x.length != 4) {
             throw new IllegalArgumentException(op + ": expects an input [N, C, H, W], got shape " + Shape.str(x));
         }
-        pair(op, "stride", stride, 1);
-        pair(op, "padding", padding, 0);
-        pair(op, "dilation", dilation, 1);
         if (kernelH < 1 || kernelW < 1) {
             throw new IllegalArgumentException(op + ": kernel size must be positive, got " + kernelH + "x" + kernelW);
         }
-        int extentH = dilation[0] * (kernelH - 1) + 1;
-        int extentW = dilation[1] * (kernelW - 1) + 1;
-        int paddedH = x[2] + 2 * padding[0];
-        int paddedW = x[3] + 2 * padding[1];
+        pair(op, "stride", stride, 1);
+        pair(op, "padding", padding, 0);
+        pair(op, "dilation", dilation, 1);
+        // In long: dilation 2^30 or padding near 2^30 overflows int before anything is allocated.
+        long extentH = (long) dilation[0] * (kernelH - 1) + 1;
+        long extentW = (long) dilation[1] * (kernelW - 1) + 1;
+        long paddedH = x[2] + 2L * padding[0];
+        long paddedW = x[3] + 2L * padding[1];
         if (extentH > paddedH || extentW > paddedW) {
             throw new IllegalArgumentException(op + ": input " + Shape.str(x) + " is too small: the kernel " + kernelH
-                    + "x" + kernelW + (dilation[0] * dilation[1] > 1 ? " (dilated to " + extentH + "x" + extentW + ")"
-                    : "") + " is larger than the padded input " + paddedH + "x" + paddedW + " (padding "
+                    + "x" + kernelW + ((long) dilation[0] * dilation[1] > 1 ? " (dilated to " + extentH + "x" + extentW
+                    + ")" : "") + " is larger than the padded input " + paddedH + "x" + paddedW + " (padding "
                     + Arrays.toString(padding) + ")");
         }
+        long outH = (paddedH - extentH) / stride[0] + 1;
+        long outW = (paddedW - extentW) / stride[1] + 1;
+        long outputs = product(x[0], x[1], outH, outW);
+        if (outputs > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": input " + Shape.str(x) + ", kernel " + kernelH + "x" + kernelW
+                    + ", stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding) + ", dilation "
+                    + Arrays.toString(dilation) + " give a " + outH + "x" + outW + " output per channel, "
+                    + size(outputs) + " values in all, more than a tensor holds (" + Integer.MAX_VALUE
+                    + "; check padding and dilation)");
+        }
         return new ConvGeometry(x[0], x[1], x[2], x[3], kernelH, kernelW, stride[0], stride[1], padding[0],
-                padding[1], dilation[0], dilation[1], (paddedH - extentH) / stride[0] + 1,
-                (paddedW - extentW) / stride[1] + 1);
+                padding[1], dilation[0], dilation[1], (int) outH, (int) outW);
+    }
+
+    /**
+     * This geometry, once it is checked that its patch matrix ({@link #colsShape()}: N·OH·OW rows, C·KH·KW columns)
+     * fits in a tensor, or an exception naming {@code op} and the sizes; for the ops that build that matrix.
+     */
+    ConvGeometry withPatchMatrix(String op) {
+        long rows = product(batch, outH, outW);
+        long cols = product(channels, kernelH, kernelW);
+        if (product(rows, cols) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": input " + Shape.str(inputShape()) + ", kernel " + kernelH + "x"
+                    + kernelW + ", padding [" + padH + ", " + padW + "], dilation [" + dilationH + ", " + dilationW
+                    + "] give a " + outH + "x" + outW + " output, whose patch matrix (" + size(rows) + " positions x "
+                    + size(cols) + ") would hold more than " + Integer.MAX_VALUE + " elements, the most a tensor "
+                    + "holds (check padding and dilation, or use smaller batches)");
+        }
+        return this;
+    }
+
+    /** a·b·..., or Long.MAX_VALUE when that overflows a long (the factors here are never negative). */
+    private static long product(long... factors) {
+        long p = 1;
+        for (long f : factors) {
+            if (f != 0 && p > Long.MAX_VALUE / f) {
+                return Long.MAX_VALUE;
+            }
+            p *= f;
+        }
+        return p;
+    }
+
+    private static String size(long n) {
+        return n == Long.MAX_VALUE ? "over 2^63" : Long.toString(n);
     }
 
     /** Checks a {height, width} pair of values, each at least {@code min}. */

@@ -22,8 +22,8 @@ final class ConvOps {
     /** The patch matrix [N·OH·OW, C·KH·KW] of x [N, C, H, W] (see {@link Kernels#im2col}). dX = col2im(g). */
     static Tensor im2col(Tensor x, ConvGeometry geometry) {
         Tensor cols = Tensor.output(x.dtype(), geometry.colsShape());
-        x.dtype().kernels().im2col(x.data(), geometry, cols.data());
-        return record("im2col", cols, g -> new Tensor[] {col2im(g, geometry)}, x);
+        x.dtype().kernels().im2col(x.contiguousData(), geometry, cols.matrix());
+        return record("im2col", cols, (g, needs) -> new Tensor[] {col2im(g, geometry)}, x);
     }
 
     /** Patch rows [N·OH·OW, C·KH·KW] summed back into an image [N, C, H, W] (the adjoint of im2col).
@@ -34,8 +34,8 @@ final class ConvOps {
                     + Shape.str(geometry.colsShape()) + " for image " + Shape.str(geometry.inputShape()));
         }
         Tensor x = Tensor.output(cols.dtype(), geometry.inputShape());
-        cols.dtype().kernels().col2im(cols.data(), geometry, x.data());
-        return record("col2im", x, g -> new Tensor[] {im2col(g, geometry)}, cols);
+        cols.dtype().kernels().col2im(cols.contiguousData(), geometry, x.matrix());
+        return record("col2im", x, (g, needs) -> new Tensor[] {im2col(g, geometry)}, cols);
     }
 
     /**
@@ -61,7 +61,7 @@ final class ConvOps {
         }
         checkBias("conv2d", b, x, outChannels);
         ConvGeometry geometry = ConvGeometry.of("conv2d", xs, ws[2], ws[3], stride, padding, dilation)
-                .withInput(xs[0], inPerGroup);
+                .withInput(xs[0], inPerGroup).withPatchMatrix("conv2d");
         int outPerGroup = outChannels / groups;
         Tensor w2d = w.reshape(outChannels, inPerGroup * ws[2] * ws[3]);
         List<Tensor> parts = new ArrayList<>(groups);
@@ -112,8 +112,13 @@ final class ConvOps {
                     + " must be two values, each at least 0 and smaller than the stride "
                     + Arrays.toString(stride));
         }
-        int h = (gs[2] - 1) * stride[0] - 2 * padding[0] + dilation[0] * (ws[2] - 1) + outputPadding[0] + 1;
-        int wd = (gs[3] - 1) * stride[1] - 2 * padding[1] + dilation[1] * (ws[3] - 1) + outputPadding[1] + 1;
+        long h = (gs[2] - 1L) * stride[0] - 2L * padding[0] + (long) dilation[0] * (ws[2] - 1) + outputPadding[0] + 1;
+        long wd = (gs[3] - 1L) * stride[1] - 2L * padding[1] + (long) dilation[1] * (ws[3] - 1) + outputPadding[1] + 1;
+        if (h > Integer.MAX_VALUE || wd > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("convTranspose2d: input " + Shape.str(gs) + " with stride "
+                    + Arrays.toString(stride) + " and dilation " + Arrays.toString(dilation) + " gives an output of "
+                    + h + "x" + wd + ", larger than a tensor's dimension can be (" + Integer.MAX_VALUE + ")");
+        }
         if (h < 1 || wd < 1) {
             throw new IllegalArgumentException("convTranspose2d: input " + Shape.str(gs) + " with kernel " + ws[2] + "x"
                     + ws[3] + " and padding " + Arrays.toString(padding) + " gives an empty output "
@@ -121,8 +126,8 @@ final class ConvOps {
         }
         int inPerGroup = gs[1] / groups;
         int outPerGroup = ws[1];
-        ConvGeometry geometry = ConvGeometry.of("convTranspose2d", new int[] {gs[0], outPerGroup, h, wd}, ws[2],
-                ws[3], stride, padding, dilation);
+        ConvGeometry geometry = ConvGeometry.of("convTranspose2d", new int[] {gs[0], outPerGroup, (int) h, (int) wd},
+                ws[2], ws[3], stride, padding, dilation).withPatchMatrix("convTranspose2d");
         Tensor g2d = toRows(g);
         Tensor w2d = w.reshape(gs[1], outPerGroup * ws[2] * ws[3]);
         List<Tensor> parts = new ArrayList<>(groups);

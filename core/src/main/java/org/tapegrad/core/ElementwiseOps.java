@@ -14,36 +14,36 @@ final class ElementwiseOps {
 
     /** -x. dX = -g. */
     static Tensor neg(Tensor x) {
-        return record("neg", x.constant(UnaryFn.NEG, 0, 0), g -> new Tensor[] {g.neg()}, x);
+        return record("neg", x.constant(UnaryFn.NEG, 0, 0), (g, needs) -> new Tensor[] {g.neg()}, x);
     }
 
     /** x^p. dX = g·p·x^(p-1). */
     static Tensor pow(Tensor x, double p) {
         Tensor y = x.constant(UnaryFn.POW, p, 0);
-        return record("pow", y, g -> new Tensor[] {p == 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))}, x);
+        return record("pow", y, (g, needs) -> new Tensor[] {p == 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))}, x);
     }
 
     /** e^x. dX = g·y. */
     static Tensor exp(Tensor x) {
         Tensor y = x.constant(UnaryFn.EXP, 0, 0);
-        return record("exp", y, g -> new Tensor[] {g.mul(y)}, x);
+        return record("exp", y, (g, needs) -> new Tensor[] {g.mul(y)}, x);
     }
 
     /** log x. dX = g/x. */
     static Tensor log(Tensor x) {
-        return record("log", x.constant(UnaryFn.LOG, 0, 0), g -> new Tensor[] {g.div(x)}, x);
+        return record("log", x.constant(UnaryFn.LOG, 0, 0), (g, needs) -> new Tensor[] {g.div(x)}, x);
     }
 
     /** √x. dX = g/(2y). */
     static Tensor sqrt(Tensor x) {
         Tensor y = x.constant(UnaryFn.SQRT, 0, 0);
-        return record("sqrt", y, g -> new Tensor[] {g.div(y.mul(2))}, x);
+        return record("sqrt", y, (g, needs) -> new Tensor[] {g.div(y.mul(2))}, x);
     }
 
     /** |x|. dX = g·sign(x); the subgradient 0 is used at 0. */
     static Tensor abs(Tensor x) {
         return record("abs", x.constant(UnaryFn.ABS, 0, 0),
-                g -> new Tensor[] {g.mul(x.constant(UnaryFn.SIGN, 0, 0))}, x);
+                (g, needs) -> new Tensor[] {g.mul(x.constant(UnaryFn.SIGN, 0, 0))}, x);
     }
 
     /** min(max(x, lo), hi). dX = g where lo &lt;= x &lt;= hi, else 0. */
@@ -52,18 +52,18 @@ final class ElementwiseOps {
             throw new IllegalArgumentException("clamp: min " + lo + " is greater than max " + hi);
         }
         return record("clamp", x.constant(UnaryFn.CLAMP, lo, hi),
-                g -> new Tensor[] {g.mul(x.constant(UnaryFn.IN_RANGE, lo, hi))}, x);
+                (g, needs) -> new Tensor[] {g.mul(x.constant(UnaryFn.IN_RANGE, lo, hi))}, x);
     }
 
     /** max(x, 0). dX = g where x &gt; 0 (0 at 0, as PyTorch). */
     static Tensor relu(Tensor x) {
-        return record("relu", x.constant(UnaryFn.RELU, 0, 0), g -> new Tensor[] {reluBackward(g, x, 0)}, x);
+        return record("relu", x.constant(UnaryFn.RELU, 0, 0), (g, needs) -> new Tensor[] {reluBackward(g, x, 0)}, x);
     }
 
     /** x or slope·x. dX = g or slope·g. */
     static Tensor leakyRelu(Tensor x, double slope) {
         return record("leakyRelu", x.constant(UnaryFn.LEAKY_RELU, slope, 0),
-                g -> new Tensor[] {reluBackward(g, x, slope)}, x);
+                (g, needs) -> new Tensor[] {reluBackward(g, x, slope)}, x);
     }
 
     /**
@@ -73,26 +73,26 @@ final class ElementwiseOps {
      */
     private static Tensor reluBackward(Tensor g, Tensor x, double slope) {
         Tensor out = Tensor.uninitializedOutput(g.dtype(), g.shapeRef());
-        g.dtype().kernels().reluBackward(g.data(), x.data(), slope, out.data());
-        return record("reluBackward", out, gg -> new Tensor[] {reluBackward(gg, x, slope), null}, g, x);
+        g.dtype().kernels().reluBackward(g.contiguousData(), x.contiguousData(), slope, out.matrix());
+        return record("reluBackward", out, (gg, needs) -> new Tensor[] {needs[0] ? reluBackward(gg, x, slope) : null, null}, g, x);
     }
 
     /** σ(x) = 1/(1+e^-x). dX = g·y·(1-y). */
     static Tensor sigmoid(Tensor x) {
         Tensor y = x.constant(UnaryFn.SIGMOID, 0, 0);
-        return record("sigmoid", y, g -> new Tensor[] {g.mul(y.mul(y.neg().add(1)))}, x);
+        return record("sigmoid", y, (g, needs) -> new Tensor[] {g.mul(y.mul(y.neg().add(1)))}, x);
     }
 
     /** tanh x. dX = g·(1-y²). */
     static Tensor tanh(Tensor x) {
         Tensor y = x.constant(UnaryFn.TANH, 0, 0);
-        return record("tanh", y, g -> new Tensor[] {g.mul(y.mul(y).neg().add(1))}, x);
+        return record("tanh", y, (g, needs) -> new Tensor[] {g.mul(y.mul(y).neg().add(1))}, x);
     }
 
     /** erf x. dX = g·(2/√π)·e^(-x²). */
     static Tensor erf(Tensor x) {
         return record("erf", x.constant(UnaryFn.ERF, 0, 0),
-                g -> new Tensor[] {g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI))}, x);
+                (g, needs) -> new Tensor[] {g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI))}, x);
     }
 
     /** x·Φ(x), composed from erf, so it needs no rule of its own. */
@@ -110,12 +110,12 @@ final class ElementwiseOps {
         }
         double keep = p == 1 ? 0 : 1 / (1 - p);
         Tensor mask = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
-        if (mask.storage() instanceof float[] m) {
+        if (mask.array() instanceof float[] m) {
             for (int i = 0, n = mask.numel(); i < n; i++) {
                 m[i] = rng.nextDouble() < p ? 0 : (float) keep;
             }
         } else {
-            double[] m = (double[]) mask.storage();
+            double[] m = (double[]) mask.array();
             for (int i = 0, n = mask.numel(); i < n; i++) {
                 m[i] = rng.nextDouble() < p ? 0 : keep;
             }

@@ -41,12 +41,50 @@ public final class GradCheck {
     public record Report(long entries, double maxAbsError) {
     }
 
-    /** Thrown when a gradient disagrees with its finite difference. */
+    /**
+     * Thrown when a gradient disagrees with its finite difference. The message and the accessors name the worst
+     * entry: the one furthest past its tolerance.
+     */
     public static final class GradCheckFailure extends AssertionError {
         private static final long serialVersionUID = 1L;
+        private final int input;
+        private final int[] index;
+        private final int outputElement;
+        private final double analytic;
+        private final double numeric;
 
-        GradCheckFailure(String message) {
+        GradCheckFailure(String message, int input, int[] index, int outputElement, double analytic, double numeric) {
             super(message);
+            this.input = input;
+            this.index = index;
+            this.outputElement = outputElement;
+            this.analytic = analytic;
+            this.numeric = numeric;
+        }
+
+        /** Which input the worst entry belongs to; -1 for a directional check. */
+        public int input() {
+            return input;
+        }
+
+        /** The worst entry's index in that input (one per dimension); empty for a directional check. */
+        public int[] index() {
+            return index.clone();
+        }
+
+        /** The flat index of the output element of the worst entry; -1 for a directional check. */
+        public int outputElement() {
+            return outputElement;
+        }
+
+        /** The worst entry's value from backpropagation. */
+        public double analytic() {
+            return analytic;
+        }
+
+        /** The worst entry's value from central differences. */
+        public double numeric() {
+            return numeric;
         }
     }
 
@@ -78,7 +116,7 @@ public final class GradCheck {
                     continue;
                 }
                 Tensor seed = Tensor.zeros(DType.FLOAT64, y.shape());
-                seed.dtype().kernels().set(seed.data(), j, 1);
+                seed.dtype().kernels().set(seed.matrix(), j, 1);
                 Tensor[] grads = Autograd.grad(y, seed, List.of(xs), true, false);
                 for (int i = 0; i < xs.length; i++) {
                     analytic[i][j] = grads[i].toDoubleArray();
@@ -90,12 +128,12 @@ public final class GradCheck {
         for (int i = 0; i < xs.length; i++) {
             Tensor x = xs[i];
             for (int e = 0; e < x.numel(); e++) {
-                double v = k.get(x.data(), e);
-                k.set(x.data(), e, v + tol.eps());
+                double v = k.get(x.matrix(), e);
+                k.set(x.matrix(), e, v + tol.eps());
                 double[] plus = evaluate(f, xs).toDoubleArray();
-                k.set(x.data(), e, v - tol.eps());
+                k.set(x.matrix(), e, v - tol.eps());
                 double[] minus = evaluate(f, xs).toDoubleArray();
-                k.set(x.data(), e, v);
+                k.set(x.matrix(), e, v);
                 for (int j = 0; j < outputs; j++) {
                     double numeric = (plus[j] - minus[j]) / (2 * tol.eps());
                     worst.compare(analytic[i][j][e], numeric, i, e, x.shapeRef(), j);
@@ -140,20 +178,65 @@ public final class GradCheck {
         Tensor[] saved = new Tensor[xs.length];
         for (int i = 0; i < xs.length; i++) {
             saved[i] = xs[i].detach().copy();
-            k.axpy(tol.eps(), directions[i].data(), xs[i].data());
+            k.axpy(tol.eps(), directions[i].contiguousData(), xs[i].matrix());
         }
         double plus = dot(evaluate(f, xs), c);
         for (int i = 0; i < xs.length; i++) {
-            k.copy(saved[i].data(), xs[i].data());
-            k.axpy(-tol.eps(), directions[i].data(), xs[i].data());
+            k.copy(saved[i].contiguousData(), xs[i].matrix());
+            k.axpy(-tol.eps(), directions[i].contiguousData(), xs[i].matrix());
         }
         double minus = dot(evaluate(f, xs), c);
         for (int i = 0; i < xs.length; i++) {
-            k.copy(saved[i].data(), xs[i].data());
+            k.copy(saved[i].contiguousData(), xs[i].matrix());
         }
         Worst worst = new Worst(tol);
         worst.compare(analytic, (plus - minus) / (2 * tol.eps()), -1, -1, null, -1);
         return worst.verdict("directional gradient check");
+    }
+
+    /** Second-order check with {@link Tolerance#DEFAULT}. */
+    public static Report checkSecondOrder(Function<Tensor[], Tensor> f, Tensor... inputs) {
+        return checkSecondOrder(f, Tolerance.DEFAULT, inputs);
+    }
+
+    /**
+     * Second-order check, like PyTorch's {@code gradgradcheck}: with fixed output weights v (uniform in [-1, 1],
+     * seeded), for each input k, the full Jacobian check of {@code in -> d(Σ v·f(in))/d in[k]}, the gradient
+     * computed by {@link Autograd#gradWithGraph} so that backpropagation differentiates the backward pass itself.
+     * Fails when a backward rule is not differentiable or its derivative is wrong.
+     *
+     * @return the entries of all k checks together, and the largest absolute difference among them
+     */
+    public static Report checkSecondOrder(Function<Tensor[], Tensor> f, Tolerance tol, Tensor... inputs) {
+        Objects.requireNonNull(f, "f");
+        Tensor[] xs = leaves(inputs);
+        Tensor y = evaluate(f, xs);
+        java.util.Random rng = new java.util.Random(0);
+        double[] w = new double[y.numel()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = 2 * rng.nextDouble() - 1;
+        }
+        Tensor weights = Tensor.of(DType.FLOAT64, w, y.shape());
+        long entries = 0;
+        double maxAbs = 0;
+        for (int k = 0; k < xs.length; k++) {
+            int input = k;
+            Report r = check(in -> firstGradient(f, in, weights, input), tol, xs);
+            entries += r.entries();
+            maxAbs = Math.max(maxAbs, r.maxAbsError());
+        }
+        return new Report(entries, maxAbs);
+    }
+
+    /** d(Σ weights·f(in))/d in[k], recorded on the current tape (on a tape of its own when none records). */
+    private static Tensor firstGradient(Function<Tensor[], Tensor> f, Tensor[] in, Tensor weights, int k) {
+        try (Tape own = Tape.isRecording() ? null : Tape.record()) {
+            Tensor y = evaluate(f, in);
+            if (!y.requiresGrad()) {
+                return Tensor.zeros(DType.FLOAT64, in[k].shape());
+            }
+            return Autograd.gradWithGraph(y.mul(weights).sum(), in[k])[0];
+        }
     }
 
     /** Own float64 copies of the inputs, marked as requiring grad. */
@@ -198,6 +281,11 @@ public final class GradCheck {
         private double maxAbs;
         private double worstRatio = -1;
         private String worst;
+        private int worstInput;
+        private int[] worstIndex;
+        private int worstOutput;
+        private double worstAnalytic;
+        private double worstNumeric;
 
         Worst(Tolerance tol) {
             this.tol = tol;
@@ -211,6 +299,11 @@ public final class GradCheck {
             maxAbs = Math.max(maxAbs, Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff);
             if (ratio > worstRatio) {
                 worstRatio = ratio;
+                worstInput = input;
+                worstIndex = input < 0 ? new int[0] : unflatten(element, shape);
+                worstOutput = output;
+                worstAnalytic = analytic;
+                worstNumeric = numeric;
                 String where = input < 0 ? "along a random direction"
                         : "for input " + input + " element " + Arrays.toString(unflatten(element, shape))
                         + ", output element " + output;
@@ -222,7 +315,8 @@ public final class GradCheck {
 
         Report verdict(String what) {
             if (worstRatio > 1) {
-                throw new GradCheckFailure(what + " failed " + worst + "; " + entries + " entries compared");
+                throw new GradCheckFailure(what + " failed " + worst + "; " + entries + " entries compared", worstInput,
+                        worstIndex, worstOutput, worstAnalytic, worstNumeric);
             }
             return new Report(entries, maxAbs);
         }

@@ -9,13 +9,10 @@ final class GradState {
     int anomalyDepth;
     /** The node whose backward rule is running, so that anomalies inside a rule are blamed on it. */
     Node backwardNode;
-    /**
-     * True while a plain {@code backward} runs (not a functional or create-graph one, not in anomaly mode): rules
-     * may then add a leaf's gradient straight into its kept {@code grad} buffer (see {@link Tensor#gradSink()}).
-     */
-    boolean accumulateIntoLeaves;
     /** The workspace whose step is open on this thread: ops take their output storage from it. */
     Workspace workspace;
+    /** The reverse walk's reusable bookkeeping ({@link Tape.Walk}); a walk in progress holds it. */
+    Tape.Walk walk;
     /** Where a plain backward on this thread puts the gradients of the leaves it lists, instead of their grad. */
     LeafGradients leafGradients;
 

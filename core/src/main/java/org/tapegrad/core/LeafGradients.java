@@ -21,8 +21,8 @@ import java.util.Objects;
  *
  * <p>While {@link #collect()} is open on a thread, a plain backward on that thread ({@link Tape#backward}, not the
  * functional {@link Autograd#grad}) adds the gradient of each listed leaf, after its hooks, into that leaf's buffer;
- * leaves not listed get theirs in {@code grad} as usual. The products of a linear layer add straight into the buffer,
- * as they do into a kept {@code grad}. Buffers are ordinary tensors (never lent by a {@link Workspace}), allocated
+ * leaves not listed get theirs in {@code grad} as usual. The engine treats the buffer as it treats a kept {@code grad}:
+ * the same additions, so the same bits as a backward into zeroed kept buffers. Buffers are ordinary tensors (never lent by a {@link Workspace}), allocated
  * here once, so collecting allocates nothing. Not thread-safe: one thread collects into a given object at a time.
  */
 public final class LeafGradients {
@@ -105,30 +105,23 @@ public final class LeafGradients {
     public void zero() {
         for (int i = 0; i < buffers.length; i++) {
             if (received[i]) {
-                buffers[i].dtype().kernels().fill(buffers[i].data(), 0);
+                buffers[i].dtype().kernels().fill(buffers[i].matrix(), 0);
                 received[i] = false;
             }
         }
     }
 
-    /** The buffer a backward rule may add {@code leaf}'s gradient into directly, or null when it is not listed. */
-    Tensor sinkFor(Tensor leaf) {
+    /**
+     * The buffer the engine adds {@code leaf}'s gradient into during a plain backward, marked as received; null when
+     * the leaf is not listed.
+     */
+    Tensor buffer(Tensor leaf) {
         Integer i = index.get(leaf);
         if (i == null) {
             return null;
         }
         received[i] = true;
         return buffers[i];
-    }
-
-    /** Adds {@code g} into {@code leaf}'s buffer and returns true, or returns false when the leaf is not listed. */
-    boolean add(Tensor leaf, Tensor g) {
-        Tensor buffer = sinkFor(leaf);
-        if (buffer == null) {
-            return false;
-        }
-        buffer.dtype().kernels().axpy(1, g.data(), buffer.data());
-        return true;
     }
 
     @Override

@@ -9,6 +9,12 @@ final class Node {
     Tensor output;
     Tensor[] inputs;
     BackwardRule rule;
+    /** During a reverse walk: the gradient of the output summed so far (see {@link Tape}), or null. */
+    Tensor pending;
+    /** {@link #pending} is a buffer the walk allocated, so it may add into it in place. */
+    boolean pendingOwned;
+    /** During a reverse walk: how many recorded ops of the tape take the output as an input. */
+    int uses;
     /** The inputs' versions when recorded; a rule must not run on values changed in place since. */
     private final int[] versions;
 
@@ -21,7 +27,7 @@ final class Node {
         this.site = site;
         this.versions = new int[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
-            versions[i] = inputs[i].version;
+            versions[i] = inputs[i].storage().version;
         }
     }
 
@@ -31,19 +37,16 @@ final class Node {
                     + "that has ended, and the storage it saved now serves later steps; run backward inside the step");
         }
         for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i].version != versions[i]) {
+            if (inputs[i].storage().version != versions[i]) {
                 throw new IllegalStateException("backward of " + op + ": input " + i + " " + Shape.str(inputs[i].shape())
                         + " was modified in place after the op was recorded; its gradient would be wrong");
             }
         }
     }
 
-    boolean released() {
-        return rule == null;
-    }
-
     void release() {
         inputs = null;
         rule = null;
+        pending = null;
     }
 }

@@ -21,9 +21,9 @@ final class PoolOps {
         int[] xs = x.shapeRef();
         Tensor out = Tensor.output(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
         int[] argmax = Workspace.indices(out.numel());
-        x.dtype().kernels().maxPool2d(x.data(), g, out.data(), argmax);
+        x.dtype().kernels().maxPool2d(x.contiguousData(), g, out.matrix(), argmax);
         int numel = x.numel();
-        return record("maxPool2d", out, gr -> new Tensor[] {
+        return record("maxPool2d", out, (gr, needs) -> new Tensor[] {
                 ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)}, x);
     }
 
@@ -36,7 +36,7 @@ final class PoolOps {
         ConvGeometry g = geometry("avgPool2d", x, kernel, stride, padding);
         int[] xs = x.shapeRef();
         Tensor planes = x.reshape(xs[0] * xs[1], 1, xs[2], xs[3]);
-        return ConvOps.im2col(planes, g.withInput(xs[0] * xs[1], 1)).mean(1, false)
+        return ConvOps.im2col(planes, g.withInput(xs[0] * xs[1], 1).withPatchMatrix("avgPool2d")).mean(1, false)
                 .reshape(xs[0], xs[1], g.outH(), g.outW());
     }
 

@@ -1,16 +1,20 @@
 package org.tapegrad.core;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads and writes the safetensors format, so that weights open in PyTorch and Hugging Face tooling:
@@ -24,48 +28,67 @@ import java.util.Map;
  */
 public final class SafeTensors {
     /** Hugging Face's limit on the header size; a larger header is taken as corruption. */
-    private static final long MAX_HEADER = 100L << 20;
+    static final long MAX_HEADER = 100L << 20;
+    /** Bytes moved between a tensor and the file at a time, so that no tensor needs a byte copy of itself. */
+    static final int CHUNK = 1 << 20;
 
     private SafeTensors() {
     }
 
-    /** Writes {@code state} (tensors, with its values as {@code __metadata__}) to {@code file}, atomically. */
+    /**
+     * Writes {@code state} (tensors, with its values as {@code __metadata__}) to {@code file}, atomically. The
+     * header lists tensors and metadata sorted by name (the data follows in that order), so the same state always
+     * gives the same bytes. What {@link #load} would refuse is refused here, before anything is written: a tensor
+     * named "" or {@code __metadata__}, a name or value that is not valid UTF-16 (an unpaired surrogate, which
+     * UTF-8 cannot encode), a header over the format's 100 MiB limit.
+     */
     public static void save(Path file, StateDict state) throws IOException {
-        AtomicFile.write(file, out -> write(out, state));
+        byte[] prefix = header(state, MAX_HEADER); // refused before the file is touched
+        AtomicFile.write(file, out -> write(out, prefix, state, CHUNK));
     }
 
-    /** Reads a safetensors file; its {@code __metadata__} becomes the state's values. */
+    /**
+     * Reads a safetensors file; its {@code __metadata__} becomes the state's values. The header is read and
+     * checked first (its length, the data offsets against the file size), then each tensor is read from the file
+     * straight into its storage, in chunks, so a file is never held in memory twice and its size is not limited
+     * by Java's 2 GiB array size (only each tensor is, by a tensor's {@code int} element count).
+     */
     public static StateDict load(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (OutOfMemoryError e) {
-            throw new IOException(file + ": too large to load into memory", e);
-        }
-        try {
-            return read(bytes);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return read(channel, CHUNK);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": not a valid safetensors file: " + e.getMessage(), e);
+        } catch (OutOfMemoryError e) {
+            throw new IOException(file + ": its tensors do not fit in this JVM's memory (-Xmx)", e);
         }
     }
 
     static void write(OutputStream out, StateDict state) throws IOException {
+        write(out, header(state, MAX_HEADER), state, CHUNK);
+    }
+
+    /** The 8-byte length and the padded JSON header of {@code state}, refused if longer than {@code maxHeader}. */
+    static byte[] header(StateDict state, long maxHeader) {
         StringBuilder header = new StringBuilder("{");
-        if (!state.values().isEmpty()) {
+        Map<String, String> values = new TreeMap<>(state.values());
+        if (!values.isEmpty()) {
             header.append("\"__metadata__\":{");
             boolean first = true;
-            for (Map.Entry<String, String> e : state.values().entrySet()) {
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                checkText("metadata key", e.getKey());
+                checkText("metadata value of '" + e.getKey() + "'", e.getValue());
                 header.append(first ? "" : ",").append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
                 first = false;
             }
             header.append('}');
         }
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : state.tensors().entrySet()) {
+        for (Map.Entry<String, Tensor> e : sorted(state).entrySet()) {
             String name = e.getKey();
             if (name.isEmpty() || name.equals("__metadata__")) {
                 throw new IllegalArgumentException("safetensors: invalid tensor name '" + name + "'");
             }
+            checkText("tensor name", name);
             Tensor t = e.getValue();
             long size = (long) t.numel() * itemSize(t.dtype());
             header.append(header.length() > 1 ? "," : "").append(Json.quote(name)).append(":{\"dtype\":\"")
@@ -73,44 +96,94 @@ public final class SafeTensors {
                     .append(java.util.Arrays.toString(t.shape()).replace(" ", ""))
                     .append(",\"data_offsets\":[").append(offset).append(',').append(offset + size).append("]}");
             offset += size;
+            if (header.length() > maxHeader) { // a UTF-8 byte per char at least: stop before building more
+                break;
+            }
         }
         header.append('}');
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer prefix = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        long padded = (json.length + 7L) / 8 * 8;
+        if (padded > maxHeader) {
+            throw new IllegalArgumentException("safetensors: the header of " + state.tensors().size() + " tensors and "
+                    + values.size() + " metadata values needs " + (json.length > maxHeader ? "more than " + maxHeader
+                    : padded) + " bytes, over the format's limit of " + maxHeader + " (readers refuse such a file)");
+        }
+        ByteBuffer prefix = ByteBuffer.allocate(8 + (int) padded).order(ByteOrder.LITTLE_ENDIAN);
         prefix.putLong(padded).put(json);
         while (prefix.hasRemaining()) {
             prefix.put((byte) ' ');
         }
-        out.write(prefix.array());
-        for (Tensor t : state.tensors().values()) {
-            ByteBuffer data = ByteBuffer.allocate(t.numel() * itemSize(t.dtype())).order(ByteOrder.LITTLE_ENDIAN);
-            if (t.dtype() == DType.FLOAT32) {
-                data.asFloatBuffer().put(t.float32Matrix().data, 0, t.numel());
-            } else {
-                data.asDoubleBuffer().put(t.float64Matrix().data, 0, t.numel());
+        return prefix.array();
+    }
+
+    /** The header, then each tensor's data in the header's order, {@code chunk} bytes at a time. */
+    static void write(OutputStream out, byte[] header, StateDict state, int chunk) throws IOException {
+        out.write(header);
+        ByteBuffer buf = ByteBuffer.allocate(chunk - chunk % 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (Tensor view : sorted(state).values()) {
+            Tensor t = view.isDense() ? view : view.contiguousCopy(); // a view is written as its elements, row-major
+            int item = itemSize(t.dtype());
+            int per = buf.capacity() / item;
+            for (int done = 0, n = t.numel(); done < n; done += per) {
+                int count = Math.min(per, n - done);
+                buf.clear();
+                if (t.dtype() == DType.FLOAT32) {
+                    buf.asFloatBuffer().put(t.float32Matrix().data, done, count);
+                } else {
+                    buf.asDoubleBuffer().put(t.float64Matrix().data, done, count);
+                }
+                out.write(buf.array(), 0, count * item);
             }
-            out.write(data.array());
         }
     }
 
-    static StateDict read(byte[] bytes) {
-        if (bytes.length < 8) {
-            throw new IllegalArgumentException("truncated: " + bytes.length
+    private static Map<String, Tensor> sorted(StateDict state) {
+        return new TreeMap<>(state.tensors());
+    }
+
+    /** Refuses a string with an unpaired surrogate: UTF-8 cannot encode it (it would be written as '?'). */
+    private static void checkText(String what, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("safetensors: " + what + " " + Json.quote(s)
+                        + " is not valid UTF-16: an unpaired surrogate U+" + String.format("%04X", (int) c)
+                        + " at index " + i + " (UTF-8, the header's encoding, cannot hold it)");
+            }
+        }
+    }
+
+    /** Reads a whole safetensors file from {@code channel}, moving at most {@code chunk} bytes at a time. */
+    static StateDict read(FileChannel channel, int chunk) throws IOException {
+        long fileSize = channel.size();
+        if (fileSize < 8) {
+            throw new IllegalArgumentException("truncated: " + fileSize
                     + " bytes, but the file must start with an 8-byte header length");
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLength = buf.getLong();
-        if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > bytes.length - 8) {
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, 0, lengthBytes);
+        long headerLength = lengthBytes.getLong(0);
+        if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > fileSize - 8) {
             throw new IllegalArgumentException("header length " + headerLength + " does not fit the file of "
-                    + bytes.length + " bytes" + (headerLength > bytes.length - 8 ? " (truncated?)" : ""));
+                    + fileSize + " bytes" + (headerLength > fileSize - 8 ? " (truncated?)" : "")
+                    + (headerLength > MAX_HEADER ? " (the format's limit is " + MAX_HEADER + ")" : ""));
         }
-        int dataStart = 8 + (int) headerLength;
-        Object parsed = Json.parse(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+        ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+        readFully(channel, 8, headerBytes);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(headerBytes.flip()).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("the header is not valid UTF-8");
+        }
+        Object parsed = Json.parse(text);
         if (!(parsed instanceof Map<?, ?> header)) {
             throw new IllegalArgumentException("the header is not a JSON object");
         }
-        long dataLength = bytes.length - (long) dataStart;
+        long dataStart = 8 + headerLength;
+        long dataLength = fileSize - dataStart;
         Map<String, String> values = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<?, ?> e : header.entrySet()) {
@@ -131,18 +204,47 @@ public final class SafeTensors {
         }
         checkCoverage(entries, dataLength);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        ByteBuffer buf = ByteBuffer.allocate(Math.max(8, chunk - chunk % 8)).order(ByteOrder.LITTLE_ENDIAN);
         for (Entry en : entries) {
-            ByteBuffer slice = ByteBuffer.wrap(bytes, dataStart + (int) en.begin, (int) (en.end - en.begin))
-                    .slice().order(ByteOrder.LITTLE_ENDIAN);
             Tensor t = Tensor.zeros(en.dtype, en.shape);
-            if (en.dtype == DType.FLOAT32) {
-                slice.asFloatBuffer().get(t.float32Matrix().data, 0, t.numel());
-            } else {
-                slice.asDoubleBuffer().get(t.float64Matrix().data, 0, t.numel());
-            }
+            readValues(channel, dataStart + en.begin, t, buf);
             tensors.put(en.name, t);
         }
         return new StateDict(tensors, values);
+    }
+
+    /**
+     * Fills {@code into} (all its elements) with the little-endian values at byte {@code position} of the file,
+     * {@code buf.capacity()} bytes at a time (a multiple of 8).
+     */
+    static void readValues(FileChannel channel, long position, Tensor into, ByteBuffer buf) throws IOException {
+        int item = itemSize(into.dtype());
+        int per = buf.capacity() / item;
+        long at = position;
+        for (int done = 0, n = into.numel(); done < n; done += per) {
+            int count = Math.min(per, n - done);
+            buf.clear().limit(count * item);
+            readFully(channel, at, buf);
+            buf.flip();
+            if (into.dtype() == DType.FLOAT32) {
+                buf.asFloatBuffer().get(into.float32Matrix().data, done, count);
+            } else {
+                buf.asDoubleBuffer().get(into.float64Matrix().data, done, count);
+            }
+            at += (long) count * item;
+        }
+    }
+
+    /** Reads until {@code buf} is full, from byte {@code position} on. */
+    private static void readFully(FileChannel channel, long position, ByteBuffer buf) throws IOException {
+        long at = position;
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, at);
+            if (n < 0) {
+                throw new EOFException("the file ended at byte " + at + " while reading (did it change?)");
+            }
+            at += n;
+        }
     }
 
     private record Entry(String name, DType dtype, int[] shape, long begin, long end) {

@@ -11,20 +11,21 @@ final class SoftmaxOps {
     static Tensor softmax(Tensor x, int dim) {
         int d = Shape.dim("softmax", dim, x.rank());
         Tensor y = along(x, d, false);
-        return record("softmax", y, g -> new Tensor[] {y.mul(g.sub(g.mul(y).sum(d, true)))}, x);
+        return record("softmax", y, (g, needs) -> new Tensor[] {y.mul(g.sub(g.mul(y).sum(d, true)))}, x);
     }
 
     /** y = x - max - log Σ e^(x-max). dX = g - e^y·Σ g. */
     static Tensor logSoftmax(Tensor x, int dim) {
         int d = Shape.dim("logSoftmax", dim, x.rank());
         Tensor y = along(x, d, true);
-        return record("logSoftmax", y, g -> new Tensor[] {g.sub(y.exp().mul(g.sum(d, true)))}, x);
+        return record("logSoftmax", y, (g, needs) -> new Tensor[] {g.sub(y.exp().mul(g.sum(d, true)))}, x);
     }
 
     private static Tensor along(Tensor x, int d, boolean log) {
         int[] s = x.shapeRef();
         Tensor y = Tensor.uninitializedOutput(x.dtype(), s);
-        x.dtype().kernels().softmaxAlong(x.data(), Shape.outer(s, d), s[d], Shape.inner(s, d), y.data(), log);
+        x.dtype().kernels().softmaxAlong(x.contiguousData(), Shape.outer(s, d), s[d], Shape.inner(s, d), y.matrix(),
+                log);
         return y;
     }
 
@@ -55,11 +56,11 @@ final class SoftmaxOps {
         int[] y = labels.clone();
         Kernels k = logits.dtype().kernels();
         Tensor logp = along(logits, 1, true);
-        Tensor loss = Tensor.scalar(logits.dtype(), -k.pickSum(logp.data(), c, y) / n);
-        return record("crossEntropy", loss, g -> {
+        Tensor loss = Tensor.scalar(logits.dtype(), -k.pickSum(logp.matrix(), c, y) / n);
+        return record("crossEntropy", loss, (g, needs) -> {
             Tensor onehot = Tensor.output(logits.dtype(), logits.shapeRef());
             for (int i = 0; i < n; i++) {
-                k.set(onehot.data(), i * c + y[i], 1);
+                k.set(onehot.matrix(), i * c + y[i], 1);
             }
             return new Tensor[] {logits.softmax(1).sub(onehot).mul(g.div(n))};
         }, logits);

@@ -2,7 +2,6 @@ package org.tapegrad.core;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,8 +107,9 @@ public final class Tape implements Scope {
     }
 
     /**
-     * The reverse walk. When {@code wanted} is null, leaf gradients accumulate into {@code .grad} (after their
-     * hooks); otherwise nothing is written to {@code .grad} and the gradients of the wanted tensors are returned.
+     * The reverse walk. When {@code wanted} is null (a plain backward), leaf gradients accumulate into {@code .grad}
+     * (after their hooks), or into the thread's {@link LeafGradients}; otherwise nothing is written to {@code .grad}
+     * and the gradients of the wanted tensors are returned.
      */
     Map<Tensor, Tensor> run(String caller, Tensor output, Tensor seed, List<Tensor> wanted, boolean retainGraph,
             boolean createGraph) {
@@ -121,90 +121,20 @@ public final class Tape implements Scope {
             throw new IllegalStateException(caller + ": the output " + Shape.str(output.shape()) + " does not require "
                     + "grad; it was not computed inside Tape.record() from a tensor with requiresGrad(true)");
         }
-        if (output.gradFn != null && output.gradFn.tape != this) {
-            throw new IllegalStateException(caller + ": the output was produced by " + output.gradFn.op
+        if (output.gradFn() != null && output.gradFn().tape != this) {
+            throw new IllegalStateException(caller + ": the output was produced by " + output.gradFn().op
                     + " on a different tape");
         }
-        seed = seedFor(caller, output, seed);
-        Map<Tensor, Tensor> pending = new HashMap<>(); // Tensor has identity equality
-        pending.put(output, seed);
-        Map<Tensor, Tensor> found = wanted == null ? null : new IdentityHashMap<>();
-        Set<Tensor> wantedSet = wanted == null ? null : Collections.newSetFromMap(new IdentityHashMap<>());
-        if (wanted != null) {
-            wantedSet.addAll(wanted);
-        }
-        GradState current = GradState.get();
-        boolean anomaly = current.anomaly();
+        Tensor seedGrad = seedFor(caller, output, seed);
+        GradState state = GradState.get();
+        Walk walk = state.walk == null || state.walk.tape != null ? new Walk() : state.walk;
+        state.walk = walk;
         Scope noGrad = createGraph ? null : noGrad();
-        current.accumulateIntoLeaves = wanted == null && !createGraph && !anomaly;
         try {
-            for (int k = nodes.size() - 1; k >= 0 && !pending.isEmpty(); k--) {
-                Node node = nodes.get(k);
-                Tensor out = node.output;
-                Tensor g = pending.remove(out);
-                if (g == null) {
-                    continue;
-                }
-                if (wanted == null) {
-                    g = out.runHooks(g);
-                    if (out.retainsGrad()) {
-                        out.accumulateGrad(g, createGraph, false);
-                    }
-                } else if (wantedSet.contains(out)) {
-                    found.put(out, g);
-                }
-                Tensor[] inputs = node.inputs;
-                node.checkUnmodified();
-                Tensor[] grads;
-                current.backwardNode = node;
-                try {
-                    grads = node.rule.apply(g);
-                } finally {
-                    current.backwardNode = null;
-                }
-                for (int i = 0; i < inputs.length; i++) {
-                    Tensor in = inputs[i];
-                    Tensor gi = grads[i];
-                    if (gi == null || !in.requiresGrad()) {
-                        continue;
-                    }
-                    if (!java.util.Arrays.equals(gi.shape(), in.shape())) {
-                        throw new IllegalStateException("backward of " + node.op + ": the rule returned a gradient of shape "
-                                + Shape.str(gi.shape()) + " for input " + i + " of shape " + Shape.str(in.shape()));
-                    }
-                    if (anomaly) {
-                        Anomaly.checkBackward(node, i, gi);
-                    }
-                    pending.merge(in, gi, Tensor::add);
-                }
-            }
-            // A leaf may adopt its gradient's storage instead of copying it, when nothing else can see that
-            // storage: not the caller's seed, not another leaf's gradient, not a tensor a hook handed back.
-            Map<Object, Integer> storageUses = new IdentityHashMap<>();
-            for (Tensor g : pending.values()) {
-                storageUses.merge(g.storage(), 1, Integer::sum);
-            }
-            for (Map.Entry<Tensor, Tensor> e : pending.entrySet()) {
-                Tensor t = e.getKey();
-                if (t.gradFn != null) {
-                    throw new IllegalStateException(caller + ": a tensor produced by " + t.gradFn.op + " on an earlier, "
-                            + "released tape needs a gradient; call detach() on it, or compute it inside this recording");
-                }
-                Tensor g = e.getValue();
-                if (wanted == null) {
-                    Tensor h = t.runHooks(g);
-                    if (current.leafGradients != null && current.leafGradients.add(t, h)) {
-                        continue;
-                    }
-                    boolean adoptable = !createGraph && h == g && g.storage() != seed.storage()
-                            && storageUses.get(g.storage()) == 1;
-                    t.accumulateGrad(h, createGraph, adoptable);
-                } else if (wantedSet.contains(t)) {
-                    found.put(t, g);
-                }
-            }
+            walk.begin(this, caller, seedGrad, wanted, createGraph);
+            return walk.run(output);
         } finally {
-            current.accumulateIntoLeaves = false;
+            walk.end();
             if (noGrad != null) {
                 noGrad.close();
             }
@@ -212,7 +142,369 @@ public final class Tape implements Scope {
                 release();
             }
         }
-        return found;
+    }
+
+    /** What the walk knows about one leaf's gradient. */
+    private static final class LeafSum {
+        Tensor sum;
+        /** {@code sum} is a buffer the engine may add into: allocated by it, or the leaf's final destination. */
+        boolean owned;
+        /** {@code sum} is the leaf's final destination (its kept grad, or its LeafGradients buffer). */
+        boolean delivered;
+    }
+
+    /**
+     * One reverse walk: the only place that decides where a gradient goes. An intermediate tensor's gradients are
+     * summed on its node ({@link Node#pending}); a leaf's in a {@link LeafSum}. A sum starts as the first gradient
+     * that arrives (a rule's fresh result, not copied); it becomes a buffer the engine owns, zero-filled or a copy,
+     * only when a second gradient has to be added to it, or when an {@link AccumulatingRule} can add into it
+     * directly: a tensor with several consumers, or a leaf in a plain backward, whose buffer is its final
+     * destination (its kept {@code grad()}, its {@link LeafGradients} buffer, or a new buffer that becomes its
+     * {@code grad()}). Anomaly mode takes the same path and checks what each rule produced. Under {@code createGraph}
+     * every gradient comes from {@link BackwardRule#apply} and sums are recorded additions, so they can be
+     * differentiated again.
+     */
+    static final class Walk {
+        private final GradState state = GradState.get();
+        // Kept from walk to walk on this thread (a walk that starts inside another gets its own): a training step
+        // then allocates no bookkeeping here.
+        private final Map<Tensor, LeafSum> leaves = new IdentityHashMap<>();
+        private final ArrayList<LeafSum> spare = new ArrayList<>();
+        private final boolean[][] needsByArity = new boolean[9][];
+        /** The tape being walked; null between walks. */
+        private Tape tape;
+        private ArrayList<Node> nodes;
+        private String caller;
+        private Tensor seed;
+        private boolean plain;
+        private boolean createGraph;
+        private boolean anomaly;
+        private LeafGradients collecting;
+        private Set<Tensor> wantedSet;
+        private Map<Tensor, Tensor> found;
+        /** Nodes holding a pending gradient. */
+        private int outstanding;
+
+        private void begin(Tape tape, String caller, Tensor seed, List<Tensor> wanted, boolean createGraph) {
+            this.tape = tape;
+            this.nodes = tape.nodes;
+            this.caller = caller;
+            this.seed = seed;
+            this.plain = wanted == null;
+            this.createGraph = createGraph;
+            this.anomaly = state.anomaly();
+            this.collecting = plain ? state.leafGradients : null;
+            this.wantedSet = plain ? null : Collections.newSetFromMap(new IdentityHashMap<>());
+            this.found = plain ? null : new IdentityHashMap<>();
+            if (!plain) {
+                wantedSet.addAll(wanted);
+            }
+            this.outstanding = 0;
+        }
+
+        /** Drops every reference the walk held, so that nothing it saw outlives it, and keeps its containers. */
+        private void end() {
+            for (LeafSum s : leaves.values()) {
+                s.sum = null;
+                s.owned = false;
+                s.delivered = false;
+                spare.add(s);
+            }
+            leaves.clear();
+            tape = null;
+            nodes = null;
+            seed = null;
+            collecting = null;
+            wantedSet = null;
+            found = null;
+        }
+
+        private boolean[] needs(int arity) {
+            if (arity >= needsByArity.length) {
+                return new boolean[arity];
+            }
+            boolean[] needs = needsByArity[arity];
+            if (needs == null) {
+                needs = needsByArity[arity] = new boolean[arity];
+            }
+            return needs;
+        }
+
+        Map<Tensor, Tensor> run(Tensor output) {
+            for (int k = 0, n = nodes.size(); k < n; k++) {
+                Node node = nodes.get(k);
+                node.pending = null;
+                node.pendingOwned = false;
+                node.uses = 0;
+            }
+            for (int k = 0, n = nodes.size(); k < n; k++) {
+                for (Tensor in : nodes.get(k).inputs) {
+                    Node producer = in.gradFn();
+                    if (producer != null && producer.tape == tape) {
+                        producer.uses++;
+                    }
+                }
+            }
+            add(output, seed);
+            for (int k = nodes.size() - 1; k >= 0 && outstanding > 0; k--) {
+                Node node = nodes.get(k);
+                Tensor g = node.pending;
+                if (g == null) {
+                    continue;
+                }
+                node.pending = null;
+                node.pendingOwned = false;
+                outstanding--;
+                Tensor out = node.output;
+                g = out.runHooks(g); // in the functional form too, as PyTorch's autograd.grad
+                if (plain) {
+                    if (out.retainsGrad()) {
+                        accumulateGrad(out, g, false);
+                    }
+                } else if (wantedSet.contains(out)) {
+                    found.put(out, g);
+                }
+                backprop(node, g);
+            }
+            finishLeaves();
+            return found;
+        }
+
+        /** Runs one node's rule on {@code g}, the gradient of its output, and routes the results to its inputs. */
+        private void backprop(Node node, Tensor g) {
+            Tensor[] inputs = node.inputs;
+            node.checkUnmodified();
+            boolean[] needs = needs(inputs.length); // read by the rule during the call only
+            int count = 0;
+            for (int i = 0; i < inputs.length; i++) {
+                needs[i] = needsGradient(inputs[i]);
+                count += needs[i] ? 1 : 0;
+            }
+            if (count == 0) {
+                return;
+            }
+            state.backwardNode = node;
+            try {
+                if (!createGraph && node.rule instanceof AccumulatingRule acc) {
+                    for (int i = 0; i < inputs.length; i++) {
+                        Tensor dest = needs[i] ? destination(inputs[i]) : null;
+                        if (dest != null && acc.accumulateInto(i, g, dest)) {
+                            needs[i] = false;
+                            count--;
+                            if (anomaly) {
+                                Anomaly.checkBackward(node, i, dest);
+                            }
+                        }
+                    }
+                }
+                if (count == 0) {
+                    return;
+                }
+                Tensor[] grads = node.rule.apply(g, needs);
+                if (grads == null || grads.length != inputs.length) {
+                    throw new IllegalStateException("backward of " + node.op + ": the rule returned "
+                            + (grads == null ? "null" : grads.length + " gradients") + " for " + inputs.length
+                            + " inputs; expected one entry per input (null for an input that needs no gradient)");
+                }
+                for (int i = 0; i < inputs.length; i++) {
+                    Tensor gi = grads[i];
+                    if (!needs[i] || gi == null) {
+                        continue;
+                    }
+                    Tensor in = inputs[i];
+                    if (!java.util.Arrays.equals(gi.shapeRef(), in.shapeRef()) || gi.dtype() != in.dtype()) {
+                        throw new IllegalStateException("backward of " + node.op + ": the rule returned a gradient "
+                                + Shape.str(gi.shapeRef()) + " " + gi.dtype() + " for input " + i + " "
+                                + Shape.str(in.shapeRef()) + " " + in.dtype() + "; expected the input's shape and dtype");
+                    }
+                    if (anomaly) {
+                        Anomaly.checkBackward(node, i, gi);
+                    }
+                    add(in, gi);
+                }
+            } finally {
+                state.backwardNode = null;
+            }
+        }
+
+        /** Whether this walk computes a gradient for {@code in}: not for a leaf the functional form did not ask for. */
+        private boolean needsGradient(Tensor in) {
+            if (!in.requiresGrad()) {
+                return false;
+            }
+            Node producer = in.gradFn();
+            if (producer != null) {
+                if (producer.tape != tape) {
+                    throw new IllegalStateException(caller + ": a tensor produced by " + producer.op + " on an "
+                            + "earlier, released tape needs a gradient; call detach() on it, or compute it inside "
+                            + "this recording");
+                }
+                return true;
+            }
+            return plain || wantedSet.contains(in);
+        }
+
+        /**
+         * A buffer the engine owns for {@code in}'s gradient, that an accumulating rule may add into: its sum so
+         * far made into one if needed, or a new zero-filled one for a tensor with several consumers or a leaf of a
+         * plain backward; null when the first and only gradient had better come from {@code apply}.
+         */
+        private Tensor destination(Tensor in) {
+            Node producer = in.gradFn();
+            if (producer != null) {
+                if (producer.pending == null) {
+                    if (producer.uses < 2) {
+                        return null;
+                    }
+                    producer.pending = Tensor.output(in.dtype(), in.shapeRef());
+                    producer.pendingOwned = true;
+                    outstanding++;
+                } else if (!producer.pendingOwned) {
+                    producer.pending = ownedCopy(producer.pending, false);
+                    producer.pendingOwned = true;
+                }
+                return producer.pending;
+            }
+            LeafSum s = leafSum(in);
+            if (s.sum == null) {
+                if (!plain || in.hasHooks()) {
+                    return null;
+                }
+                // Zeros, like a kept buffer: the same additions as with one, so the same bits.
+                s.sum = Tensor.empty(in.dtype(), in.shapeRef());
+                s.owned = true;
+            } else if (!s.owned) {
+                s.sum = ownedCopy(s.sum, true);
+                s.owned = true;
+            }
+            return s.sum;
+        }
+
+        /** Adds {@code gi}, a gradient a rule returned, to {@code in}'s sum. */
+        private void add(Tensor in, Tensor gi) {
+            Node producer = in.gradFn();
+            if (producer != null) {
+                if (producer.pending == null) {
+                    producer.pending = gi;
+                    outstanding++;
+                } else if (createGraph) {
+                    producer.pending = producer.pending.add(gi);
+                } else {
+                    if (!producer.pendingOwned) {
+                        producer.pending = ownedCopy(producer.pending, false);
+                        producer.pendingOwned = true;
+                    }
+                    addInto(gi, producer.pending);
+                }
+                return;
+            }
+            LeafSum s = leafSum(in);
+            if (s.sum == null) {
+                s.sum = gi;
+            } else if (createGraph) {
+                s.sum = s.sum.add(gi);
+            } else {
+                if (!s.owned) {
+                    s.sum = ownedCopy(s.sum, true);
+                    s.owned = true;
+                }
+                addInto(gi, s.sum);
+            }
+        }
+
+        /** The walk's record of a leaf; in a plain backward, bound to the leaf's final destination when it has one. */
+        private LeafSum leafSum(Tensor leaf) {
+            LeafSum s = leaves.get(leaf);
+            if (s == null) {
+                s = spare.isEmpty() ? new LeafSum() : spare.remove(spare.size() - 1);
+                leaves.put(leaf, s);
+                if (plain && !leaf.hasHooks()) {
+                    Tensor dest = collecting == null ? null : collecting.buffer(leaf);
+                    if (dest == null) {
+                        Tensor kept = leaf.grad();
+                        dest = kept != null && !kept.requiresGrad() ? kept : null;
+                    }
+                    if (dest != null) {
+                        s.sum = dest;
+                        s.owned = true;
+                        s.delivered = true;
+                    }
+                }
+            }
+            return s;
+        }
+
+        /**
+         * Leaves' sums to their destinations (plain) or into the result (functional). A leaf may adopt its sum's
+         * storage instead of copying it when nothing else can see that storage: not the caller's seed, not another
+         * leaf's gradient, not a tensor a hook handed back.
+         */
+        private void finishLeaves() {
+            Map<Object, Integer> storageUses = null;
+            for (Map.Entry<Tensor, LeafSum> e : leaves.entrySet()) {
+                Tensor leaf = e.getKey();
+                LeafSum s = e.getValue();
+                if (s.delivered || s.sum == null) {
+                    continue;
+                }
+                Tensor h = leaf.runHooks(s.sum);
+                if (!plain) {
+                    found.put(leaf, h); // only wanted leaves get a sum in the functional form
+                    continue;
+                }
+                boolean adopt = h == s.sum && s.owned;
+                if (h == s.sum && !s.owned && h.storage() != seed.storage()) {
+                    if (storageUses == null) {
+                        storageUses = new IdentityHashMap<>();
+                        for (LeafSum other : leaves.values()) {
+                            if (other.sum != null && !other.owned) {
+                                storageUses.merge(other.sum.storage(), 1, Integer::sum);
+                            }
+                        }
+                    }
+                    adopt = storageUses.get(h.storage()) == 1;
+                }
+                adopt &= h.ownsStorage(); // a view (a slice, a transpose) is never kept as a grad()
+                Tensor dest = collecting == null ? null : collecting.buffer(leaf);
+                if (dest != null) {
+                    addInto(h, dest);
+                } else {
+                    accumulateGrad(leaf, adopt && !s.owned ? h.detach() : h, adopt);
+                }
+            }
+        }
+    }
+
+    /** {@code dest += g}, in place (same shape and dtype, checked by the caller); g may be a view of any layout. */
+    private static void addInto(Tensor g, Tensor dest) {
+        if (g.isDense() && dest.isDense()) {
+            dest.dtype().kernels().axpy(1, g.matrix(), dest.matrix());
+        } else {
+            dest.accumulate(g); // read where it lies
+        }
+    }
+
+    /** A copy of {@code g} the engine may add into: on the heap for a leaf, for the step otherwise. */
+    private static Tensor ownedCopy(Tensor g, boolean heap) {
+        Tensor c = heap ? Tensor.empty(g.dtype(), g.shapeRef()) : Tensor.uninitializedOutput(g.dtype(), g.shapeRef());
+        g.copyInto(c);
+        return c;
+    }
+
+    /**
+     * Adds {@code g} into {@code t.grad()}: the only write of a backward pass into a {@code grad} that is not its
+     * kept buffer. With {@code adopt}, nothing else holds g's storage, so a first gradient is kept, not copied.
+     */
+    private static void accumulateGrad(Tensor t, Tensor g, boolean adopt) {
+        Tensor grad = t.grad();
+        if (grad == null) {
+            grad = adopt ? g : ownedCopy(g, true);
+        } else if (grad.requiresGrad()) {
+            grad = grad.detach().add(g);
+        } else {
+            addInto(g, grad);
+        }
+        t.setGradOutlivingSteps(grad);
     }
 
     private static Tensor seedFor(String caller, Tensor output, Tensor seed) {

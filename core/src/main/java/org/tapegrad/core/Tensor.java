@@ -1,6 +1,5 @@
 package org.tapegrad.core;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -11,9 +10,17 @@ import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
 
 /**
- * An n-dimensional array (rank 0 to 4, row-major) of float32 or float64 values, stored in an EJML dense matrix
- * whose rows are the first dimension and whose columns are the product of the others: a {@code [N, C, H, W]}
- * batch is an {@code N × (C·H·W)} matrix, and reshaping contiguous data copies nothing.
+ * An n-dimensional array (rank 0 to 8) of float32 or float64 values: a {@link Storage} (an EJML dense matrix) seen
+ * through an offset, a shape and strides. Element {@code (i_0, ..., i_{r-1})} is element
+ * {@code offset + Σ i_k·strides[k]} of the storage. A tensor an op computes is contiguous (row-major, offset 0), and
+ * its storage is then an EJML matrix whose rows are the first dimension and whose columns are the product of the
+ * others: a {@code [N, C, H, W]} batch is an {@code N × (C·H·W)} matrix, used by EJML and the matrix kernel as it is.
+ *
+ * <p>View ops share the storage of their input and copy nothing: {@link #reshape} and {@link #view} of contiguous
+ * data, {@link #narrow}, {@link #select}, {@link #split}, {@link #chunk}, {@link #unbind}, {@link #transpose},
+ * {@link #permute}, {@link #t}, {@link #expand} (stride 0), {@link #squeeze} and {@link #unsqueeze}. An in-place
+ * change through any view is seen by all of them (and bumps their shared version, so a recorded op that saved one
+ * refuses to run its backward). {@link #contiguous()} copies only a tensor that is not laid out row-major.
  *
  * <p>Every op returns a new tensor. Inside {@link Tape#record()}, an op on a tensor that requires grad is
  * recorded together with its backward rule, so that {@link Tape#backward} can compute gradients:
@@ -29,34 +36,43 @@ import org.ejml.data.Matrix;
  * negative dimensions counted from the end. The Javadoc of each op gives its gradient.
  */
 public final class Tensor {
+    private final Storage storage;
+    /** Index of element (0, ..., 0) in the storage. */
+    private final int offset;
     private final int[] shape;
+    /** Storage steps per dimension; null for row-major strides (made by {@link #stridesRef()} when asked). */
+    private int[] strides;
+    /** Row-major layout (any offset): element i of the row-major order is storage element offset + i. */
+    private final boolean contiguous;
     private final DType dtype;
-    /**
-     * The storage: an FMatrixRMaj or a DMatrixRMaj, as the dtype says; null once a {@link Workspace} step that
-     * lent it has ended (read it through {@link #data()}, which says so).
-     */
-    private Matrix data;
-    /** The workspace step that lent this tensor its storage (or that of the tensor it views); null otherwise. */
-    Workspace workspace;
+    /** The rows × cols matrix over the storage of a contiguous tensor at offset 0; made on first use. */
+    private Matrix matrix;
 
-    private boolean requiresGrad;
-    /** The recorded op that produced this tensor; null for a leaf. */
-    Node gradFn;
-    private Tensor grad;
-    private boolean retainGrad;
-    private List<UnaryOperator<Tensor>> hooks;
-    /** Incremented by every in-place change, so that backward can refuse values modified after recording. */
-    int version;
+    /** requiresGrad, gradFn, grad, retainGrad and hooks; null for a tensor that never needed any. */
+    private AutogradMeta autograd;
 
-    Tensor(int[] shape, DType dtype, Matrix data) {
+    /** A contiguous tensor over all of {@code storage}, whose matrix has the rows and columns of {@code shape}. */
+    Tensor(Storage storage, DType dtype, int[] shape) {
+        this.storage = storage;
+        this.offset = 0;
         this.shape = shape;
+        this.contiguous = true;
         this.dtype = dtype;
-        this.data = data;
+    }
+
+    /** A view of {@code storage}; {@code strides} null means row-major. */
+    private Tensor(Storage storage, DType dtype, int offset, int[] shape, int[] strides) {
+        this.storage = storage;
+        this.offset = offset;
+        this.shape = shape;
+        this.contiguous = strides == null || Shape.isRowMajor(shape, strides);
+        this.strides = strides;
+        this.dtype = dtype;
     }
 
     /** A new zero-filled tensor on the heap (no validation: the caller computed the shape). */
     static Tensor empty(DType dtype, int[] shape) {
-        return new Tensor(shape, dtype, dtype.kernels().create(Shape.rows(shape), Shape.cols(shape)));
+        return new Tensor(new Storage(dtype.kernels().create(Shape.rows(shape), Shape.cols(shape))), dtype, shape);
     }
 
     /**
@@ -77,35 +93,105 @@ public final class Tensor {
         return w == null ? empty(dtype, shape) : w.lend(dtype, shape, false);
     }
 
-    /** A tensor of another shape over the same storage (a reshape or a detach): it lives as long as that storage. */
-    Tensor view(int[] newShape, Matrix storage) {
-        Tensor v = new Tensor(newShape, dtype, storage);
-        if (workspace != null) {
-            workspace.registerView(v);
-        }
-        return v;
+    /**
+     * A tensor over this one's storage with another offset, shape and strides (a view op, or a detach); it lives
+     * as long as that storage. {@code newStrides} null means row-major.
+     */
+    Tensor view(int newOffset, int[] newShape, int[] newStrides) {
+        return new Tensor(storage, dtype, newOffset, newShape, newStrides);
     }
 
-    /** The storage; throws when a {@link Workspace} step that lent it has ended. */
-    Matrix data() {
-        Matrix d = data;
-        if (d == null) {
-            throw new IllegalStateException("this " + Shape.str(shape) + " " + dtype + " tensor was computed during "
-                    + "a Workspace step that has ended, and its storage now serves later steps; read what you need "
-                    + "before the step ends, or call workspace.keep(tensor) inside it");
+    /** The storage shared with every view of this tensor. */
+    Storage storage() {
+        return storage;
+    }
+
+    /** The storage's matrix, for a strided kernel (with {@link #offset()} and {@link #stridesRef()}); throws once
+     *  released. */
+    Matrix storageMatrix() {
+        return storage.matrix(dtype, shape);
+    }
+
+    /** Index of element (0, ..., 0) in the storage. */
+    int offset() {
+        return offset;
+    }
+
+    /** The strides (not a copy: do not modify). */
+    int[] stridesRef() {
+        int[] s = strides;
+        if (s == null) {
+            s = strides = Shape.strides(shape);
         }
-        return d;
+        return s;
+    }
+
+    /** Contiguous at offset 0: the storage's first numel elements are this tensor, row-major. */
+    boolean isDense() {
+        return contiguous && offset == 0;
+    }
+
+    /**
+     * The rows × cols matrix of a tensor that is contiguous at offset 0 (the result an op just created, a
+     * parameter), shared with the storage, to write into or read; throws on other views, whose elements are not
+     * laid out so (read those with {@link #contiguousData()}). Throws when a workspace step that lent the storage
+     * has ended.
+     */
+    Matrix matrix() {
+        Matrix m = matrix;
+        if (m != null && !storage.isReleased()) {
+            return m;
+        }
+        Matrix s = storage.matrix(dtype, shape);
+        if (!isDense()) {
+            throw new IllegalStateException("internal: a " + Shape.str(shape) + " view at offset " + offset
+                    + " with strides " + Shape.str(stridesRef()) + " has no matrix of its own; read it with "
+                    + "contiguousData()");
+        }
+        int rows = Shape.rows(shape);
+        int cols = Shape.cols(shape);
+        m = s.getNumRows() == rows && s.getNumCols() == cols ? s : dtype.kernels().wrap(s, rows, cols);
+        matrix = m;
+        return m;
+    }
+
+    /**
+     * This tensor's values as a row-major rows × cols matrix, for a kernel that reads contiguous input: the
+     * storage's own matrix when the tensor is contiguous at offset 0, otherwise a contiguous copy (lent by the
+     * current workspace step, if one is open). Never write into it.
+     */
+    Matrix contiguousData() {
+        return isDense() ? matrix() : contiguousCopy().matrix();
+    }
+
+    /** A new contiguous tensor holding this one's values (not recorded). */
+    Tensor contiguousCopy() {
+        Tensor out = uninitializedOutput(dtype, shape);
+        copyInto(out);
+        return out;
+    }
+
+    /** Writes this tensor's values into {@code dst} (same shape and dtype, any layout), not recorded. */
+    void copyInto(Tensor dst) {
+        dtype.kernels().copyStrided(storage.matrix(dtype, shape), offset, stridesRef(),
+                dst.storage.matrix(dst.dtype, dst.shape), dst.offset, dst.stridesRef(), shape);
+    }
+
+    /**
+     * {@code this += g} element by element, through this tensor's layout (a view of a gradient buffer: the engine
+     * accumulates a view's gradient into the buffer of the tensor it views). Same shape and dtype; not recorded,
+     * no version change.
+     */
+    void accumulate(Tensor g) {
+        Matrix m = storage.matrix(dtype, shape);
+        int[] st = stridesRef();
+        dtype.kernels().zip(BinaryFn.ADD, m, offset, st, g.storage.matrix(g.dtype, g.shape), g.offset,
+                g.stridesRef(), m, offset, st, shape);
     }
 
     /** True once a {@link Workspace} step that lent this tensor its storage has ended. */
     boolean isReleased() {
-        return data == null;
-    }
-
-    /** Called by the workspace when the step that lent this tensor its storage ends. */
-    void release() {
-        data = null;
-        workspace = null;
+        return storage.isReleased();
     }
 
     // ---------------------------------------------------------------------------------------------- factories
@@ -135,7 +221,7 @@ public final class Tensor {
 
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = zeros(dtype, shape);
-        dtype.kernels().fill(t.data(), value);
+        dtype.kernels().fill(t.matrix(), value);
         return t;
     }
 
@@ -151,7 +237,7 @@ public final class Tensor {
     /** A float32 tensor holding a copy of {@code values} (row-major) in the given shape. */
     public static Tensor of(float[] values, int... shape) {
         Tensor t = zeros(DType.FLOAT32, checkCount("of", values.length, shape));
-        DType.FLOAT32.kernels().fromFloatArray(values, t.data());
+        DType.FLOAT32.kernels().fromFloatArray(values, t.matrix());
         return t;
     }
 
@@ -163,7 +249,7 @@ public final class Tensor {
     /** A tensor of the given dtype holding {@code values} (row-major) in the given shape. */
     public static Tensor of(DType dtype, double[] values, int... shape) {
         Tensor t = zeros(dtype, checkCount("of", values.length, shape));
-        dtype.kernels().fromDoubleArray(values, t.data());
+        dtype.kernels().fromDoubleArray(values, t.matrix());
         return t;
     }
 
@@ -218,12 +304,12 @@ public final class Tensor {
 
     /** A tensor that shares the storage of an EJML matrix (float32), with shape [rows, cols]. */
     public static Tensor wrap(FMatrixRMaj m) {
-        return new Tensor(new int[] {m.numRows, m.numCols}, DType.FLOAT32, m);
+        return new Tensor(new Storage(m), DType.FLOAT32, new int[] {m.numRows, m.numCols});
     }
 
     /** A tensor that shares the storage of an EJML matrix (float64), with shape [rows, cols]. */
     public static Tensor wrap(DMatrixRMaj m) {
-        return new Tensor(new int[] {m.numRows, m.numCols}, DType.FLOAT64, m);
+        return new Tensor(new Storage(m), DType.FLOAT64, new int[] {m.numRows, m.numCols});
     }
 
     private static int[] checkCount(String op, int count, int[] shape) {
@@ -275,20 +361,53 @@ public final class Tensor {
         return dtype;
     }
 
-    /** The storage as an EJML matrix (shared, not copied); float32 only. */
+    /**
+     * The storage as an EJML matrix of [first dimension] × [product of the others] (shared, not copied), for a
+     * tensor that is contiguous at offset 0 (every tensor an op or a factory creates); float32 only.
+     *
+     * @throws IllegalStateException for another dtype, or for a view laid out otherwise (see {@link #contiguous()})
+     */
     public FMatrixRMaj float32Matrix() {
         if (dtype != DType.FLOAT32) {
             throw new IllegalStateException("float32Matrix: this tensor is " + dtype);
         }
-        return (FMatrixRMaj) data();
+        checkDense("float32Matrix");
+        return (FMatrixRMaj) matrix();
     }
 
-    /** The storage as an EJML matrix (shared, not copied); float64 only. */
+    /** {@link #float32Matrix()} for float64. */
     public DMatrixRMaj float64Matrix() {
         if (dtype != DType.FLOAT64) {
             throw new IllegalStateException("float64Matrix: this tensor is " + dtype);
         }
-        return (DMatrixRMaj) data();
+        checkDense("float64Matrix");
+        return (DMatrixRMaj) matrix();
+    }
+
+    private void checkDense(String op) {
+        if (!isDense()) {
+            throw new IllegalStateException(op + ": this " + Shape.str(shape) + " tensor is a view (offset "
+                    + offset + ", strides " + Shape.str(stridesRef()) + ") of a larger or differently laid out "
+                    + "storage, so it is not one matrix; call contiguous() first");
+        }
+    }
+
+    /** Index in the storage of element (0, ..., 0), as PyTorch's {@code storage_offset()}: 0 except for views. */
+    public int storageOffset() {
+        return offset;
+    }
+
+    /** The strides: how many storage elements apart neighbours along each dimension are (a copy). */
+    public int[] stride() {
+        return stridesRef().clone();
+    }
+
+    /**
+     * True when the elements are laid out row-major in the storage (from some offset), as a tensor an op computes
+     * is; views such as {@code t()}, {@code expand} or a {@code narrow} of inner columns are not.
+     */
+    public boolean isContiguous() {
+        return contiguous;
     }
 
     /** The single value of a one-element tensor. */
@@ -297,7 +416,7 @@ public final class Tensor {
             throw new IllegalStateException("item: the tensor has shape " + Shape.str(shape) + " (" + numel()
                     + " elements); item() needs exactly one");
         }
-        return dtype.kernels().get(data(), 0);
+        return dtype.kernels().get(storage.matrix(dtype, shape), offset);
     }
 
     /** The element at a full index, e.g. {@code get(i, j)} for a matrix. */
@@ -305,66 +424,97 @@ public final class Tensor {
         if (index.length != shape.length) {
             throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
         }
-        int flat = 0;
+        int at = offset;
+        int[] st = stridesRef();
         for (int i = 0; i < index.length; i++) {
             if (index[i] < 0 || index[i] >= shape[i]) {
                 throw new IndexOutOfBoundsException("get: index " + index[i] + " is out of range for dimension " + i
                         + " of size " + shape[i]);
             }
-            flat = flat * shape[i] + index[i];
+            at += index[i] * st[i];
         }
-        return dtype.kernels().get(data(), flat);
+        return dtype.kernels().get(storage.matrix(dtype, shape), at);
     }
 
     /** The values, row-major, as a new array. */
     public double[] toDoubleArray() {
-        return dtype.kernels().toDoubleArray(data());
+        return dtype.kernels().toDoubleArray(contiguousData());
     }
 
     /** The values, row-major, as a new array. */
     public float[] toFloatArray() {
-        return dtype.kernels().toFloatArray(data());
+        return dtype.kernels().toFloatArray(contiguousData());
     }
 
     /** A copy that shares this tensor's storage but not its history: no gradient flows through it. */
     public Tensor detach() {
-        return view(shape, data());
+        storage.matrix(dtype, shape); // refuses a released tensor
+        return view(offset, shape, strides);
     }
 
     // -------------------------------------------------------------------------------------------- autograd
 
+    /** The autograd state, created on first need. */
+    private AutogradMeta meta() {
+        AutogradMeta m = autograd;
+        if (m == null) {
+            m = autograd = new AutogradMeta();
+        }
+        return m;
+    }
+
+    /** Whether this tensor carries autograd state (a plain tensor does not). */
+    boolean hasAutogradMeta() {
+        return autograd != null;
+    }
+
+    /** The recorded op that produced this tensor, or null for a leaf. */
+    Node gradFn() {
+        AutogradMeta m = autograd;
+        return m == null ? null : m.gradFn;
+    }
+
     /** True when gradients are computed for this tensor (a leaf marked so, or the output of a recorded op). */
     public boolean requiresGrad() {
-        return requiresGrad;
+        AutogradMeta m = autograd;
+        return m != null && m.requiresGrad;
     }
 
     /** Marks a leaf tensor as one whose gradient is wanted; returns this tensor. */
     public Tensor requiresGrad(boolean wanted) {
+        Node gradFn = gradFn();
         if (gradFn != null && !wanted) {
             throw new IllegalStateException("requiresGrad: the output of " + gradFn.op + " is part of a recording; "
                     + "use detach() to get a tensor without history");
         }
-        requiresGrad = wanted;
+        if (wanted || autograd != null) {
+            meta().requiresGrad = wanted;
+        }
         return this;
     }
 
-    void markRequiresGrad() {
-        requiresGrad = true;
+    /** Makes this tensor the output of a recorded op (called once, by {@link Autograd#record}). */
+    void setGradFn(Node node) {
+        AutogradMeta m = meta();
+        m.gradFn = node;
+        m.requiresGrad = true;
     }
 
     /** True for a tensor not produced by a recorded op (user-created tensors, parameters). */
     public boolean isLeaf() {
-        return gradFn == null;
+        return gradFn() == null;
     }
 
     /** Name of the recorded op that produced this tensor, or null for a leaf. */
     public String gradFnName() {
+        Node gradFn = gradFn();
         return gradFn == null ? null : gradFn.op;
     }
 
     /** The accumulated gradient: for leaves, summed over backward passes until {@link #zeroGrad()}. */
     public Tensor grad() {
-        return grad;
+        AutogradMeta m = autograd;
+        return m == null ? null : m.grad;
     }
 
     /** Replaces the gradient (null clears it); shape and dtype must match. */
@@ -373,91 +523,79 @@ public final class Tensor {
             throw new IllegalArgumentException("setGrad: gradient " + Shape.str(g.shape) + " " + g.dtype
                     + " does not match tensor " + Shape.str(shape) + " " + dtype);
         }
-        grad = outlivingSteps(g);
+        if (g != null || autograd != null) {
+            meta().grad = outlivingSteps(g);
+        }
     }
 
     /** Clears the gradient (sets it to null, like PyTorch's {@code zero_grad(set_to_none=True)}). */
     public void zeroGrad() {
-        grad = null;
+        if (autograd != null) {
+            autograd.grad = null;
+        }
     }
 
     /**
      * Clears the gradient. With {@code setToNone} it is dropped, as {@link #zeroGrad()}; otherwise an existing
      * gradient is filled with zeros and kept, as PyTorch's {@code zero_grad(set_to_none=False)}, and the next
-     * backward adds into that buffer (the products of a linear layer write straight into it) instead of allocating
-     * a new one. Anyone holding the old {@code grad()} tensor then sees it change: copy it to keep it.
+     * backward adds into that buffer (a linear layer's weight and bias gradients are accumulated straight into it)
+     * instead of allocating a new one. Anyone holding the old {@code grad()} tensor then sees it change: copy it to
+     * keep it.
      */
     public void zeroGrad(boolean setToNone) {
-        if (setToNone || grad == null || grad.requiresGrad) {
-            grad = null;
+        Tensor grad = grad();
+        if (grad == null) {
+            return;
+        }
+        if (setToNone || grad.requiresGrad()) {
+            autograd.grad = null;
         } else {
-            dtype.kernels().fill(grad.data(), 0);
-            grad.version++;
+            dtype.kernels().fill(grad.matrix(), 0);
+            grad.storage.version++;
         }
-    }
-
-    /**
-     * The kept gradient buffer a backward rule may add this leaf's gradient into directly, or null when the
-     * gradient must go through the tape: not a plain backward, not a leaf that requires grad, a gradient hook to
-     * call, or no kept gradient (see {@link #zeroGrad(boolean)}). Adding directly gives the same sum as the tape's
-     * accumulation, in a different order of additions. While a {@link LeafGradients} collects on this thread, a leaf
-     * it lists has its buffer there instead.
-     */
-    Tensor gradSink() {
-        if (gradFn != null || !requiresGrad || hooks != null && !hooks.isEmpty()) {
-            return null;
-        }
-        GradState state = GradState.get();
-        if (!state.accumulateIntoLeaves) {
-            return null;
-        }
-        Tensor collected = state.leafGradients == null ? null : state.leafGradients.sinkFor(this);
-        if (collected != null) {
-            return collected;
-        }
-        return grad == null || grad.requiresGrad ? null : grad;
     }
 
     /** Keeps the gradient of this intermediate tensor in {@link #grad()} during backward. */
     public Tensor retainGrad() {
-        if (!requiresGrad) {
+        if (!requiresGrad()) {
             throw new IllegalStateException("retainGrad: the tensor does not require grad");
         }
-        retainGrad = true;
+        autograd.retainGrad = true;
         return this;
     }
 
     boolean retainsGrad() {
-        return retainGrad;
+        AutogradMeta m = autograd;
+        return m != null && m.retainGrad;
     }
 
     /**
-     * Registers {@code hook} to be called with this tensor's gradient when backward computes it (for a leaf, the
-     * sum over all its uses, before it is added to {@code grad}). The hook may return a replacement gradient of the
-     * same shape, or null to keep it.
+     * Registers {@code hook} to be called with this tensor's gradient when a backward pass computes it, in
+     * {@link Tape#backward} and in {@link Autograd#grad} alike (for a leaf, the sum over all its uses, before it is
+     * added to {@code grad} or returned). The hook may return a replacement gradient of the same shape, or null to
+     * keep it.
      */
     public HookHandle registerHook(UnaryOperator<Tensor> hook) {
         Objects.requireNonNull(hook, "hook");
-        if (!requiresGrad) {
+        if (!requiresGrad()) {
             throw new IllegalStateException("registerHook: the tensor " + Shape.str(shape)
                     + " does not require grad, so no gradient will reach the hook");
         }
-        if (hooks == null) {
-            hooks = new ArrayList<>(2);
-        }
-        hooks.add(hook);
+        AutogradMeta m = autograd;
+        m.addHook(hook);
         return () -> {
-            if (hooks != null) {
-                hooks.remove(hook);
+            if (m.hooks != null) {
+                m.hooks.remove(hook);
             }
         };
     }
 
     Tensor runHooks(Tensor g) {
-        if (hooks == null) {
+        AutogradMeta m = autograd;
+        if (m == null || m.hooks == null) {
             return g;
         }
-        for (UnaryOperator<Tensor> hook : List.copyOf(hooks)) {
+        for (UnaryOperator<Tensor> hook : List.copyOf(m.hooks)) {
             Tensor r = hook.apply(g);
             if (r != null) {
                 if (!Arrays.equals(r.shape, shape)) {
@@ -470,45 +608,32 @@ public final class Tensor {
         return g;
     }
 
-    /**
-     * Adds {@code g} into this tensor's gradient. With {@code adopt}, the caller guarantees that nothing else holds
-     * g's storage, so a first gradient is kept as it is instead of copied.
-     */
-    void accumulateGrad(Tensor g, boolean createGraph, boolean adopt) {
-        if (createGraph) {
-            grad = grad == null ? g : grad.add(g);
-        } else if (grad == null) {
-            grad = adopt ? g.detach() : g.detachedCopy(); // a copy owns its storage: g may be shared
-        } else if (grad.requiresGrad) {
-            grad = grad.detach().add(g);
-        } else {
-            dtype.kernels().axpy(1, g.data(), grad.data());
-        }
-        outlivingSteps(grad);
+    boolean hasHooks() {
+        AutogradMeta m = autograd;
+        return m != null && m.hasHooks();
+    }
+
+    /** Sets the gradient without checks (the engine's write), keeping its storage beyond the current step. */
+    void setGradOutlivingSteps(Tensor g) {
+        meta().grad = outlivingSteps(g);
     }
 
     /** A gradient outlives the step that computed it: its storage must not go back to a workspace. */
     private static Tensor outlivingSteps(Tensor g) {
-        if (g != null && g.workspace != null) {
-            g.workspace.keep(g);
+        if (g != null && g.storage.workspace != null) {
+            g.storage.workspace.keep(g);
         }
         return g;
     }
 
-    /** The array behind this tensor's storage, shared by its views (reshapes). */
-    Object storage() {
-        return arrayOf(data());
+    /** The array behind this tensor's storage, shared by its views. */
+    Object array() {
+        return storage.array(dtype, shape);
     }
 
-    /** The float[] or double[] behind an EJML matrix of either dtype. */
-    static Object arrayOf(Matrix m) {
-        return m instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) m).data;
-    }
-
-    private Tensor detachedCopy() {
-        Tensor c = empty(dtype, shape);
-        dtype.kernels().copy(data(), c.data());
-        return c;
+    /** True when this tensor is all of its storage, contiguous (a gradient that a leaf may keep as it is). */
+    boolean ownsStorage() {
+        return isDense() && Shape.numel(shape) == storage.length(dtype, shape);
     }
 
     /** Backpropagates from this scalar through the tape that recorded it (same as {@code tape.backward(this)}). */
@@ -518,9 +643,10 @@ public final class Tensor {
 
     /** Backpropagates from this tensor with upstream gradient {@code gradient} (null for a scalar). */
     public void backward(Tensor gradient) {
+        Node gradFn = gradFn();
         if (gradFn == null) {
             throw new IllegalStateException("backward: the tensor " + Shape.str(shape) + " was not produced by a "
-                    + "recorded op (requiresGrad = " + requiresGrad + "); compute it inside Tape.record()");
+                    + "recorded op (requiresGrad = " + requiresGrad() + "); compute it inside Tape.record()");
         }
         gradFn.tape.backward(this, gradient, false);
     }
@@ -539,19 +665,41 @@ public final class Tensor {
                     + Shape.str(shape));
         }
         checkSameDtype("addInPlace", other);
-        dtype.kernels().axpy(alpha, other.data(), data());
+        if (isDense()) {
+            dtype.kernels().axpy(alpha, other.contiguousData(), matrix());
+        } else {
+            accumulate(alpha == 1 ? other : other.constant(UnaryFn.AFFINE, alpha, 0));
+        }
     }
 
-    /** this ·= s, in place. */
+    /** this ·= s, in place (through a view: only its elements change). */
     public void mulInPlace(double s) {
         checkInPlace("mulInPlace");
-        dtype.kernels().map(UnaryFn.AFFINE, s, 0, data(), data());
+        if (isDense()) {
+            dtype.kernels().map(UnaryFn.AFFINE, s, 0, matrix(), matrix());
+        } else {
+            Matrix m = storage.matrix(dtype, shape);
+            int[] st = stridesRef();
+            dtype.kernels().zip(BinaryFn.MUL, m, offset, st, scalarMatrix(s), 0, new int[shape.length], m, offset, st,
+                    shape);
+        }
     }
 
-    /** Sets every element to {@code value}, in place. */
+    /** Sets every element to {@code value}, in place (through a view: only its elements change). */
     public void fill(double value) {
         checkInPlace("fill");
-        dtype.kernels().fill(data(), value);
+        if (isDense()) {
+            dtype.kernels().fill(matrix(), value);
+        } else {
+            dtype.kernels().copyStrided(scalarMatrix(value), 0, new int[shape.length], storage.matrix(dtype, shape),
+                    offset, stridesRef(), shape);
+        }
+    }
+
+    private Matrix scalarMatrix(double value) {
+        Matrix m = dtype.kernels().create(1, 1);
+        dtype.kernels().set(m, 0, value);
+        return m;
     }
 
     /** Copies the values of {@code source} (same shape, any dtype) into this tensor's storage. */
@@ -562,11 +710,15 @@ public final class Tensor {
                     + Shape.str(shape));
         }
         if (source.dtype == dtype) {
-            dtype.kernels().copy(source.data(), data());
-        } else if (dtype == DType.FLOAT64) {
-            dtype.kernels().fromDoubleArray(source.toDoubleArray(), data());
+            source.copyInto(this);
+        } else if (isDense()) {
+            if (dtype == DType.FLOAT64) {
+                dtype.kernels().fromDoubleArray(source.toDoubleArray(), matrix());
+            } else {
+                dtype.kernels().fromFloatArray(source.toFloatArray(), matrix());
+            }
         } else {
-            dtype.kernels().fromFloatArray(source.toFloatArray(), data());
+            of(dtype, source.toDoubleArray(), shape).copyInto(this);
         }
     }
 
@@ -576,15 +728,24 @@ public final class Tensor {
      * backward, as it does after {@link #addInPlace}.
      */
     public void markModified() {
-        version++;
+        storage.version++;
     }
 
     private void checkInPlace(String op) {
-        if (requiresGrad && GradState.get().recording()) {
+        if (requiresGrad() && GradState.get().recording()) {
             throw new IllegalStateException(op + ": cannot modify a tensor that requires grad while recording; "
                     + "do it outside Tape.record() or inside Tape.noGrad()");
         }
-        version++;
+        int[] st = contiguous ? null : stridesRef();
+        for (int i = 0; st != null && i < shape.length; i++) {
+            if (st[i] == 0 && shape[i] > 1) {
+                throw new IllegalStateException(op + ": this " + Shape.str(shape) + " tensor is an expanded view "
+                        + "(stride 0 along dimension " + i + "), so several of its elements are one element of "
+                        + "storage; copy() it first");
+            }
+        }
+        storage.matrix(dtype, shape); // refuses a released tensor
+        storage.version++;
     }
 
     // ------------------------------------------------------------------------------------------ arithmetic
@@ -666,7 +827,7 @@ public final class Tensor {
 
     /** A differentiable copy with its own storage. Gradient: g. */
     public Tensor copy() {
-        return ShapeOps.copy(this);
+        return ShapeOps.copy(this, "copy");
     }
 
     /** This tensor converted to {@code target} (the same tensor if it already is). Gradient: g converted back. */
@@ -700,7 +861,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------------------------------ shape ops
 
-    /** The transpose of a 2-D tensor. Gradient: gᵀ. */
+    /** The transpose of a 2-D tensor, a view (no copy). Gradient: gᵀ. */
     public Tensor t() {
         if (shape.length != 2) {
             throw new IllegalArgumentException("t: expects a 2-D tensor, got shape " + Shape.str(shape)
@@ -709,7 +870,7 @@ public final class Tensor {
         return permute(1, 0);
     }
 
-    /** Swaps two dimensions. Gradient: g with the same dimensions swapped. */
+    /** Swaps two dimensions, a view (strides swapped, no copy). Gradient: g with the same dimensions swapped. */
     public Tensor transpose(int dim0, int dim1) {
         int d0 = Shape.dim("transpose", dim0, shape.length);
         int d1 = Shape.dim("transpose", dim1, shape.length);
@@ -720,17 +881,34 @@ public final class Tensor {
         return permute(order);
     }
 
-    /** Reorders dimensions: output dimension i is input dimension {@code dims[i]}. Gradient: g inversely permuted. */
+    /**
+     * Reorders dimensions, a view: output dimension i is input dimension {@code dims[i]}, with its stride.
+     * Gradient: g inversely permuted.
+     */
     public Tensor permute(int... dims) {
         return ShapeOps.permute(this, dims);
     }
 
-    /** The same elements in a new shape (one dimension may be -1, inferred); shares storage. Gradient: g reshaped back. */
+    /**
+     * The same elements in a new shape (one dimension may be -1, inferred): a view when the strides allow it (always
+     * for contiguous data), otherwise a copy, as PyTorch's {@code reshape}. Gradient: g reshaped back.
+     */
     public Tensor reshape(int... newShape) {
-        return ShapeOps.reshape(this, newShape);
+        return ShapeOps.reshape(this, newShape, false);
     }
 
-    /** All elements as a 1-D tensor. */
+    /**
+     * The same elements in a new shape, always a view of this tensor's storage, as PyTorch's {@code view}.
+     * Gradient: g reshaped back.
+     *
+     * @throws IllegalArgumentException when the strides cannot express the new shape (e.g. flattening a transpose);
+     *                                  call {@code contiguous()} or {@code reshape} instead
+     */
+    public Tensor view(int... newShape) {
+        return ShapeOps.reshape(this, newShape, true);
+    }
+
+    /** All elements as a 1-D tensor (a view when possible, as {@link #reshape}). */
     public Tensor flatten() {
         return reshape(numel());
     }
@@ -746,9 +924,68 @@ public final class Tensor {
         return reshape(s);
     }
 
-    /** Elements {@code start} to {@code start + length - 1} along {@code dim}. Gradient: g padded with zeros. */
+    /**
+     * This tensor when its elements are, row-major, the first {@link #numel()} elements of its storage (so that
+     * {@link #float32Matrix()} shares exactly them), otherwise a row-major copy. Unlike PyTorch, a contiguous slice
+     * that does not start its storage (a {@code narrow} along dimension 0, say) is copied too: an EJML matrix has no
+     * offset. Gradient: g.
+     */
+    public Tensor contiguous() {
+        return isDense() ? this : ShapeOps.copy(this, "contiguous");
+    }
+
+    /**
+     * Elements {@code start} to {@code start + length - 1} along {@code dim}, a view (offset moved, no copy).
+     * Gradient: g in that range of a zero tensor of this shape; the gradients of many views of one tensor add into
+     * one buffer.
+     */
     public Tensor narrow(int dim, int start, int length) {
         return ShapeOps.narrow(this, dim, start, length);
+    }
+
+    /**
+     * The slice at {@code index} along {@code dim}, with that dimension removed (PyTorch's {@code x.select(dim, i)},
+     * {@code x[..., i, ...]}), a view. Gradient: g at that index of a zero tensor of this shape.
+     */
+    public Tensor select(int dim, int index) {
+        return ShapeOps.select(this, dim, index);
+    }
+
+    /**
+     * Views of consecutive pieces of {@code size} elements along {@code dim} (the last piece shorter when size does
+     * not divide the dimension), as PyTorch's {@code split}. Gradient: each piece's g in its range of one buffer.
+     */
+    public List<Tensor> split(int size, int dim) {
+        return ShapeOps.split(this, size, dim);
+    }
+
+    /**
+     * {@code chunks} views along {@code dim}, each of ⌈size/chunks⌉ elements (fewer pieces when that covers the
+     * dimension sooner), as PyTorch's {@code chunk}. Gradient: as {@link #split}.
+     */
+    public List<Tensor> chunk(int chunks, int dim) {
+        return ShapeOps.chunk(this, chunks, dim);
+    }
+
+    /** Every slice along {@code dim}, that dimension removed ({@link #select} for each index). Gradient: as select. */
+    public List<Tensor> unbind(int dim) {
+        return ShapeOps.unbind(this, dim);
+    }
+
+    /** This tensor without its dimensions of size 1, a view. Gradient: g reshaped back. */
+    public Tensor squeeze() {
+        return ShapeOps.squeeze(this, -1, true);
+    }
+
+    /** This tensor without dimension {@code dim} if its size is 1 (unchanged otherwise), a view. Gradient: g reshaped back. */
+    public Tensor squeeze(int dim) {
+        return ShapeOps.squeeze(this, Shape.dim("squeeze", dim, shape.length), false);
+    }
+
+    /** This tensor with a new dimension of size 1 at {@code dim} (0 to rank; negative counts from rank + 1), a view.
+     *  Gradient: g reshaped back. */
+    public Tensor unsqueeze(int dim) {
+        return ShapeOps.unsqueeze(this, dim);
     }
 
     /** Joins tensors of equal shape except along {@code dim}. Gradient: the matching slice of g for each input. */
@@ -762,7 +999,10 @@ public final class Tensor {
         return ShapeOps.indexSelect(this, index);
     }
 
-    /** This tensor stretched to {@code shape} along dimensions of size 1 (broadcasting). Gradient: g summed back. */
+    /**
+     * This tensor stretched to {@code shape} along dimensions of size 1 (broadcasting), a view whose stride along
+     * each stretched dimension is 0 (no copy; in-place writes into it are refused). Gradient: g summed back.
+     */
     public Tensor expand(int... newShape) {
         return ReductionOps.expand(this, newShape);
     }
@@ -938,7 +1178,12 @@ public final class Tensor {
     /** fn applied element-wise, not recorded: masks and signs used inside backward rules. */
     Tensor constant(UnaryFn fn, double p, double q) {
         Tensor out = uninitializedOutput(dtype, shape);
-        dtype.kernels().map(fn, p, q, data(), out.data());
+        if (isDense()) {
+            dtype.kernels().map(fn, p, q, matrix(), out.matrix());
+        } else { // a view: gathered into the output, then mapped there
+            copyInto(out);
+            dtype.kernels().map(fn, p, q, out.matrix(), out.matrix());
+        }
         return out;
     }
 
@@ -959,15 +1204,15 @@ public final class Tensor {
     /** Shape, dtype and values (abbreviated beyond 6 per dimension), e.g. {@code tensor([[1, 2], [3, 4]], shape=[2, 2], dtype=float32)}. */
     @Override
     public String toString() {
-        if (data == null) {
+        if (storage.isReleased()) {
             return "tensor(<storage returned to its workspace>, shape=" + Shape.str(shape) + ", dtype=" + dtype + ")";
         }
         StringBuilder sb = new StringBuilder("tensor(");
-        format(sb, 0, 0);
+        format(sb, 0, offset);
         sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype);
-        if (gradFn != null) {
-            sb.append(", gradFn=").append(gradFn.op);
-        } else if (requiresGrad) {
+        if (gradFn() != null) {
+            sb.append(", gradFn=").append(gradFn().op);
+        } else if (requiresGrad()) {
             sb.append(", requiresGrad=true");
         }
         return sb.append(')').toString();
@@ -975,12 +1220,12 @@ public final class Tensor {
 
     private void format(StringBuilder sb, int dim, int offset) {
         if (dim == shape.length) {
-            double v = dtype.kernels().get(data(), offset);
+            double v = dtype.kernels().get(storage.matrix(dtype, shape), offset);
             sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format("%.4g", v));
             return;
         }
         int n = shape[dim];
-        int stride = Shape.inner(shape, dim);
+        int stride = stridesRef()[dim];
         sb.append('[');
         for (int i = 0; i < n; i++) {
             if (n > 6 && i == 3) {

@@ -9,12 +9,8 @@ enum UnaryFn {
     /** -1, 0 or 1; used as the subgradient of |x| (0 at 0, as PyTorch). */
     SIGN,
     RELU,
-    /** 1 where x &gt; 0, else 0: the derivative of relu (0 at 0, as PyTorch). */
-    STEP,
     /** x where x &gt; 0, else p·x. */
     LEAKY_RELU,
-    /** 1 where x &gt; 0, else p: the derivative of leaky relu. */
-    LEAKY_STEP,
     SIGMOID, TANH, ERF,
     /** x^p. */
     POW,
@@ -35,9 +31,7 @@ enum UnaryFn {
             case ABS: return Math.abs(x);
             case SIGN: return Math.signum(x);
             case RELU: return x > 0 ? x : 0;
-            case STEP: return x > 0 ? 1 : 0;
             case LEAKY_RELU: return x > 0 ? x : p * x;
-            case LEAKY_STEP: return x > 0 ? 1 : p;
             case SIGMOID: return sigmoid(x);
             case TANH: return Math.tanh(x);
             case ERF: return erf(x);

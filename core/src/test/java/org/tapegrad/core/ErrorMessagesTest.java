@@ -51,8 +51,9 @@ class ErrorMessagesTest {
         assertTrue(message(IndexOutOfBoundsException.class, () -> x.indexSelect(0, 2))
                 .startsWith("indexSelect: index 2 at position 1 is out of range for 2 rows"));
         assertTrue(message(IllegalArgumentException.class, () -> x.permute(0, 0)).contains("not a permutation"));
-        assertTrue(message(IllegalArgumentException.class, () -> Tensor.zeros(1, 2, 3, 4, 5))
-                .contains("rank 5 is not supported"));
+        assertTrue(message(IllegalArgumentException.class, () -> Tensor.zeros(1, 1, 1, 1, 1, 1, 1, 1, 1))
+                .contains("rank 9 is not supported"));
+        assertEquals(8, Tensor.zeros(1, 2, 1, 2, 1, 2, 1, 2).rank(), "rank 8 is supported");
         assertTrue(message(IllegalArgumentException.class, () -> x.expand(4, 3)).startsWith("expand: shape [2, 3]"));
         assertTrue(message(IllegalArgumentException.class, () -> Tensor.of(new float[] {1, 2, 3}, 2, 2))
                 .startsWith("of: 3 values do not fill shape [2, 2]"));
@@ -60,6 +61,42 @@ class ErrorMessagesTest {
         assertTrue(message(IllegalArgumentException.class, () -> x.clamp(1, 0)).startsWith("clamp: min 1.0"));
         assertTrue(message(IllegalArgumentException.class, () -> x.dropout(1.5, true, new java.util.Random(0)))
                 .startsWith("dropout: probability 1.5"));
+    }
+
+    @Test
+    void outOfRangeArgumentsNameTheOpAndTheArgumentInsteadOfOverflowing() {
+        assertEquals("narrow: range [1, 2147483648) is outside dimension 0 of size 3 in shape [3, 2]",
+                message(IllegalArgumentException.class, () -> Tensor.zeros(3, 2).narrow(0, 1, Integer.MAX_VALUE)));
+        Tensor x = Tensor.zeros(1, 1, 28, 28);
+        Tensor w = Tensor.zeros(1, 1, 3, 3);
+        int[] one = {1, 1};
+        assertEquals("conv2d: input [1, 1, 28, 28], kernel 3x3, stride [1, 1], padding [50000, 50000], dilation "
+                + "[1, 1] give a 100026x100026 output per channel, 10005200676 values in all, more than a tensor holds "
+                + "(2147483647; check padding and dilation)", message(IllegalArgumentException.class,
+                        () -> x.conv2d(w, null, one, new int[] {50000, 50000}, one, 1)));
+        assertEquals("conv2d: input [1, 1, 28, 28], kernel 3x3, padding [20000, 20000], dilation [1, 1] give a "
+                + "40026x40026 output, whose patch matrix (1602080676 positions x 9) would hold more than 2147483647 "
+                + "elements, the most a tensor holds (check padding and dilation, or use smaller batches)",
+                message(IllegalArgumentException.class,
+                        () -> x.conv2d(w, null, one, new int[] {20000, 20000}, one, 1)));
+        int[] huge = {1 << 30, 1 << 30};
+        assertEquals("conv2d: input [1, 1, 28, 28] is too small: the kernel 3x3 (dilated to 2147483649x2147483649) "
+                + "is larger than the padded input 28x28 (padding [0, 0])",
+                message(IllegalArgumentException.class, () -> x.conv2d(w, null, one, new int[] {0, 0}, huge, 1)));
+        assertEquals("convTranspose2d: input [1, 1, 28, 28] with stride [1, 1] and dilation [1073741824, "
+                + "1073741824] gives an output of 2147483676x2147483676, larger than a tensor's dimension can be "
+                + "(2147483647)", message(IllegalArgumentException.class, () -> x.convTranspose2d(w, null, one,
+                        new int[] {0, 0}, new int[] {0, 0}, huge, 1)));
+        assertEquals("maxPool2d: kernel size must be positive, got 0x0",
+                message(IllegalArgumentException.class, () -> x.maxPool2d(0)));
+        assertEquals("avgPool2d: kernel size must be positive, got 0x0",
+                message(IllegalArgumentException.class, () -> x.avgPool2d(0)));
+        org.tapegrad.core.data.TensorDataset data = new org.tapegrad.core.data.TensorDataset(Tensor.zeros(3, 2),
+                new int[] {0, 1, 2});
+        assertEquals("TensorDataset.batch: index 70000 (at position 1 of 2) is outside 0..2, the 3 examples",
+                message(IndexOutOfBoundsException.class, () -> data.batch(new int[] {0, 70000})));
+        assertEquals("TensorDataset.batch: index -1 (at position 0 of 1) is outside 0..2, the 3 examples",
+                message(IndexOutOfBoundsException.class, () -> data.batch(new int[] {-1}, data.batch(new int[] {0}))));
     }
 
     @Test

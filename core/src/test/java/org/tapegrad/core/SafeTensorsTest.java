@@ -2,6 +2,7 @@ package org.tapegrad.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -166,6 +167,95 @@ class SafeTensorsTest {
         assertEquals(3, SafeTensors.load(file).tensor("a").size(1));
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(1, files.count(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void theSameStateSavesTheSameBytesWhateverTheInsertionOrder() throws IOException {
+        Map<String, Tensor> ab = new LinkedHashMap<>();
+        ab.put("a", Tensor.ones(2));
+        ab.put("b", Tensor.zeros(3));
+        Map<String, Tensor> ba = new LinkedHashMap<>();
+        ba.put("b", ab.get("b"));
+        ba.put("a", ab.get("a"));
+        Map<String, String> xy = new LinkedHashMap<>();
+        xy.put("x", "1");
+        xy.put("y", "2");
+        Map<String, String> yx = new LinkedHashMap<>();
+        yx.put("y", "2");
+        yx.put("x", "1");
+        Path first = dir.resolve("1.safetensors");
+        Path second = dir.resolve("2.safetensors");
+        SafeTensors.save(first, new StateDict(ab, xy));
+        SafeTensors.save(second, new StateDict(ba, yx));
+        assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(second));
+    }
+
+    @Test
+    void whatTheLoaderWouldRefuseIsRefusedAtSaveTime() throws IOException {
+        Path file = dir.resolve("s.safetensors");
+        Map<String, Tensor> twoNames = new LinkedHashMap<>();
+        twoNames.put("w\uD800", Tensor.ones(1)); // both would be written as "w?" and load as one duplicate key
+        twoNames.put("w\uD801", Tensor.ones(1));
+        IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.save(file, StateDict.ofTensors(twoNames)));
+        assertEquals("safetensors: tensor name \"w\uD800\" is not valid UTF-16: an unpaired surrogate U+D800 at "
+                + "index 1 (UTF-8, the header's encoding, cannot hold it)", name.getMessage());
+        IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.save(file, new StateDict(Map.of(), Map.of("note", "\uDC00x"))));
+        assertTrue(value.getMessage().startsWith("safetensors: metadata value of 'note'"), value.getMessage());
+        assertFalse(Files.exists(file), "refused before the file was touched");
+
+        StateDict emoji = new StateDict(Map.of("\uD83D\uDE00", Tensor.ones(1)), Map.of("k", "\uD83D\uDE00"));
+        SafeTensors.save(file, emoji);
+        assertEquals(emoji.values(), SafeTensors.load(file).values(), "a surrogate pair is valid");
+        assertEquals(emoji.tensors().keySet(), SafeTensors.load(file).tensors().keySet());
+
+        // The header limit, with the loader's arithmetic (a padded length over the limit), at a small limit.
+        StateDict state = sample();
+        int length = SafeTensors.header(state, SafeTensors.MAX_HEADER).length - 8;
+        assertEquals(length + 8, SafeTensors.header(state, length).length, "exactly at the limit: accepted");
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.header(state, length - 8));
+        assertTrue(big.getMessage().endsWith("over the format's limit of " + (length - 8)
+                + " (readers refuse such a file)"), big.getMessage());
+    }
+
+    @Test
+    void tensorsMoveInChunksThatNeedNotDivideThem() throws IOException {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("f", Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7}, 7));
+        t.put("d", Tensor.of(DType.FLOAT64, new double[] {-1, 1e-300, Math.PI, 4, 5}, 5));
+        StateDict state = new StateDict(t, Map.of("epoch", "2"));
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        SafeTensors.write(whole, state);
+        java.io.ByteArrayOutputStream chunked = new java.io.ByteArrayOutputStream();
+        SafeTensors.write(chunked, SafeTensors.header(state, SafeTensors.MAX_HEADER), state, 12);
+        assertArrayEquals(whole.toByteArray(), chunked.toByteArray(), "12-byte chunks: 8 bytes a time, 3 floats");
+        Path file = Files.write(dir.resolve("c.safetensors"), chunked.toByteArray());
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            StateDict back = SafeTensors.read(ch, 16);
+            assertArrayEquals(t.get("f").toFloatArray(), back.tensor("f").toFloatArray(), 0);
+            assertArrayEquals(t.get("d").toDoubleArray(), back.tensor("d").toDoubleArray(), 0);
+        }
+    }
+
+    @Test
+    void valuesBeyondTwoGibibytesIntoTheFileAreRead() throws IOException {
+        // A sparse file: 3 GB long, 16 bytes written at its end; the arithmetic the loader uses for each tensor.
+        long at = 3_000_000_000L;
+        Path file = dir.resolve("sparse.bin");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.SPARSE)) {
+            ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            b.putFloat(1.5f).putFloat(-2f).putFloat(3e30f).putFloat(Float.MIN_VALUE).flip();
+            ch.write(b, at);
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            Tensor t = Tensor.zeros(4);
+            SafeTensors.readValues(ch, at, t, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN));
+            assertArrayEquals(new float[] {1.5f, -2f, 3e30f, Float.MIN_VALUE}, t.toFloatArray(), 0);
         }
     }
 

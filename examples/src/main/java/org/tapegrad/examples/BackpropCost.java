@@ -31,6 +31,10 @@ final class BackpropCost {
         int samples = o.integer("samples", 40, 1);
         int batch = o.integer("batch-size", 128, 1);
         MnistData data = MnistData.embedded();
+        if (batch > data.train().size()) {
+            throw new IllegalArgumentException("--batch-size " + batch + " is larger than the "
+                    + data.train().size() + " training examples of " + data.name());
+        }
         int[] idx = new int[batch];
         Arrays.setAll(idx, i -> i);
         Tensor x = data.train().batch(idx).inputs().to(DType.FLOAT64);

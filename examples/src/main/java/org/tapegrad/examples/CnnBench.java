@@ -92,7 +92,7 @@ final class CnnBench {
      * After as many warm-up runs, {median wall milliseconds per run, mean process CPU milliseconds per run, mean
      * bytes allocated by this thread per run} over {@code iterations} timed runs.
      */
-    private static double[] time(Runnable r, int iterations) {
+    static double[] time(Runnable r, int iterations) {
         for (int i = 0; i < iterations; i++) {
             r.run();
         }

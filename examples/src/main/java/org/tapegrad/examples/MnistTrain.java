@@ -1,8 +1,6 @@
 package org.tapegrad.examples;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +12,6 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.Checkpoint;
-import org.tapegrad.core.Json;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
 import org.tapegrad.core.Scope;
@@ -34,6 +31,7 @@ import org.tapegrad.nn.Sequential;
 import org.tapegrad.nn.Unflatten;
 import org.tapegrad.nn.monitor.GradientMonitor;
 import org.tapegrad.nn.monitor.LiveReports;
+import org.tapegrad.nn.monitor.MonitorReports;
 import org.tapegrad.nn.monitor.TextSummary;
 import org.tapegrad.nn.train.Accuracy;
 import org.tapegrad.nn.train.Evaluation;
@@ -53,13 +51,17 @@ import org.tapegrad.optim.Sgd;
  */
 final class MnistTrain {
     private static final Logger log = LoggerFactory.getLogger(MnistTrain.class);
+    /** The files {@code --monitor} writes into its folder. */
+    static final Set<String> MONITOR_FILES = Set.of(MonitorReports.JSONL, MonitorReports.CSV, MonitorReports.HTML,
+            MonitorReports.SUMMARY, MonitorReports.TIME_STEPS_JSONL);
 
     private MnistTrain() {
     }
 
     /** Everything a run depends on. */
     record Config(String model, String optimizer, double lr, int epochs, int stopAfter, int batchSize, long seed,
-            int threads, Path data, Path checkpoint, Path resume, Path report, boolean progress) {
+            int threads, Path data, Path checkpoint, Path resume, Path report, boolean progress,
+            boolean skipNonFinite) {
         Config {
             if (stopAfter < 1 || stopAfter > epochs) {
                 throw new IllegalArgumentException("--stop-after must be between 1 and --epochs (" + epochs + "), got "
@@ -72,6 +74,29 @@ final class MnistTrain {
                 throw new IllegalArgumentException("--optimizer: unknown optimizer '" + optimizer
                         + "' (available: sgd, momentum, adam, adamw)");
             }
+        }
+
+        /**
+         * Refuses, before any training, outputs that cannot be written or that clash (the same file twice, a file
+         * inside the monitor folder under the name of one of its reports, an output over the {@code --resume} file),
+         * and a {@code --resume} file that cannot be read.
+         */
+        void checkPaths(Path monitorDir) {
+            Map<String, Path> files = new LinkedHashMap<>();
+            files.put("--checkpoint", checkpoint);
+            files.put("--report", report);
+            OutputPaths.check(files, monitorDir == null ? Map.of() : Map.of("--monitor", monitorDir),
+                    Map.of("--monitor", MONITOR_FILES));
+            OutputPaths.checkInput("--resume", resume);
+            Map<String, Path> others = new LinkedHashMap<>(); // --checkpoint may be the --resume file: it continues it
+            others.put("--report", report);
+            if (monitorDir != null) {
+                others.put("--monitor", monitorDir);
+                for (String name : MONITOR_FILES) {
+                    others.put("--monitor (its " + name + ")", monitorDir.resolve(name));
+                }
+            }
+            OutputPaths.notOverwriting("--resume", resume, others);
         }
 
         static double defaultLr(String optimizer) {
@@ -90,7 +115,8 @@ final class MnistTrain {
 
     static void main(String[] args) throws IOException {
         Options o = new Options(args, Set.of("model", "optimizer", "lr", "epochs", "batch-size", "seed", "threads",
-                "data", "checkpoint", "resume", "report", "stop-after", "monitor", "monitor-every"));
+                "data", "checkpoint", "resume", "report", "stop-after", "monitor", "monitor-every"),
+                Set.of("skip-nonfinite"));
         if (o.help) {
             System.out.println("""
                     Usage: mnist [options]
@@ -106,7 +132,9 @@ final class MnistTrain {
                       --data DIR             a folder with the four MNIST-layout IDX files (default: MNIST in the jar)
                       --checkpoint FILE      save model, optimizer and schedule after every epoch (safetensors)
                       --resume FILE          continue from a checkpoint written by --checkpoint
-                      --report FILE          write a JSON summary of the run
+                      --report FILE          write a JSON summary of the run (a NaN or infinite figure is null)
+                      --skip-nonfinite       skip a step whose loss or gradient is NaN or infinite (default: stop
+                                             the run with exit code 1)
                       --monitor DIR          watch gradient flow; write gradients.jsonl, .csv, .html and summary.txt
                       --monitor-every N      sample every N-th step for --monitor (default 10)""");
             return;
@@ -117,7 +145,8 @@ final class MnistTrain {
         Config config = new Config(modelName, optimizer, o.real("lr", Config.defaultLr(optimizer)),
                 epochs, o.integer("stop-after", epochs, 1), o.integer("batch-size", 128, 1), o.integer("seed", 1, 0),
                 o.integer("threads", 1, 1), o.path("data"), o.path("checkpoint"), o.path("resume"), o.path("report"),
-                true);
+                true, o.flag("skip-nonfinite"));
+        config.checkPaths(o.path("monitor")); // before the data is read
         MnistData data = config.data() == null ? MnistData.embedded() : MnistData.fromDirectory(config.data());
         run(config, data, true, o.path("monitor"), o.integer("monitor-every", 10, 1));
     }
@@ -153,15 +182,23 @@ final class MnistTrain {
         return run(c, data, print, null, 10);
     }
 
-    /** {@link #run(Config, MnistData, boolean)} under a gradient monitor writing its reports to {@code monitorDir}. */
+    /**
+     * {@link #run(Config, MnistData, boolean)} under a gradient monitor writing its reports to {@code monitorDir}.
+     * The output paths are checked first ({@link Config#checkPaths}). A step whose loss is NaN or infinite stops
+     * the run with a {@link NonFiniteLossException}, unless {@code c.skipNonFinite()}: then that step, and any step
+     * with a non-finite gradient, changes nothing and is counted. Resuming a run that has already done
+     * {@code c.stopAfter()} epochs trains nothing, says so, and still writes the report (of the loaded model).
+     */
     static List<EpochResult> run(Config c, MnistData data, boolean print, Path monitorDir, int monitorEvery)
             throws IOException {
+        c.checkPaths(monitorDir);
         if (c.threads() > 1) {
             Matmul.use(Matmul.best(c.threads()));
         }
         long start = System.nanoTime();
         Layer model = c.model().equals("cnn") ? cnn(new Random(c.seed())) : mlp(new Random(c.seed()));
         Optimizer<?> optimizer = optimizer(c.optimizer(), model.parameters(), c.lr());
+        optimizer.setSkipNonFinite(c.skipNonFinite());
         LrScheduler schedule = new CosineAnnealingLr(optimizer, c.epochs(), 0);
         int firstEpoch = 1;
         if (c.resume() != null) {
@@ -169,24 +206,47 @@ final class MnistTrain {
             model.loadStateDict(saved.part("model"), true);
             optimizer.loadStateDict(saved.part("optimizer"));
             schedule.loadStateDict(saved.part("schedule"));
-            firstEpoch = Integer.parseInt(saved.metadata().get("epoch")) + 1;
+            firstEpoch = savedEpoch(c.resume(), saved) + 1;
             log.info("Resumed from {} after epoch {}", c.resume(), firstEpoch - 1);
         }
         if (print) {
             System.out.printf("%s, %d training and %d test examples; model %s (%,d parameters); optimizer %s, lr %s, "
                     + "batch %d, seed %d, threads %d%n", data.name(), data.train().size(), data.test().size(), c.model(),
                     model.numParameters(), c.optimizer(), c.lr(), c.batchSize(), c.seed(), c.threads());
-            System.out.printf("%5s %10s %9s %9s %9s %10s %8s%n", "epoch", "train_loss", "train_acc", "test_loss",
-                    "test_acc", "samples/s", "seconds");
         }
         List<EpochResult> results = new ArrayList<>();
+        long skippedLosses = 0;
         GradientMonitor monitor = monitorDir == null ? null : GradientMonitor.attach(model, monitorEvery);
-        // The reports grow while training runs: lines appended per sample, the page rewritten every 10 samples.
-        LiveReports live = monitor == null ? null : LiveReports.start(monitor, "MNIST " + c.model() + ", "
-                + c.optimizer() + ", lr " + c.lr(), monitorDir, 10);
         Workspace workspace = new Workspace(); // each step reuses the storage of the one before
-        try (DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
+        // The reports grow while training runs (lines appended per sample, the page rewritten every 10 samples), and
+        // are completed when the run ends, also when it fails.
+        try (LiveReports live = monitor == null ? null : LiveReports.start(monitor, "MNIST " + c.model() + ", "
+                + c.optimizer() + ", lr " + c.lr(), monitorDir, 10);
+                DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
                 DataLoader test = new DataLoader(data.test(), 1000, false, 0, false, false)) {
+            if (firstEpoch > c.stopAfter()) {
+                String why = firstEpoch > c.epochs() ? "the run is finished (" + c.epochs() + " epochs)"
+                        : "--stop-after is " + c.stopAfter();
+                String notice = String.format("%s holds epoch %d and %s: nothing to train%s", c.resume(),
+                        firstEpoch - 1, why, c.report() == null ? "" : "; the report describes the loaded model");
+                if (print) {
+                    System.out.println(notice);
+                } else {
+                    log.info(notice);
+                }
+                if (c.report() != null) {
+                    Evaluation.Result eval = Evaluation.evaluate(model, test);
+                    EpochResult loaded = new EpochResult(firstEpoch - 1, Double.NaN, Double.NaN, eval.loss(),
+                            eval.accuracy(), Double.NaN, 0);
+                    writeReport(c, data, model, List.of(loaded), 0, optimizer.skippedSteps(),
+                            (System.nanoTime() - start) / 1e9);
+                }
+                return results;
+            }
+            if (print) {
+                System.out.printf("%5s %10s %9s %9s %9s %10s %8s%n", "epoch", "train_loss", "train_acc", "test_loss",
+                        "test_acc", "samples/s", "seconds");
+            }
             train.setEpoch(firstEpoch - 1);
             for (int epoch = firstEpoch; epoch <= c.stopAfter(); epoch++) {
                 long t0 = System.nanoTime();
@@ -194,15 +254,33 @@ final class MnistTrain {
                 RunningMean loss = new RunningMean();
                 Accuracy accuracy = new Accuracy();
                 ProgressBar bar = c.progress() ? new ProgressBar("epoch " + epoch, train.batchesPerEpoch()) : null;
+                int stepInEpoch = 0;
                 for (Batch batch : train) {
+                    stepInEpoch++;
                     double stepLoss;
                     try (Scope step = workspace.enter(); Tape tape = Tape.record()) {
                         Tensor logits = model.call(batch.inputs());
                         Tensor l = Losses.crossEntropy(logits, batch.labels());
-                        tape.backward(l);
                         stepLoss = l.item();
-                        loss.add(stepLoss, batch.size());
                         accuracy.update(logits, batch.labels());
+                        if (Double.isFinite(stepLoss)) {
+                            tape.backward(l);
+                            loss.add(stepLoss, batch.size());
+                        }
+                    }
+                    if (!Double.isFinite(stepLoss)) {
+                        if (!c.skipNonFinite()) {
+                            if (bar != null) {
+                                bar.finish();
+                            }
+                            throw new NonFiniteLossException(epoch, stepInEpoch, stepLoss);
+                        }
+                        skippedLosses++;
+                        optimizer.zeroGrad(false);
+                        if (bar != null) {
+                            bar.step(batch.size(), loss.mean());
+                        }
+                        continue;
                     }
                     if (monitor != null) {
                         monitor.beforeStep();
@@ -226,9 +304,9 @@ final class MnistTrain {
                         data.train().size() / seconds, seconds);
                 results.add(r);
                 if (print) {
-                    System.out.printf(Locale.ROOT, "%5d %10.4f %8.2f%% %9.4f %8.2f%% %10.0f %8.1f%n", epoch,
-                            r.trainLoss(), 100 * r.trainAccuracy(), r.testLoss(), 100 * r.testAccuracy(),
-                            r.samplesPerSecond(), r.seconds());
+                    System.out.printf(Locale.ROOT, "%5d %10s %8.2f%% %9s %8.2f%% %10.0f %8.1f%n", epoch,
+                            Fmt.num(r.trainLoss(), 4), 100 * r.trainAccuracy(), Fmt.num(r.testLoss(), 4),
+                            100 * r.testAccuracy(), r.samplesPerSecond(), r.seconds());
                 }
                 log.debug("epoch {} done: test accuracy {}", epoch, r.testAccuracy());
                 if (c.checkpoint() != null) {
@@ -239,22 +317,46 @@ final class MnistTrain {
                 }
             }
         }
+        long skipped = skippedLosses + optimizer.skippedSteps();
+        if (print && skipped > 0) {
+            System.out.printf("skipped %d step(s) whose loss or gradient was not finite (--skip-nonfinite)%n", skipped);
+        }
         if (monitor != null) {
             monitor.close();
-            live.close();
             if (print) {
                 System.out.print(TextSummary.of(monitor));
                 System.out.println("Gradient monitor reports in " + monitorDir.toAbsolutePath());
             }
         }
-        if (c.report() != null && !results.isEmpty()) {
-            writeReport(c, data, model, results, (System.nanoTime() - start) / 1e9);
+        if (c.report() != null) {
+            writeReport(c, data, model, results, results.size(), skipped, (System.nanoTime() - start) / 1e9);
         }
         return results;
     }
 
-    static void writeReport(Config c, MnistData data, Layer model, List<EpochResult> results, double wall)
-            throws IOException {
+    /** The epoch a checkpoint was saved after (its metadata {@code epoch}), or an exception naming the file. */
+    private static int savedEpoch(Path file, Checkpoint saved) throws IOException {
+        String epoch = saved.metadata().get("epoch");
+        try {
+            int e = Integer.parseInt(String.valueOf(epoch));
+            if (e >= 0) {
+                return e;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IOException(file + ": metadata 'epoch' is " + (epoch == null ? "missing" : "'" + epoch + "'")
+                + ", expected the number of epochs done (0 or more)");
+    }
+
+    /**
+     * The {@code --report} file: the last epoch's figures ({@code test_accuracy}, {@code test_loss},
+     * {@code train_loss}, {@code train_accuracy}), the epoch reached ({@code epochs}) and how many this invocation
+     * trained ({@code epochs_trained}), throughput, steps skipped as non-finite, and the configuration. A figure
+     * that is NaN or infinite (the train loss of a resumed run that trained nothing) is written as {@code null}.
+     */
+    static void writeReport(Config c, MnistData data, Layer model, List<EpochResult> results, int epochsTrained,
+            long skippedSteps, double wall) throws IOException {
         EpochResult last = results.get(results.size() - 1);
         double trainSeconds = 0;
         for (EpochResult r : results) {
@@ -266,7 +368,9 @@ final class MnistTrain {
         report.put("train_loss", last.trainLoss());
         report.put("train_accuracy", last.trainAccuracy());
         report.put("epochs", last.epoch());
-        report.put("train_samples_per_sec", results.size() * (double) data.train().size() / trainSeconds);
+        report.put("epochs_trained", epochsTrained);
+        report.put("train_samples_per_sec", epochsTrained * (double) data.train().size() / trainSeconds);
+        report.put("skipped_steps", skippedSteps);
         report.put("wall_seconds", wall);
         report.put("parameters", model.numParameters());
         report.put("seed", c.seed());
@@ -277,15 +381,6 @@ final class MnistTrain {
         report.put("lr", c.lr());
         report.put("batch_size", c.batchSize());
         report.put("matmul_kernel", Matmul.kernel().name());
-        StringBuilder json = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Object> e : report.entrySet()) {
-            Object v = e.getValue();
-            json.append("  ").append(Json.quote(e.getKey())).append(": ")
-                    .append(v instanceof String s ? Json.quote(s) : String.valueOf(v))
-                    .append(++i < report.size() ? ",\n" : "\n");
-        }
-        json.append("}\n");
-        Files.writeString(c.report(), json, StandardCharsets.UTF_8);
+        JsonReport.write(c.report(), report);
     }
 }

@@ -1,8 +1,6 @@
 package org.tapegrad.examples;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.tapegrad.core.Json;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Matmul;
 import org.tapegrad.core.Tape;
@@ -54,7 +51,7 @@ final class SeqMnist {
      * @param clipNorm the global gradient norm bound, or {@code Double.POSITIVE_INFINITY} for no clipping
      */
     record Config(String cell, int hidden, int layers, double lr, int epochs, int batchSize, double clipNorm,
-            long seed, int threads, Path report, boolean progress) {
+            long seed, int threads, Path report, boolean progress, boolean skipNonFinite) {
         Config {
             if (!Set.of("rnn", "lstm", "gru").contains(cell)) {
                 throw new IllegalArgumentException("--cell: unknown cell '" + cell + "' (available: rnn, lstm, gru)");
@@ -63,10 +60,21 @@ final class SeqMnist {
                 throw new IllegalArgumentException("--clip-norm must be a positive number or 'none', got " + clipNorm);
             }
         }
+
+        /** Refuses, before any training, a report and monitor folder that cannot be written or that clash. */
+        void checkPaths(Path monitorDir) {
+            OutputPaths.check(report == null ? Map.of() : Map.of("--report", report),
+                    monitorDir == null ? Map.of() : Map.of("--monitor", monitorDir),
+                    Map.of("--monitor", MnistTrain.MONITOR_FILES));
+        }
     }
 
-    /** The figures of a run: one result per epoch and the first/last-step gradient ratios before and after it. */
-    record Result(List<MnistTrain.EpochResult> epochs, double ratioBefore, double ratioAfter, double meanClipNorm) {
+    /**
+     * The figures of a run: one result per epoch, the first/last-step gradient ratios before and after it, the mean
+     * gradient norm before clipping and the steps skipped as non-finite ({@code --skip-nonfinite}).
+     */
+    record Result(List<MnistTrain.EpochResult> epochs, double ratioBefore, double ratioAfter, double meanClipNorm,
+            long skippedSteps) {
     }
 
     /** A recurrent layer over the 28 rows, then a linear layer on the last hidden state. */
@@ -95,7 +103,7 @@ final class SeqMnist {
 
     static void main(String[] args) throws IOException {
         Options o = new Options(args, Set.of("cell", "hidden", "layers", "lr", "epochs", "batch-size", "clip-norm",
-                "seed", "threads", "data", "report", "monitor", "monitor-every"));
+                "seed", "threads", "data", "report", "monitor", "monitor-every"), Set.of("skip-nonfinite"));
         if (o.help) {
             System.out.println("""
                     Usage: seq-mnist [options]
@@ -111,7 +119,9 @@ final class SeqMnist {
                       --seed N               seed of initialisation and shuffling (default 1)
                       --threads N            threads for matrix products (default 1)
                       --data DIR             the four MNIST-layout IDX files (default: MNIST in the jar)
-                      --report FILE          write a JSON summary of the run
+                      --report FILE          write a JSON summary of the run (a NaN or infinite figure is null)
+                      --skip-nonfinite       skip a step whose loss or gradient is NaN or infinite (default: stop
+                                             the run with exit code 1)
                       --monitor DIR          watch gradient flow, including ‖∂L/∂h_t‖ per time step; write
                                              gradients.jsonl, .csv, .html, timesteps.jsonl and summary.txt
                       --monitor-every N      sample every N-th step for --monitor (default 10)""");
@@ -121,19 +131,22 @@ final class SeqMnist {
         double clipNorm = clip.equals("none") ? Double.POSITIVE_INFINITY : o.real("clip-norm", 1);
         Config c = new Config(o.text("cell", "lstm"), o.integer("hidden", 128, 1), o.integer("layers", 1, 1),
                 o.real("lr", 3e-3), o.integer("epochs", 2, 1), o.integer("batch-size", 128, 1), clipNorm,
-                o.integer("seed", 1, 0), o.integer("threads", 1, 1), o.path("report"), true);
+                o.integer("seed", 1, 0), o.integer("threads", 1, 1), o.path("report"), true, o.flag("skip-nonfinite"));
+        c.checkPaths(o.path("monitor")); // before the data is read
         MnistData data = o.path("data") == null ? MnistData.embedded() : MnistData.fromDirectory(o.path("data"));
         run(c, data, true, o.path("monitor"), o.integer("monitor-every", 10, 1));
     }
 
     /** Trains as configured; prints a line per epoch when {@code print}; writes the monitor's reports to a dir. */
     static Result run(Config c, MnistData data, boolean print, Path monitorDir, int monitorEvery) throws IOException {
+        c.checkPaths(monitorDir);
         if (c.threads() > 1) {
             Matmul.use(Matmul.best(c.threads()));
         }
         long start = System.nanoTime();
         SeqClassifier model = new SeqClassifier(c.cell(), c.hidden(), c.layers(), new Random(c.seed()));
         Optimizer<?> optimizer = new Adam(model.parameters(), Adam.Options.of(c.lr()));
+        optimizer.setSkipNonFinite(c.skipNonFinite());
         LrScheduler schedule = new CosineAnnealingLr(optimizer, c.epochs(), 0);
         Batch probe = data.train().batch(java.util.stream.IntStream.range(0, Math.min(c.batchSize(),
                 data.train().size())).toArray());
@@ -152,11 +165,13 @@ final class SeqMnist {
         }
         List<MnistTrain.EpochResult> results = new ArrayList<>();
         GradientMonitor monitor = monitorDir == null ? null : GradientMonitor.attach(model, monitorEvery);
-        // The reports grow while training runs: lines appended per sample, the page rewritten every 10 samples.
-        LiveReports live = monitor == null ? null : LiveReports.start(monitor, "Sequential MNIST, " + c.cell() + " "
-                + c.hidden() + ", Adam lr " + c.lr() + ", clip-norm " + c.clipNorm(), monitorDir, 10);
         RunningMean clipNorms = new RunningMean();
-        try (DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
+        long skippedLosses = 0;
+        // The reports grow while training runs (lines appended per sample, the page rewritten every 10 samples), and
+        // are completed when the run ends, also when it fails.
+        try (LiveReports live = monitor == null ? null : LiveReports.start(monitor, "Sequential MNIST, " + c.cell() + " "
+                + c.hidden() + ", Adam lr " + c.lr() + ", clip-norm " + c.clipNorm(), monitorDir, 10);
+                DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
                 DataLoader test = new DataLoader(data.test(), 1000, false, 0, false, false)) {
             for (int epoch = 1; epoch <= c.epochs(); epoch++) {
                 long t0 = System.nanoTime();
@@ -166,15 +181,32 @@ final class SeqMnist {
                 int clipped = 0;
                 int steps = 0;
                 ProgressBar bar = c.progress() ? new ProgressBar("epoch " + epoch, train.batchesPerEpoch()) : null;
+                int batchInEpoch = 0;
                 for (Batch batch : train) {
+                    batchInEpoch++;
                     double stepLoss;
                     try (Tape tape = Tape.record()) {
                         Tensor logits = model.call(batch.inputs());
                         Tensor l = Losses.crossEntropy(logits, batch.labels());
-                        tape.backward(l);
                         stepLoss = l.item();
-                        loss.add(stepLoss, batch.size());
                         accuracy.update(logits, batch.labels());
+                        if (Double.isFinite(stepLoss)) {
+                            tape.backward(l);
+                            loss.add(stepLoss, batch.size());
+                        }
+                    }
+                    if (!Double.isFinite(stepLoss)) {
+                        if (!c.skipNonFinite()) {
+                            if (bar != null) {
+                                bar.finish();
+                            }
+                            throw new NonFiniteLossException(epoch, batchInEpoch, stepLoss);
+                        }
+                        skippedLosses++;
+                        if (bar != null) {
+                            bar.step(batch.size(), loss.mean());
+                        }
+                        continue;
                     }
                     if (Double.isFinite(c.clipNorm())) {
                         double norm = GradClip.clipGradNorm(model.parameters(), c.clipNorm());
@@ -204,12 +236,17 @@ final class SeqMnist {
                         eval.loss(), eval.accuracy(), data.train().size() / seconds, seconds);
                 results.add(r);
                 if (print) {
-                    System.out.printf(Locale.ROOT, "%5d %10.4f %8.2f%% %9.4f %8.2f%% %10.0f %8.1f %9s%n", epoch,
-                            r.trainLoss(), 100 * r.trainAccuracy(), r.testLoss(), 100 * r.testAccuracy(),
+                    System.out.printf(Locale.ROOT, "%5d %10s %8.2f%% %9s %8.2f%% %10.0f %8.1f %9s%n", epoch,
+                            Fmt.num(r.trainLoss(), 4), 100 * r.trainAccuracy(), Fmt.num(r.testLoss(), 4),
+                            100 * r.testAccuracy(),
                             r.samplesPerSecond(), r.seconds(), Double.isInfinite(c.clipNorm()) ? "off"
                                     : String.format(Locale.ROOT, "%.0f%%", 100.0 * clipped / steps));
                 }
             }
+        }
+        long skipped = skippedLosses + optimizer.skippedSteps();
+        if (print && skipped > 0) {
+            System.out.printf("skipped %d step(s) whose loss or gradient was not finite (--skip-nonfinite)%n", skipped);
         }
         double ratioAfter = firstToLastRatio(model, probe);
         if (print) {
@@ -218,13 +255,12 @@ final class SeqMnist {
         }
         if (monitor != null) {
             monitor.close();
-            live.close();
             if (print) {
                 System.out.print(TextSummary.of(monitor));
                 System.out.println("Gradient monitor reports in " + monitorDir.toAbsolutePath());
             }
         }
-        Result result = new Result(results, ratioBefore, ratioAfter, clipNorms.mean());
+        Result result = new Result(results, ratioBefore, ratioAfter, clipNorms.mean(), skipped);
         if (c.report() != null) {
             writeReport(c, model, data.train().size(), result, (System.nanoTime() - start) / 1e9);
         }
@@ -265,6 +301,7 @@ final class SeqMnist {
         report.put("first_to_last_ratio_before", r.ratioBefore());
         report.put("first_to_last_ratio_after", r.ratioAfter());
         report.put("mean_grad_norm_before_clipping", r.meanClipNorm());
+        report.put("skipped_steps", r.skippedSteps());
         report.put("parameters", model.numParameters());
         report.put("hidden", c.hidden());
         report.put("layers", c.layers());
@@ -274,15 +311,6 @@ final class SeqMnist {
         report.put("seed", c.seed());
         report.put("threads", c.threads());
         report.put("matmul_kernel", Matmul.kernel().name());
-        StringBuilder json = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Object> e : report.entrySet()) {
-            Object v = e.getValue();
-            json.append("  ").append(Json.quote(e.getKey())).append(": ")
-                    .append(v instanceof String s ? Json.quote(s) : v instanceof Double d && !Double.isFinite(d)
-                            ? "null" : String.valueOf(v))
-                    .append(++i < report.size() ? ",\n" : "\n");
-        }
-        Files.writeString(c.report(), json.append("}\n"), StandardCharsets.UTF_8);
+        JsonReport.write(c.report(), report);
     }
 }

@@ -81,7 +81,7 @@ final class Spirals {
                 for (int i = 0; i < n; i++) {
                     correct += predicted[i] == labels[i] ? 1 : 0;
                 }
-                System.out.printf("epoch %4d  loss %.4f  accuracy %5.1f%%%n", epoch, lossSum / n, 100.0 * correct / n);
+                System.out.printf("epoch %4d  loss %s  accuracy %5.1f%%%n", epoch, Fmt.num(lossSum / n, 4), 100.0 * correct / n);
             }
         }
         System.out.printf("trained %d parameters in %.2f s%n", params.stream().mapToInt(Tensor::numel).sum(),

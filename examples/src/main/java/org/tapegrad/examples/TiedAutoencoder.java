@@ -15,9 +15,11 @@ final class TiedAutoencoder {
     private TiedAutoencoder() {
     }
 
+    static final String USAGE = "Usage: tied-autoencoder\nShows that a weight used twice gets the sum of both gradients.";
+
     static void main(String[] args) {
-        if (args.length > 0) {
-            System.out.println("Usage: tied-autoencoder\nShows that a weight used twice gets the sum of both gradients.");
+        if (Options.noOptions(args, USAGE)) {
+            System.out.println(USAGE);
             return;
         }
         Random rng = new Random(3);

@@ -51,7 +51,7 @@ final class TrainBench {
             return;
         }
         if (!o.text("model", "mlp").equals("mlp")) {
-            throw new IllegalArgumentException("--model: expected mlp or cnn, got " + o.text("model", "mlp"));
+            throw new IllegalArgumentException("--model: expected mlp, cnn, lstm, gru or rnn, got " + o.text("model", "mlp"));
         }
         String optimizerName = o.text("optimizer", "momentum");
         int threads = o.integer("threads", 1, 1);

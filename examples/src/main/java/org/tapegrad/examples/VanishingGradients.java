@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -60,7 +61,8 @@ final class VanishingGradients {
                       --every N      monitor every N-th step (default 5)
                       --examples N   MNIST training examples used (default 10000)
                       --seed N       seed of initialisation and shuffling (default 1)
-                      --out DIR      reports folder, one subfolder per run (default vanishing-gradients)""");
+                      --out DIR      reports folder, one subfolder per run (default: a new temporary folder,
+                                     printed at the end)""");
             return;
         }
         int depth = o.integer("depth", 10, 1);
@@ -68,8 +70,14 @@ final class VanishingGradients {
         int steps = o.integer("steps", 150, 1);
         int every = o.integer("every", 5, 1);
         long seed = o.integer("seed", 1, 0);
-        Path out = o.path("out") == null ? Path.of("vanishing-gradients") : o.path("out");
-        TensorDataset data = MnistData.embedded().train().head(o.integer("examples", 10000, 64));
+        int examples = o.integer("examples", 10000, 64);
+        Path out = o.path("out");
+        if (out == null) {
+            out = java.nio.file.Files.createTempDirectory("tapegrad-vanishing-gradients-");
+        } else {
+            OutputPaths.check(Map.of(), Map.of("--out", out));
+        }
+        TensorDataset data = MnistData.embedded().train().head(examples);
         System.out.printf("MNIST, %d examples, batch 64, %d SGD steps per run, monitor every %d step(s); network "
                 + "784-%s-10%n%n", data.size(), steps, every, (width + "-").repeat(depth).replaceAll("-$", ""));
         List<Outcome> outcomes = new ArrayList<>();

@@ -11,9 +11,11 @@ final class WorkedExample {
     private WorkedExample() {
     }
 
+    static final String USAGE = "Usage: worked-example\nPrints the forward values and gradients of a 2-2-1 ReLU network.";
+
     static void main(String[] args) {
-        if (args.length > 0) {
-            System.out.println("Usage: worked-example\nPrints the forward values and gradients of a 2-2-1 ReLU network.");
+        if (Options.noOptions(args, USAGE)) {
+            System.out.println(USAGE);
             return;
         }
         Tensor x = Tensor.of(new double[] {1, 2}, 1, 2);

@@ -15,7 +15,7 @@ class CnnTrainTest {
         MnistData full = MnistData.embedded();
         MnistData small = new MnistData(full.train().head(4000), full.test().head(1000), "mnist subset");
         MnistTrain.Config c = new MnistTrain.Config("cnn", "momentum", 0.05, 2, 2, 64, 3, 1, null, null, null, null,
-                false);
+                false, false);
         List<MnistTrain.EpochResult> r = MnistTrain.run(c, small, false);
         assertEquals(2, r.size());
         // 2 epochs of 63 steps on 4,000 images (measured: 94.2%; the MLP test reaches 87.5% on 6,000 images);

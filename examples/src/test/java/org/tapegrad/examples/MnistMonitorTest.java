@@ -21,7 +21,7 @@ class MnistMonitorTest {
         MnistData full = MnistData.embedded();
         MnistData tiny = new MnistData(full.train().head(640), full.test().head(200), "mnist tiny");
         MnistTrain.Config c = new MnistTrain.Config("mlp", "momentum", 0.05, 1, 1, 64, 3, 1, null, null, null, null,
-                false);
+                false, false);
         List<MnistTrain.EpochResult> plain = MnistTrain.run(c, tiny, false);
         Path out = dir.resolve("monitor");
         List<MnistTrain.EpochResult> watched = MnistTrain.run(c, tiny, false, out, 3);

@@ -31,7 +31,7 @@ class MnistTrainTest {
 
     private static MnistTrain.Config config(int stopAfter, Path checkpoint, Path resume, Path report) {
         return new MnistTrain.Config("mlp", "momentum", 0.05, 2, stopAfter, 64, 3, 1, null, checkpoint, resume, report,
-                false);
+                false, false);
     }
 
     @Test

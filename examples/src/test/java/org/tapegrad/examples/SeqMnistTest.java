@@ -24,7 +24,7 @@ class SeqMnistTest {
         MnistData full = MnistData.embedded();
         MnistData tiny = new MnistData(full.train().head(1024), full.test().head(300), "mnist tiny");
         Path report = dir.resolve("report.json");
-        SeqMnist.Config c = new SeqMnist.Config("gru", 16, 1, 0.01, 1, 64, 1.0, 1, 1, report, false);
+        SeqMnist.Config c = new SeqMnist.Config("gru", 16, 1, 0.01, 1, 64, 1.0, 1, 1, report, false, false);
         SeqMnist.Result r = SeqMnist.run(c, tiny, false, dir.resolve("monitor"), 4);
         assertEquals(1, r.epochs().size());
         // 16 steps of 64 images (measured: 23% on the 300 test images): barely started, but past chance (10%).
@@ -47,7 +47,7 @@ class SeqMnistTest {
     @Test
     void optionsAreValidated() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new SeqMnist.Config("transformer", 32, 1, 0.01, 1, 64, 1.0, 1, 1, null, false));
+                () -> new SeqMnist.Config("transformer", 32, 1, 0.01, 1, 64, 1.0, 1, 1, null, false, false));
         assertEquals("--cell: unknown cell 'transformer' (available: rnn, lstm, gru)", e.getMessage());
     }
 }

@@ -64,6 +64,22 @@ public abstract class Layer {
     public abstract Tensor forward(Tensor input);
 
     /**
+     * The computation of a layer with several inputs, e.g. attention's query, key, value and mask: such a layer
+     * overrides this method (and implements {@link #forward(Tensor)} for its one-input use, or refuses it), and is
+     * run with {@link #call(Tensor...)}. The default takes exactly one input and is {@code forward(inputs[0])}.
+     *
+     * @param inputs the inputs (not modified); which may be null (an absent mask, say) is the layer's to document
+     * @return the output
+     */
+    public Tensor forward(Tensor... inputs) {
+        if (inputs.length != 1) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " takes one input, got " + inputs.length
+                    + "; a layer with several inputs overrides forward(Tensor...)");
+        }
+        return forward(inputs[0]);
+    }
+
+    /**
      * Runs the module: forward pre-hooks (each may replace the input), {@link #forward}, forward hooks (each may
      * replace the output), and, while recording with backward hooks registered, attaches those to the gradients of
      * the output and of the input. With no hooks this is {@code forward(input)}.
@@ -76,10 +92,35 @@ public abstract class Layer {
         if (h == null) {
             return forward(input);
         }
-        return callWithHooks(h, input);
+        return callWithHooks(h, input, null);
     }
 
-    private Tensor callWithHooks(Hooks h, Tensor input) {
+    /**
+     * Runs a layer with several inputs ({@link #forward(Tensor...)}), with hooks as {@link #call(Tensor)}. The hooks
+     * see the first input as the layer's input (the one it transforms, e.g. attention's query): pre-hooks may
+     * replace it, and a backward hook's {@code gradInput} is its gradient; the other inputs pass unchanged. One
+     * input is {@code call(inputs[0])}.
+     *
+     * @param inputs at least one; the first is not null
+     * @return the output
+     */
+    public final Tensor call(Tensor... inputs) {
+        if (inputs.length == 0 || inputs[0] == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".call: "
+                    + (inputs.length == 0 ? "no inputs" : "the first input is null"));
+        }
+        if (inputs.length == 1) {
+            return call(inputs[0]);
+        }
+        Hooks h = hooks;
+        if (h == null) {
+            return forward(inputs);
+        }
+        return callWithHooks(h, inputs[0], inputs);
+    }
+
+    /** {@code call} with hooks; {@code all} holds every input of a several-input call (null for one input). */
+    private Tensor callWithHooks(Hooks h, Tensor input, Tensor[] all) {
         for (ForwardPreHook pre : List.copyOf(h.pre)) {
             Tensor replaced = pre.apply(this, input);
             if (replaced != null) {
@@ -97,7 +138,14 @@ public abstract class Layer {
                 backward.watchInput(moduleInput);
             }
         }
-        Tensor output = forward(moduleInput);
+        Tensor output;
+        if (all == null) {
+            output = forward(moduleInput);
+        } else {
+            Tensor[] inputs = all.clone();
+            inputs[0] = moduleInput;
+            output = forward(inputs);
+        }
         for (ForwardHook post : List.copyOf(h.forward)) {
             Tensor replaced = post.apply(this, input, output);
             if (replaced != null) {
@@ -298,6 +346,24 @@ public abstract class Layer {
             throw new IllegalArgumentException("register: " + getClass().getSimpleName() + " already has a member named '"
                     + name + "'");
         }
+    }
+
+    /**
+     * Sets {@code requiresGrad} on every parameter of this layer and its descendants, as PyTorch's
+     * {@code requires_grad_}. With false the parameters are frozen: their gradients are dropped (set to null, which
+     * PyTorch leaves to {@code zero_grad}), backward computes none for them, so optimizers leave them unchanged and
+     * the gradient monitor gives them no statistics or verdicts. Buffers are not affected.
+     *
+     * @return this layer
+     */
+    public Layer requiresGrad(boolean wanted) {
+        for (Tensor p : parameters()) {
+            p.requiresGrad(wanted);
+            if (!wanted) {
+                p.zeroGrad();
+            }
+        }
+        return this;
     }
 
     /** The parameters of this module and its descendants, each tensor once (tied weights count once), in order. */

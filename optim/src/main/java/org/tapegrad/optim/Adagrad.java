@@ -77,56 +77,27 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         return ParamState.withBuffers(dtype, numel, o.initialAccumulatorValue(), "sum");
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.float64("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+        double[] theta = doubles(p);
+        Float64Updates.adagrad(theta, doubles(g), 0, p.size(), s.float64("sum"), decayedLr(o, lr, s),
+                o.weightDecay(), o.eps());
+        store(theta, p);
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
-        update(p, g, from, to, s.float32("sum"), s.step, lr, o.lrDecay(), o.weightDecay(), o.eps());
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        Float32Updates.adagrad(p, g, from, to, s.float32("sum"), (float) decayedLr(o, lr, s), (float) o.weightDecay(),
+                (float) o.eps());
+        return true;
     }
 
-    /**
-     * One Adagrad step on one parameter, in place (the formula in the class comment), in double.
-     *
-     * @param p    parameter values θ. Modified.
-     * @param g    gradient. Not modified.
-     * @param sum  s. Modified.
-     * @param step t, counting this step (1 on the first)
-     */
-    static void update(ArrayView p, ArrayView g, double[] sum, long step, double lr, double lrDecay,
-            double weightDecay, double eps) {
-        double clr = lr / (1 + (step - 1) * lrDecay);
-        for (int i = 0, n = p.size(); i < n; i++) {
-            double theta = p.get(i);
-            double d = withDecay(g.get(i), theta, weightDecay);
-            double s = sum[i] + d * d;
-            sum[i] = s;
-            p.set(i, theta - clr * d / (Math.sqrt(s) + eps));
-        }
-    }
-
-    /**
-     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], long, double, double, double, double)} on
-     * elements {@code from} to {@code to - 1} of the arrays: the same statements in float arithmetic, with γ̃
-     * computed in double and the hyperparameters rounded to float once.
-     */
-    static void update(float[] p, float[] g, int from, int to, float[] sum, long step, double lr, double lrDecay,
-            double weightDecay, double eps) {
-        float clr = (float) (lr / (1 + (step - 1) * lrDecay));
-        float wd = (float) weightDecay;
-        float eps32 = (float) eps;
-        for (int i = from; i < to; i++) {
-            float theta = p[i];
-            float d = withDecay(g[i], theta, wd);
-            float s = sum[i] + d * d;
-            sum[i] = s;
-            p[i] = theta - clr * d / ((float) Math.sqrt(s) + eps32);
-        }
+    /** γ̃ = γ/(1 + (t - 1)η) at this step. */
+    private static double decayedLr(Options o, double lr, ParamState s) {
+        return lr / (1 + (s.step - 1) * o.lrDecay());
     }
 }

@@ -77,21 +77,19 @@ public final class Adam extends Optimizer<Adam.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         return newAdamState(o.amsgrad(), dtype, numel);
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.float64("exp_avg"), s.float64("exp_avg_sq"), o.amsgrad() ? s.float64("max_exp_avg_sq") : null,
-                s.step, lr, o.beta1(), o.beta2(), o.eps(), o.weightDecay());
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+        update64(o.beta1(), o.beta2(), o.eps(), o.weightDecay(), 1, o.amsgrad(), lr, s, p, g);
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
-        update(p, g, from, to, s.float32("exp_avg"), s.float32("exp_avg_sq"),
-                o.amsgrad() ? s.float32("max_exp_avg_sq") : null, s.step, lr, o.beta1(), o.beta2(), o.eps(),
-                o.weightDecay());
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        update32(o.beta1(), o.beta2(), o.eps(), o.weightDecay(), 1, o.amsgrad(), lr, s, p, g, from, to);
+        return true;
     }
 
     static ParamState newAdamState(boolean amsgrad, DType dtype, int numel) {
@@ -101,78 +99,25 @@ public final class Adam extends Optimizer<Adam.Options> {
     }
 
     /**
-     * One Adam step on one parameter, in place (the formula in the class comment), in double.
-     *
-     * @param p       parameter values θ. Modified.
-     * @param g       gradient. Not modified.
-     * @param expAvg  m. Modified.
-     * @param expAvgSq v. Modified.
-     * @param maxExpAvgSq v̂max, or null without amsgrad. Modified.
-     * @param step    t, counting this step (1 on the first)
+     * One step of Adam or AdamW on a parameter's values (float64 state): L2 decay {@code weightDecay} added to the
+     * gradient, θ multiplied by {@code shrink} first (AdamW's 1 - γλ; 1 for Adam).
      */
-    static void update(ArrayView p, ArrayView g, double[] expAvg, double[] expAvgSq, double[] maxExpAvgSq, long step,
-            double lr, double beta1, double beta2, double eps, double weightDecay) {
-        double biasCorrection1 = 1 - Math.pow(beta1, step);
-        double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
-        double stepSize = lr / biasCorrection1;
-        for (int i = 0, n = p.size(); i < n; i++) {
-            double theta = p.get(i);
-            double d = withDecay(g.get(i), theta, weightDecay);
-            double m = beta1 * expAvg[i] + (1 - beta1) * d;
-            double v = beta2 * expAvgSq[i] + (1 - beta2) * d * d;
-            expAvg[i] = m;
-            expAvgSq[i] = v;
-            if (maxExpAvgSq != null) {
-                v = Math.max(maxExpAvgSq[i], v);
-                maxExpAvgSq[i] = v;
-            }
-            double denom = Math.sqrt(v) / biasCorrection2Sqrt + eps;
-            p.set(i, theta - stepSize * m / denom);
-        }
+    static void update64(double beta1, double beta2, double eps, double weightDecay, double shrink, boolean amsgrad,
+            double lr, ParamState s, ArrayView p, ArrayView g) {
+        double[] theta = doubles(p);
+        Float64Updates.adam(theta, doubles(g), 0, p.size(), s.float64("exp_avg"), s.float64("exp_avg_sq"),
+                amsgrad ? s.float64("max_exp_avg_sq") : null, beta1, 1 - beta1, beta2, 1 - beta2,
+                lr / (1 - Math.pow(beta1, s.step)), Math.sqrt(1 - Math.pow(beta2, s.step)), eps, weightDecay, shrink);
+        store(theta, p);
     }
 
-    /**
-     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], long, double, double,
-     * double, double, double)} on elements {@code from} to {@code to - 1} of the arrays: the same statements in float
-     * arithmetic, with the hyperparameters and bias corrections computed in double and rounded to float once.
-     */
-    static void update(float[] p, float[] g, int from, int to, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
-            double lr, double beta1, double beta2, double eps, double weightDecay) {
-        update(p, g, from, to, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, weightDecay, 1);
-    }
-
-    /**
-     * {@link #update(float[], float[], int, int, float[], float[], float[], long, double, double, double, double, double)}
-     * after multiplying θ by {@code shrink} in the same pass over memory: AdamW's decoupled weight decay
-     * θ ← θ(1 - γλ); 1 for Adam (θ·1 is θ exactly). The two tests in the loop (weight decay, amsgrad) do not change
-     * inside it: C2 unswitches the loop on them and vectorises each copy.
-     */
-    static void update(float[] p, float[] g, int from, int to, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
-            double lr, double beta1, double beta2, double eps, double weightDecay, double shrink) {
-        float biasCorrection2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
-        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
-        float b1 = (float) beta1;
-        float b2 = (float) beta2;
-        float oneMinusB1 = (float) (1 - beta1);
-        float oneMinusB2 = (float) (1 - beta2);
-        float eps32 = (float) eps;
-        float wd = (float) weightDecay;
-        float shrink32 = (float) shrink;
-        boolean amsgrad = maxExpAvgSq != null;
-        for (int i = from; i < to; i++) {
-            float theta = p[i] * shrink32;
-            float d = withDecay(g[i], theta, wd);
-            float m = b1 * expAvg[i] + oneMinusB1 * d;
-            float v = b2 * expAvgSq[i] + oneMinusB2 * d * d;
-            expAvg[i] = m;
-            expAvgSq[i] = v;
-            if (amsgrad) {
-                v = Math.max(maxExpAvgSq[i], v);
-                maxExpAvgSq[i] = v;
-            }
-            float denom = (float) Math.sqrt(v) / biasCorrection2Sqrt + eps32;
-            p[i] = theta - stepSize * m / denom;
-        }
+    /** {@link #update64} on elements {@code from..to-1} of a float32 parameter, coefficients rounded to float once. */
+    static void update32(double beta1, double beta2, double eps, double weightDecay, double shrink, boolean amsgrad,
+            double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        Float32Updates.adam(p, g, from, to, s.float32("exp_avg"), s.float32("exp_avg_sq"),
+                amsgrad ? s.float32("max_exp_avg_sq") : null, (float) beta1, (float) (1 - beta1), (float) beta2,
+                (float) (1 - beta2), (float) (lr / (1 - Math.pow(beta1, s.step))),
+                (float) Math.sqrt(1 - Math.pow(beta2, s.step)), (float) eps, (float) weightDecay, (float) shrink);
     }
 
     /** PyTorch's checks for Adam and AdamW, with its messages. */

@@ -73,46 +73,18 @@ public final class AdamW extends Optimizer<AdamW.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         return Adam.newAdamState(o.amsgrad(), dtype, numel);
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.float64("exp_avg"), s.float64("exp_avg_sq"), o.amsgrad() ? s.float64("max_exp_avg_sq") : null,
-                s.step, lr, o.beta1(), o.beta2(), o.eps(), o.weightDecay());
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+        Adam.update64(o.beta1(), o.beta2(), o.eps(), 0, 1 - lr * o.weightDecay(), o.amsgrad(), lr, s, p, g);
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
-        update(p, g, from, to, s.float32("exp_avg"), s.float32("exp_avg_sq"),
-                o.amsgrad() ? s.float32("max_exp_avg_sq") : null, s.step, lr, o.beta1(), o.beta2(), o.eps(),
-                o.weightDecay());
-    }
-
-    /**
-     * One AdamW step on one parameter, in place, in double: θ ← θ(1 - γλ), then {@link Adam#update(ArrayView,
-     * ArrayView, double[], double[], double[], long, double, double, double, double, double)} without L2 decay.
-     * Arguments as Adam's; {@code weightDecay} is the decoupled λ.
-     */
-    static void update(ArrayView p, ArrayView g, double[] expAvg, double[] expAvgSq, double[] maxExpAvgSq, long step,
-            double lr, double beta1, double beta2, double eps, double weightDecay) {
-        if (weightDecay != 0) {
-            double shrink = 1 - lr * weightDecay;
-            for (int i = 0, n = p.size(); i < n; i++) {
-                p.set(i, p.get(i) * shrink);
-            }
-        }
-        Adam.update(p, g, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, 0);
-    }
-
-    /**
-     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], long, double, double,
-     * double, double, double)} on elements {@code from} to {@code to - 1} of the arrays: Adam's float32 update with the
-     * shrink θ(1 - γλ) applied in the same pass over memory.
-     */
-    static void update(float[] p, float[] g, int from, int to, float[] expAvg, float[] expAvgSq, float[] maxExpAvgSq, long step,
-            double lr, double beta1, double beta2, double eps, double weightDecay) {
-        Adam.update(p, g, from, to, expAvg, expAvgSq, maxExpAvgSq, step, lr, beta1, beta2, eps, 0, 1 - lr * weightDecay);
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        Adam.update32(o.beta1(), o.beta2(), o.eps(), 0, 1 - lr * o.weightDecay(), o.amsgrad(), lr, s, p, g, from, to);
+        return true;
     }
 }

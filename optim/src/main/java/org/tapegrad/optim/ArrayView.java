@@ -11,7 +11,7 @@ import org.tapegrad.core.Tensor;
  *
  * <p>The update loops call only {@link #get} and {@link #set}; with two implementations the JIT inlines both.
  */
-sealed interface ArrayView permits ArrayView.F32, ArrayView.F64 {
+public sealed interface ArrayView permits ArrayView.F32, ArrayView.F64 {
 
     /** Number of elements. */
     int size();
@@ -20,7 +20,11 @@ sealed interface ArrayView permits ArrayView.F32, ArrayView.F64 {
 
     void set(int i, double v);
 
-    /** A view of {@code t}'s storage (shared, not copied), as its dtype says. */
+    /**
+     * A view of {@code t}'s storage (shared, not copied), as its dtype says. Writing through it changes the tensor
+     * without advancing its version counter, as writing into {@link Tensor#float32Matrix()} does: call
+     * {@link Tensor#markModified()} afterwards (an optimizer's step does so for its parameters).
+     */
     static ArrayView of(Tensor t) {
         // size is numel, not data.length: an EJML array may be longer than the matrix it holds.
         return t.dtype() == DType.FLOAT32
@@ -28,10 +32,12 @@ sealed interface ArrayView permits ArrayView.F32, ArrayView.F64 {
                 : new F64(t.float64Matrix().data, t.numel());
     }
 
+    /** A view of the whole array. */
     static ArrayView of(float[] a) {
         return new F32(a, a.length);
     }
 
+    /** A view of the whole array. */
     static ArrayView of(double[] a) {
         return new F64(a, a.length);
     }

@@ -26,7 +26,7 @@ public final class CosineAnnealingLr extends LrScheduler {
     }
 
     @Override
-    double lrAt(double baseLr, int epoch) {
+    protected double lrAt(double baseLr, int epoch) {
         return etaMin + (baseLr - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
     }
 }

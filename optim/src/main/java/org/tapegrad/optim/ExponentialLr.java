@@ -12,7 +12,7 @@ public final class ExponentialLr extends LrScheduler {
     }
 
     @Override
-    double lrAt(double baseLr, int epoch) {
+    protected double lrAt(double baseLr, int epoch) {
         return baseLr * Math.pow(gamma, epoch);
     }
 }

@@ -39,7 +39,7 @@ public final class LinearLr extends LrScheduler {
     }
 
     @Override
-    double lrAt(double baseLr, int epoch) {
+    protected double lrAt(double baseLr, int epoch) {
         return baseLr * (startFactor + (endFactor - startFactor) * Math.min(epoch, totalIters) / totalIters);
     }
 }

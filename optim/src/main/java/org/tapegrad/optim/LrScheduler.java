@@ -26,7 +26,9 @@ import org.tapegrad.core.StateDict;
  * Because the rate is a function of the counter (not of the previous rate), composing schedules in time with
  * {@link SequentialLr} and restoring them from a checkpoint give exactly the rates of an uninterrupted run.
  *
- * <p>The subclasses are the schedules of this package (the constructor and {@code lrAt} are package-private).
+ * <p><b>A schedule of one's own</b> extends this class: implement {@link #lrAt}, a pure function of the base rate
+ * and the epoch, and call {@link #initialStep()} at the end of the constructor. Checkpoints ({@link #stateDict()})
+ * and {@link SequentialLr} then work unchanged. For a rate given by a function, {@link LambdaLr} needs no subclass.
  */
 public abstract class LrScheduler implements LrSchedule {
     private final Optimizer<?> optimizer;
@@ -34,7 +36,8 @@ public abstract class LrScheduler implements LrSchedule {
     private final double[] lastLr;
     private int lastEpoch = -1;
 
-    LrScheduler(Optimizer<?> optimizer) {
+    /** A schedule over every parameter group of {@code optimizer}, whose initial rates it scales. */
+    protected LrScheduler(Optimizer<?> optimizer) {
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
         List<? extends ParamGroup<?>> groups = optimizer.paramGroups();
         baseLrs = new double[groups.size()];
@@ -44,11 +47,14 @@ public abstract class LrScheduler implements LrSchedule {
         lastLr = new double[baseLrs.length];
     }
 
-    /** The learning rate of a group whose initial rate is {@code baseLr}, at {@code epoch} (&gt;= 0). */
-    abstract double lrAt(double baseLr, int epoch);
+    /**
+     * The learning rate of a group whose initial rate is {@code baseLr}, at {@code epoch} (&gt;= 0): a pure function
+     * of its arguments (no state), so that resuming and {@link SequentialLr} give the rates of an uninterrupted run.
+     */
+    protected abstract double lrAt(double baseLr, int epoch);
 
-    /** Called at the end of each subclass constructor, when {@link #lrAt} can run: applies epoch 0. */
-    final void initialStep() {
+    /** Call at the end of each subclass constructor, when {@link #lrAt} can run: applies epoch 0. */
+    protected final void initialStep() {
         stepTo(0);
     }
 
@@ -59,12 +65,15 @@ public abstract class LrScheduler implements LrSchedule {
 
     /** Sets the counter to {@code epoch} and applies its rates (what {@link SequentialLr} does at a milestone). */
     void stepTo(int epoch) {
+        double[] lrs = new double[baseLrs.length];
+        for (int i = 0; i < lrs.length; i++) {
+            lrs[i] = lrAt(baseLrs[i], epoch); // all computed before any is applied: a refusal changes nothing
+        }
         lastEpoch = epoch;
         List<? extends ParamGroup<?>> groups = optimizer.paramGroups();
-        for (int i = 0; i < baseLrs.length; i++) {
-            double lr = lrAt(baseLrs[i], epoch);
-            groups.get(i).setLr(lr);
-            lastLr[i] = lr;
+        for (int i = 0; i < lrs.length; i++) {
+            groups.get(i).setLr(lrs[i]);
+            lastLr[i] = lrs[i];
         }
     }
 
@@ -103,11 +112,16 @@ public abstract class LrScheduler implements LrSchedule {
         return new StateDict(Map.of(), values);
     }
 
+    /**
+     * Restores {@link #stateDict()}: {@code last_epoch} an integer of at least -1 (-1: before the first epoch, as
+     * an inner schedule of {@link SequentialLr} starts), {@code base_lrs} and {@code last_lr} one finite rate
+     * &gt;= 0 per group. Anything else is refused with a message naming the key, and nothing changes.
+     */
     @Override
     public void loadStateDict(StateDict state) {
-        int epoch = parseInt(state, "last_epoch");
-        double[] base = parseDoubles(state, "base_lrs", baseLrs.length);
-        double[] last = parseDoubles(state, "last_lr", lastLr.length);
+        int epoch = parseInt(state, "last_epoch", -1);
+        double[] base = parseRates(state, "base_lrs", baseLrs.length);
+        double[] last = parseRates(state, "last_lr", lastLr.length);
         lastEpoch = epoch;
         System.arraycopy(base, 0, baseLrs, 0, base.length);
         System.arraycopy(last, 0, lastLr, 0, last.length);
@@ -129,39 +143,65 @@ public abstract class LrScheduler implements LrSchedule {
         return v;
     }
 
-    static int parseInt(StateDict state, String name) {
+    /** Value {@code name} as an integer of at least {@code min}, or an exception naming the key and the value. */
+    static int parseInt(StateDict state, String name, int min) {
         String v = value(state, name);
+        int n;
         try {
-            return Integer.parseInt(v);
+            n = Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not an integer: " + v, e);
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'", e);
         }
+        if (n < min) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'");
+        }
+        return n;
     }
 
-    static double parseDouble(StateDict state, String name) {
+    /** Value {@code name} as a number that is not NaN (infinities allowed), or an exception naming the key. */
+    static double parseNumber(StateDict state, String name) {
         String v = value(state, name);
+        double d;
         try {
-            return Double.parseDouble(v);
+            d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a number: " + v, e);
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be a number, got '" + v + "'", e);
         }
+        if (Double.isNaN(d)) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be a number, got '" + v + "'");
+        }
+        return d;
     }
 
-    static double[] parseDoubles(StateDict state, String name, int count) {
-        String[] parts = value(state, name).split(",");
+    /** Value {@code name} as {@code count} comma-separated learning rates, each finite and &gt;= 0. */
+    static double[] parseRates(StateDict state, String name, int count) {
+        String all = value(state, name);
+        String[] parts = all.split(",", -1);
         if (parts.length != count) {
             throw new IllegalArgumentException("loadStateDict: '" + name + "' has " + parts.length
                     + " values but the optimizer has " + count + " parameter groups");
         }
         double[] out = new double[count];
         for (int i = 0; i < count; i++) {
-            try {
-                out[i] = Double.parseDouble(parts[i]);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a list of numbers: "
-                        + value(state, name), e);
-            }
+            out[i] = rate(name, parts[i], all);
         }
         return out;
+    }
+
+    /** {@code text} as a learning rate (finite, &gt;= 0), or an exception naming {@code name} and {@code whole}. */
+    static double rate(String name, String text, String whole) {
+        double d;
+        try {
+            d = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            d = Double.NaN;
+        }
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be finite and >= 0 (a learning "
+                    + "rate" + (whole.equals(text) ? "" : " per group") + "), got '" + whole + "'");
+        }
+        return d;
     }
 }

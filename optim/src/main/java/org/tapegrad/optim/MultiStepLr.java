@@ -29,7 +29,7 @@ public final class MultiStepLr extends LrScheduler {
     }
 
     @Override
-    double lrAt(double baseLr, int epoch) {
+    protected double lrAt(double baseLr, int epoch) {
         int passed = 0;
         while (passed < milestones.length && milestones[passed] <= epoch) {
             passed++;

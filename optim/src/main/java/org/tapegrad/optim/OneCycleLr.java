@@ -57,7 +57,7 @@ public final class OneCycleLr extends LrScheduler {
     }
 
     @Override
-    double lrAt(double baseLr, int step) {
+    protected double lrAt(double baseLr, int step) {
         if (step > totalSteps) {
             throw new IllegalStateException("Tried to step " + step + " times. The specified number of total steps is "
                     + totalSteps);

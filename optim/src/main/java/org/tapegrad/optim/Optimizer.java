@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.DType;
@@ -20,25 +21,37 @@ import org.tapegrad.core.WorkerTeam;
  * own hyperparameters ({@link #paramGroups()}), per-parameter state created on a parameter's first step and keyed
  * by the parameter's identity, {@link #step()}, {@link #zeroGrad()}, and checkpoints ({@link #stateDict()}).
  *
- * <p>The update rule itself is a static {@code update} method of each subclass ({@link Sgd}, {@link Adam},
- * {@link AdamW}, {@link RmsProp}, {@link Adagrad}), written against the raw values of one parameter, so it can be
- * read and tested alone. It runs in place on the parameter's storage; these writes are never recorded by autograd.
+ * <p>The update loops of the built-in optimizers ({@link Sgd}, {@link Adam}, {@link AdamW}, {@link RmsProp},
+ * {@link Adagrad}) are plain functions over arrays, written once in {@code Float64Updates}; their float twin
+ * {@code Float32Updates} is generated from that source at build time. They run in place on the parameter's
+ * storage; these writes are never recorded by autograd.
  *
  * <p><b>State precision.</b> Per-parameter buffers (moments, momentum) have the parameter's dtype, as in PyTorch:
- * a float32 parameter is updated in float arithmetic with {@code float[]} state, a float64 parameter in double with
- * {@code double[]} state. Each rule therefore has two static functions side by side: {@code update(ArrayView, ...)}
- * in double (used for float64 parameters, and the reference the float32 path is tested against) and
- * {@code update(float[], ...)}, the same formula in float. The float loops move 4 bytes per state element instead
- * of 8 and C2 compiles them to SIMD code; it does not vectorise the float-to-double conversions that double state
- * for a float32 parameter needs (JDK 17), and that loop was several times slower (docs/PERFORMANCE.md). Float state
- * differs from double state by float rounding (a few 1e-7 relative over several steps); a checkpoint saves each
- * buffer in its own dtype, so resuming is still exact.
+ * a float32 parameter is updated in float arithmetic with {@code float[]} state (coefficients such as bias
+ * corrections computed in double and rounded once), a float64 parameter in double with {@code double[]} state.
+ * Float state differs from double state by float rounding (a few 1e-7 relative over several steps); a checkpoint
+ * saves each buffer in its own dtype, so resuming is still exact.
  *
  * <p><b>Non-finite gradients.</b> With {@link #setSkipNonFinite(boolean) setSkipNonFinite(true)}, a step in which
  * any gradient holds NaN or ±Inf changes nothing (no parameter, no state, no step count), logs a warning, returns
  * false and is counted in {@link #skippedSteps()}.
  *
- * <p>Subclasses are written in this package (the update hooks work on package-private views of the storage).
+ * <p><b>An optimizer of one's own</b> extends this class with a record of hyperparameters and implements two methods:
+ * {@link #newState} (the per-parameter buffers, created on a parameter's first step) and {@link #update} (the rule,
+ * on {@link ArrayView}s of one parameter, its gradient and its buffers); {@link #updateFloat32 updateFloat32} may add
+ * a float loop for float32 parameters. Parameter groups, learning-rate schedules, skipping non-finite steps,
+ * frozen parameters, team steps and checkpoints then work as for the optimizers here:
+ *
+ * <pre>{@code
+ * public final class SignSgd extends Optimizer<SignSgd.Options> {
+ *     public record Options(double lr) implements Optimizer.Hyperparameters {}
+ *     public SignSgd(Iterable<Tensor> params, double lr) { super(List.of(new ParamGroup<>(params, new Options(lr)))); }
+ *     protected ParamState newState(Options o, DType dtype, int numel) { return ParamState.withBuffers(dtype, numel, 0); }
+ *     protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+ *         for (int i = 0; i < p.size(); i++) p.set(i, p.get(i) - lr * Math.signum(g.get(i)));
+ *     }
+ * }
+ * }</pre>
  *
  * @param <O> the record of hyperparameters of one parameter group
  */
@@ -50,6 +63,10 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         /** The learning rate a parameter group starts with. */
         double lr();
     }
+
+    /** Buffers that are sums or running means of squares in every optimizer here, so never negative. */
+    private static final Set<String> NON_NEGATIVE_BUFFERS = Set.of("exp_avg_sq", "max_exp_avg_sq", "square_avg",
+            "sum");
 
     private final List<ParamGroup<O>> groups = new ArrayList<>();
     private final Map<Tensor, ParamState> state = new IdentityHashMap<>();
@@ -110,7 +127,9 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
 
     /**
      * Updates every parameter that has a gradient, in place, with its group's hyperparameters and current learning
-     * rate; parameters whose gradient is null are left alone (their state is not created or advanced).
+     * rate; parameters whose gradient is null are left alone (their state is not created or advanced, no weight
+     * decay is applied), as in PyTorch. Frozen parameters ({@code Layer.requiresGrad(false)}) are among them: they
+     * get no gradient in backward, and freezing drops the one they had.
      *
      * @return true if the step was applied, false if it was skipped because a gradient was not finite
      */
@@ -142,7 +161,7 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         }
         for (ParamGroup<O> group : groups) {
             for (Tensor p : group.params()) {
-                if (p.grad() == null) {
+                if (!updates(p)) {
                     continue;
                 }
                 ParamState s = state.get(p);
@@ -170,27 +189,35 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
             O options = group.options();
             double lr = group.lr();
             for (Tensor p : group.params()) {
-                Tensor grad = p.grad();
-                if (grad == null) {
+                if (!updates(p)) {
                     continue;
                 }
+                Tensor grad = p.grad();
                 ParamState s = state.get(p);
                 if (s.param instanceof ArrayView.F32 p32) {
                     int n = p32.size();
-                    updateFloat32(options, lr, s, p32.a(), grad.float32Matrix().data,
-                            WorkerTeam.partStart(n, part, parts), WorkerTeam.partStart(n, part + 1, parts));
-                } else if (part == 0) {
+                    if (updateFloat32(options, lr, s, p32.a(), grad.float32Matrix().data,
+                            WorkerTeam.partStart(n, part, parts), WorkerTeam.partStart(n, part + 1, parts))) {
+                        continue;
+                    }
+                }
+                if (part == 0) {
                     update(options, lr, s, s.param, ArrayView.of(grad));
                 }
             }
         }
     }
 
+    /** Whether a step updates {@code p}: it has a gradient (PyTorch's {@code p.grad is not None}). */
+    private static boolean updates(Tensor p) {
+        return p.grad() != null;
+    }
+
     private Tensor firstNonFiniteGrad() {
         for (ParamGroup<O> group : groups) {
             for (Tensor p : group.params()) {
                 Tensor grad = p.grad();
-                if (grad != null && !allFinite(ArrayView.of(grad))) {
+                if (updates(p) && !allFinite(ArrayView.of(grad))) {
                     return p;
                 }
             }
@@ -230,24 +257,41 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
     }
 
     /**
-     * The zeroed (or otherwise initialised) state of a parameter of {@code numel} elements, before its first step;
-     * its buffers have the parameter's dtype.
+     * The state of a parameter of {@code numel} elements before its first step: buffers of the parameter's dtype,
+     * usually zero-filled, made with {@link ParamState#withBuffers}. Called once per parameter, on its first step
+     * (and when a checkpoint is loaded, before the saved buffers are copied in).
      */
-    abstract ParamState newState(O options, DType dtype, int numel);
+    protected abstract ParamState newState(O options, DType dtype, int numel);
 
     /**
-     * One update of one float64 parameter. {@code s.step} already counts this step (1 on the first). {@code p} is
-     * the parameter's storage (modified), {@code g} its gradient (not modified).
+     * One update of one parameter, in place: the update rule of this optimizer. Called by {@link #step()} for each
+     * parameter that has a gradient and requires grad, with its group's hyperparameters and current learning rate.
+     * {@code s.step()} already counts this step (1 on the first). Runs outside any recording; the optimizer marks
+     * the parameter modified afterwards, so graphs recorded before the step refuse to backpropagate through it.
+     * This method is called for float64 parameters, and for float32 parameters when
+     * {@link #updateFloat32 updateFloat32} is not overridden (the float values are widened to double on read and
+     * rounded to float on write).
+     *
+     * @param options the group's hyperparameters. Not modified.
+     * @param lr      the group's current learning rate (a schedule may have changed it from {@code options.lr()})
+     * @param s       the parameter's state (its buffers). Modified.
+     * @param p       the parameter's values. Modified.
+     * @param g       its gradient. Not modified.
      */
-    abstract void update(O options, double lr, ParamState s, ArrayView p, ArrayView g);
+    protected abstract void update(O options, double lr, ParamState s, ArrayView p, ArrayView g);
 
     /**
-     * One update of one float32 parameter, as {@link #update(Hyperparameters, double,
-     * ParamState, ArrayView, ArrayView) update}, of elements {@code from} to {@code to - 1} only. {@code p} and
-     * {@code g} are the storages of the parameter (modified) and of its gradient (not modified); they may be longer
-     * than the parameter.
+     * An optional float32 path of {@link #update}: the same rule on elements {@code from} to {@code to - 1} of a
+     * float32 parameter, in float arithmetic on the {@code float[]} storages (which may be longer than the
+     * parameter). A step on a team ({@link #step(WorkerTeam)}) calls it once per range on several threads at once,
+     * so it must touch only elements {@code from..to-1} of {@code p} and of the state buffers. Returns false, the
+     * default, when this optimizer has no such path: {@link #update} then runs on the whole parameter.
+     *
+     * @return true when the range was updated
      */
-    abstract void updateFloat32(O options, double lr, ParamState s, float[] p, float[] g, int from, int to);
+    protected boolean updateFloat32(O options, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        return false;
+    }
 
     // ------------------------------------------------------------------------------------------ checkpoints
 
@@ -307,7 +351,10 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
      * they hold float32 values. The hyperparameter records are this optimizer's own (they are not parsed back); a
      * difference from the saved ones is logged as a warning. Nothing changes if the state does not fit: missing
      * entries, wrong shapes, a different grouping or an unknown parameter index are refused with a message naming
-     * the entry.
+     * the entry, and so is every value out of its range: a step count that is not an integer &gt;= 1, a skipped-step
+     * count that is not an integer &gt;= 0, a learning rate that is not a finite number &gt;= 0, a buffer holding
+     * NaN or an infinity, a sum or mean of squares ({@code exp_avg_sq}, {@code max_exp_avg_sq},
+     * {@code square_avg}, {@code sum}) holding a negative number: each would make the next step's update NaN.
      */
     public final void loadStateDict(StateDict saved) {
         Objects.requireNonNull(saved, "state");
@@ -329,7 +376,11 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                 throw new IllegalArgumentException("loadStateDict: " + prefix + "params is \"" + savedIds
                         + "\" but this optimizer's group " + gi + " holds parameters \"" + ids + "\"");
             }
-            lrs[gi] = number(saved, prefix + "lr");
+            lrs[gi] = LrScheduler.rate(prefix + "lr", value(saved, prefix + "lr"), value(saved, prefix + "lr"));
+            if (saved.values().containsKey(prefix + "initial_lr")) {
+                String initial = value(saved, prefix + "initial_lr");
+                LrScheduler.rate(prefix + "initial_lr", initial, initial);
+            }
             String savedOptions = saved.values().get(prefix + "options");
             if (savedOptions != null && !savedOptions.equals(group.options().toString())) {
                 LOG.warn("loadStateDict: group {} was saved with {} and keeps {}", gi, savedOptions, group.options());
@@ -361,11 +412,7 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                 continue;
             }
             ParamState s = newState(optionsOf.get(i), p.dtype(), p.numel());
-            try {
-                s.step = Long.parseLong(step);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("loadStateDict: '" + prefix + "step' is not an integer: " + step, e);
-            }
+            s.step = count(saved, prefix + "step", 1); // a state exists from the first step on
             for (Map.Entry<String, ArrayView> b : s.buffers().entrySet()) {
                 String name = prefix + b.getKey();
                 Tensor t = saved.tensors().get(name);
@@ -378,7 +425,13 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
                             + Arrays.toString(p.shape()));
                 }
                 double[] values = t.toDoubleArray();
+                boolean nonNegative = NON_NEGATIVE_BUFFERS.contains(b.getKey());
                 for (int k = 0; k < values.length; k++) {
+                    if (!Double.isFinite(values[k]) || (nonNegative && values[k] < 0)) {
+                        throw new IllegalArgumentException("loadStateDict: tensor '" + name + "' holds " + values[k]
+                                + " at index " + k + "; expected finite values" + (nonNegative
+                                ? " >= 0 (it is a running sum or mean of squares)" : ""));
+                    }
                     b.getValue().set(k, values[k]);
                 }
             }
@@ -391,7 +444,7 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
             s.param = ArrayView.of(p);
             restored.put(p, s);
         }
-        long skipped = saved.values().containsKey("skipped_steps") ? (long) number(saved, "skipped_steps") : 0;
+        long skipped = saved.values().containsKey("skipped_steps") ? count(saved, "skipped_steps", 0) : 0;
 
         // Everything checked: commit.
         state.clear();
@@ -428,23 +481,46 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
         return v;
     }
 
-    private static double number(StateDict saved, String name) {
+    /** Value {@code name} as an integer of at least {@code min}, or an exception naming the key and the value. */
+    private static long count(StateDict saved, String name, long min) {
         String v = value(saved, name);
+        long n;
         try {
-            return Double.parseDouble(v);
+            n = Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("loadStateDict: '" + name + "' is not a number: " + v, e);
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'", e);
         }
+        if (n < min) {
+            throw new IllegalArgumentException("loadStateDict: '" + name + "' must be an integer of at least " + min
+                    + ", got '" + v + "'");
+        }
+        return n;
     }
 
-    /** Adds {@code weightDecay·p} to a gradient element (PyTorch's L2 weight decay, {@code g = g + λθ}). */
-    static double withDecay(double g, double p, double weightDecay) {
-        return weightDecay == 0 ? g : g + weightDecay * p;
+    /**
+     * The values of {@code v} as a {@code double[]} for the float64 update loops: the array itself for float64
+     * storage, a widened copy for float32 storage (write results back with {@link #store}).
+     */
+    static double[] doubles(ArrayView v) {
+        if (v instanceof ArrayView.F64 f) {
+            return f.a();
+        }
+        double[] out = new double[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i);
+        }
+        return out;
     }
 
-    /** {@link #withDecay(double, double, double)} in float. */
-    static float withDecay(float g, float p, float weightDecay) {
-        return weightDecay == 0 ? g : g + weightDecay * p;
+    /** Writes {@code values} into {@code v} (rounding to float for float32 storage); nothing when they are its array. */
+    static void store(double[] values, ArrayView v) {
+        if (v instanceof ArrayView.F64 f && f.a() == values) {
+            return;
+        }
+        for (int i = 0, n = v.size(); i < n; i++) {
+            v.set(i, values[i]);
+        }
     }
 
     /** The PyTorch check {@code 0 <= value}, also refusing NaN, with PyTorch's message. */

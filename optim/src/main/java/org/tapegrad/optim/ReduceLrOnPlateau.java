@@ -207,12 +207,21 @@ public final class ReduceLrOnPlateau implements LrSchedule {
         return new StateDict(Map.of(), values);
     }
 
+    /**
+     * Restores {@link #stateDict()}: {@code last_epoch}, {@code num_bad_epochs} and {@code cooldown_counter}
+     * integers &gt;= 0 (the counter at most the cooldown), {@code best} a number (±Infinity before the first
+     * metric, never NaN). Anything else is refused with a message naming the key, and nothing changes.
+     */
     @Override
     public void loadStateDict(StateDict state) {
-        int epoch = LrScheduler.parseInt(state, "last_epoch");
-        double b = LrScheduler.parseDouble(state, "best");
-        int bad = LrScheduler.parseInt(state, "num_bad_epochs");
-        int cool = LrScheduler.parseInt(state, "cooldown_counter");
+        int epoch = LrScheduler.parseInt(state, "last_epoch", 0);
+        double b = LrScheduler.parseNumber(state, "best");
+        int bad = LrScheduler.parseInt(state, "num_bad_epochs", 0);
+        int cool = LrScheduler.parseInt(state, "cooldown_counter", 0);
+        if (cool > options.cooldown()) {
+            throw new IllegalArgumentException("loadStateDict: 'cooldown_counter' is " + cool
+                    + " but this schedule's cooldown is " + options.cooldown());
+        }
         lastEpoch = epoch;
         best = b;
         numBadEpochs = bad;

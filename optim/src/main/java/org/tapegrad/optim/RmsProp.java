@@ -86,7 +86,7 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         if (o.centered() && o.momentum() > 0) {
             return ParamState.withBuffers(dtype, numel, 0, "square_avg", "grad_avg", "momentum_buffer");
         } else if (o.centered()) {
@@ -98,88 +98,19 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
-        update(p, g, s.float64("square_avg"), o.centered() ? s.float64("grad_avg") : null,
-                o.momentum() > 0 ? s.float64("momentum_buffer") : null,
-                lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+        double[] theta = doubles(p);
+        Float64Updates.rmsProp(theta, doubles(g), 0, p.size(), s.float64("square_avg"),
+                o.centered() ? s.float64("grad_avg") : null, o.momentum() > 0 ? s.float64("momentum_buffer") : null,
+                lr, o.alpha(), 1 - o.alpha(), o.eps(), o.weightDecay(), o.momentum());
+        store(theta, p);
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
-        update(p, g, from, to, s.float32("square_avg"), o.centered() ? s.float32("grad_avg") : null,
-                o.momentum() > 0 ? s.float32("momentum_buffer") : null,
-                lr, o.alpha(), o.eps(), o.weightDecay(), o.momentum());
-    }
-
-    /**
-     * One RMSProp step on one parameter, in place (the formula in the class comment), in double.
-     *
-     * @param p         parameter values θ. Modified.
-     * @param g         gradient. Not modified.
-     * @param squareAvg v. Modified.
-     * @param gradAvg   ḡ, or null when not centered. Modified.
-     * @param buf       momentum buffer b, or null when μ = 0. Modified.
-     */
-    static void update(ArrayView p, ArrayView g, double[] squareAvg, double[] gradAvg, double[] buf, double lr,
-            double alpha, double eps, double weightDecay, double momentum) {
-        for (int i = 0, n = p.size(); i < n; i++) {
-            double theta = p.get(i);
-            double d = withDecay(g.get(i), theta, weightDecay);
-            double v = alpha * squareAvg[i] + (1 - alpha) * d * d;
-            squareAvg[i] = v;
-            double denom;
-            if (gradAvg != null) {
-                double mean = alpha * gradAvg[i] + (1 - alpha) * d;
-                gradAvg[i] = mean;
-                denom = Math.sqrt(v - mean * mean) + eps;
-            } else {
-                denom = Math.sqrt(v) + eps;
-            }
-            if (buf != null) {
-                buf[i] = momentum * buf[i] + d / denom;
-                p.set(i, theta - lr * buf[i]);
-            } else {
-                p.set(i, theta - lr * d / denom);
-            }
-        }
-    }
-
-    /**
-     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], double[], double[], double, double, double,
-     * double, double)} on elements {@code from} to {@code to - 1} of the arrays: the same statements in float
-     * arithmetic, with the hyperparameters rounded to float once. The three tests in the loop (weight decay, centered, momentum) do
-     * not change inside it: C2 unswitches the loop on them (three is its limit per loop) and vectorises each copy.
-     */
-    static void update(float[] p, float[] g, int from, int to, float[] squareAvg, float[] gradAvg, float[] buf, double lr,
-            double alpha, double eps, double weightDecay, double momentum) {
-        float lr32 = (float) lr;
-        float a = (float) alpha;
-        float oneMinusA = (float) (1 - alpha);
-        float eps32 = (float) eps;
-        float wd = (float) weightDecay;
-        float mu = (float) momentum;
-        boolean centered = gradAvg != null;
-        boolean withMomentum = buf != null;
-        for (int i = from; i < to; i++) {
-            float theta = p[i];
-            float d = withDecay(g[i], theta, wd);
-            float v = a * squareAvg[i] + oneMinusA * d * d;
-            squareAvg[i] = v;
-            float denom;
-            if (centered) {
-                float mean = a * gradAvg[i] + oneMinusA * d;
-                gradAvg[i] = mean;
-                denom = (float) Math.sqrt(v - mean * mean) + eps32;
-            } else {
-                denom = (float) Math.sqrt(v) + eps32;
-            }
-            if (withMomentum) {
-                float b = mu * buf[i] + d / denom;
-                buf[i] = b;
-                p[i] = theta - lr32 * b;
-            } else {
-                p[i] = theta - lr32 * d / denom;
-            }
-        }
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+        Float32Updates.rmsProp(p, g, from, to, s.float32("square_avg"), o.centered() ? s.float32("grad_avg") : null,
+                o.momentum() > 0 ? s.float32("momentum_buffer") : null, (float) lr, (float) o.alpha(),
+                (float) (1 - o.alpha()), (float) o.eps(), (float) o.weightDecay(), (float) o.momentum());
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 package org.tapegrad.optim;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,12 +117,30 @@ public final class SequentialLr implements LrSchedule {
         return new StateDict(tensors, values);
     }
 
+    /**
+     * Restores {@link #stateDict()}: {@code last_epoch} an integer &gt;= 0, {@code last_lr} one finite rate
+     * &gt;= 0 per group, and each inner schedule's state (checked by it). Anything else is refused with a message
+     * naming the key, and nothing changes (inner schedules loaded before the refusal are put back).
+     */
     @Override
     public void loadStateDict(StateDict state) {
-        int epoch = LrScheduler.parseInt(state, "last_epoch");
-        double[] last = LrScheduler.parseDoubles(state, "last_lr", lastLr.length);
+        int epoch = LrScheduler.parseInt(state, "last_epoch", 0);
+        double[] last = LrScheduler.parseRates(state, "last_lr", lastLr.length);
+        List<StateDict> before = new ArrayList<>();
+        for (LrSchedule s : schedulers) {
+            before.add(s.stateDict());
+        }
         for (int i = 0; i < schedulers.size(); i++) {
-            schedulers.get(i).loadStateDict(state.select("schedulers." + i + "."));
+            try {
+                schedulers.get(i).loadStateDict(state.select("schedulers." + i + "."));
+            } catch (IllegalArgumentException e) {
+                for (int j = 0; j < i; j++) {
+                    schedulers.get(j).loadStateDict(before.get(j));
+                }
+                // The inner schedule names its own key; say where it sits in this state.
+                throw new IllegalArgumentException(e.getMessage().replace("loadStateDict: '",
+                        "loadStateDict: 'schedulers." + i + "."), e);
+            }
         }
         lastEpoch = epoch;
         lastLr = last;

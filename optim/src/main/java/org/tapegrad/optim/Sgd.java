@@ -84,83 +84,28 @@ public final class Sgd extends Optimizer<Sgd.Options> {
     }
 
     @Override
-    ParamState newState(Options o, DType dtype, int numel) {
+    protected ParamState newState(Options o, DType dtype, int numel) {
         return o.momentum() != 0
                 ? ParamState.withBuffers(dtype, numel, 0, "momentum_buffer")
                 : ParamState.withBuffers(dtype, numel, 0);
     }
 
     @Override
-    void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
+    protected void update(Options o, double lr, ParamState s, ArrayView p, ArrayView g) {
         double[] buf = o.momentum() != 0 ? s.float64("momentum_buffer") : null;
-        update(p, g, buf, s.step == 1, lr, o.momentum(), o.dampening(), o.nesterov(), o.weightDecay());
+        boolean first = s.step == 1;
+        double[] theta = doubles(p);
+        Float64Updates.sgd(theta, doubles(g), 0, p.size(), buf, lr, o.momentum(), first ? 0 : o.momentum(),
+                first ? 1 : 1 - o.dampening(), o.nesterov(), o.weightDecay());
+        store(theta, p);
     }
 
     @Override
-    void updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
+    protected boolean updateFloat32(Options o, double lr, ParamState s, float[] p, float[] g, int from, int to) {
         float[] buf = o.momentum() != 0 ? s.float32("momentum_buffer") : null;
-        update(p, g, from, to, buf, s.step == 1, lr, o.momentum(), o.dampening(), o.nesterov(), o.weightDecay());
-    }
-
-    /**
-     * One SGD step on one parameter, in place (the formula in the class comment), in double.
-     *
-     * @param p         parameter values θ. Modified.
-     * @param g         gradient. Not modified.
-     * @param buf       momentum buffer b (null when momentum is 0). Modified.
-     * @param firstStep true at t = 1, when b is set to g
-     */
-    static void update(ArrayView p, ArrayView g, double[] buf, boolean firstStep, double lr, double momentum,
-            double dampening, boolean nesterov, double weightDecay) {
-        for (int i = 0, n = p.size(); i < n; i++) {
-            double theta = p.get(i);
-            double d = withDecay(g.get(i), theta, weightDecay);
-            if (momentum != 0) {
-                buf[i] = firstStep ? d : momentum * buf[i] + (1 - dampening) * d;
-                d = nesterov ? d + momentum * buf[i] : buf[i];
-            }
-            p.set(i, theta - lr * d);
-        }
-    }
-
-    /**
-     * The float32 twin of {@link #update(ArrayView, ArrayView, double[], boolean, double, double, double, boolean,
-     * double)}: the same formula in float arithmetic, with the hyperparameters rounded to float once, on elements
-     * {@code from} to {@code to - 1} of the arrays. Momentum and Nesterov choose between three loops, and the first step is
-     * folded into two coefficients, so the only test left in a loop is weight decay's, which does not change inside
-     * it: C2 unswitches the loop on it and vectorises both copies.
-     */
-    static void update(float[] p, float[] g, int from, int to, float[] buf, boolean firstStep, double lr, double momentum,
-            double dampening, boolean nesterov, double weightDecay) {
-        float lr32 = (float) lr;
-        float mu = (float) momentum;
-        float wd = (float) weightDecay;
-        if (momentum == 0) {
-            for (int i = from; i < to; i++) {
-                float theta = p[i];
-                p[i] = theta - lr32 * withDecay(g[i], theta, wd);
-            }
-            return;
-        }
-        // b ← βb + κd, with (β, κ) = (μ, 1 - τ), or (0, 1) at t = 1: b is still 0 then, so b ← d as in the formula.
-        float beta = firstStep ? 0 : mu;
-        float kappa = firstStep ? 1 : (float) (1 - dampening);
-        if (nesterov) {
-            for (int i = from; i < to; i++) {
-                float theta = p[i];
-                float d = withDecay(g[i], theta, wd);
-                float b = beta * buf[i] + kappa * d;
-                buf[i] = b;
-                p[i] = theta - lr32 * (d + mu * b);
-            }
-        } else {
-            for (int i = from; i < to; i++) {
-                float theta = p[i];
-                float d = withDecay(g[i], theta, wd);
-                float b = beta * buf[i] + kappa * d;
-                buf[i] = b;
-                p[i] = theta - lr32 * b;
-            }
-        }
+        boolean first = s.step == 1;
+        Float32Updates.sgd(p, g, from, to, buf, (float) lr, (float) o.momentum(), first ? 0 : (float) o.momentum(),
+                first ? 1 : (float) (1 - o.dampening()), o.nesterov(), (float) o.weightDecay());
+        return true;
     }
 }

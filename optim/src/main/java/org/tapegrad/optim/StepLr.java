@@ -29,7 +29,7 @@ public final class StepLr extends LrScheduler {
     }
 
     @Override
-    double lrAt(double baseLr, int epoch) {
+    protected double lrAt(double baseLr, int epoch) {
         return baseLr * Math.pow(gamma, epoch / stepSize);
     }
 }

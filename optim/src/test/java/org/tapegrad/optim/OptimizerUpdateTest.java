@@ -115,12 +115,12 @@ class OptimizerUpdateTest {
 
     @Test
     void sgdUpdateIsAPlainFunctionOverArrays() {
-        // The static rule alone, on a float[] parameter: momentum 0.9, second step with b = [0.5, -1] (from g₁).
-        float[] theta = {0.95f, -1.9f};
+        // The loop alone, on a double[] parameter: momentum 0.9, second step with b = [0.5, -1] (from g₁).
+        double[] theta = {0.95, -1.9};
         double[] buf = {0.5, -1.0};
-        Sgd.update(ArrayView.of(theta), ArrayView.of(new double[] {0.25, 2.0}), buf, false, 0.1, 0.9, 0, false, 0);
+        Float64Updates.sgd(theta, new double[] {0.25, 2.0}, 0, 2, buf, 0.1, 0.9, 0.9, 1, false, 0);
         assertArrayEquals(new double[] {0.7, 1.1}, buf, 1e-15);
-        assertArrayEquals(new float[] {0.88f, -2.01f}, theta, 1e-6f);
+        assertArrayEquals(new double[] {0.88, -2.01}, theta, 1e-15);
     }
 
     @Test
@@ -128,7 +128,7 @@ class OptimizerUpdateTest {
         // The float32 rule on the same numbers, over arrays longer than n = 2 (as EJML storage may be): the tail stays.
         float[] theta = {0.95f, -1.9f, 7f};
         float[] buf = {0.5f, -1.0f};
-        Sgd.update(theta, new float[] {0.25f, 2.0f, 7f}, 0, 2, buf, false, 0.1, 0.9, 0, false, 0);
+        Float32Updates.sgd(theta, new float[] {0.25f, 2.0f, 7f}, 0, 2, buf, 0.1f, 0.9f, 0.9f, 1, false, 0);
         assertArrayEquals(new float[] {0.7f, 1.1f}, buf, 1e-6f);
         assertArrayEquals(new float[] {0.88f, -2.01f, 7f}, theta, 1e-6f);
     }

@@ -37,6 +37,7 @@ public final class TensorDataset implements Dataset {
 
     @Override
     public Batch batch(int[] indices) {
+        checkIndices(indices);
         int[] y = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
             y[i] = labels[indices[i]];
@@ -50,9 +51,7 @@ public final class TensorDataset implements Dataset {
         if (reuse == null || !fits(reuse, indices.length)) {
             return batch(indices);
         }
-        for (int i : indices) { // all checked before anything is overwritten
-            checkIndex(i);
-        }
+        checkIndices(indices); // all checked before anything is overwritten
         int row = inputs.numel() / inputs.size(0);
         Tensor into = reuse.inputs();
         if (inputs.dtype() == DType.FLOAT32) {
@@ -91,9 +90,13 @@ public final class TensorDataset implements Dataset {
         return true;
     }
 
-    private void checkIndex(int i) {
-        if (i < 0 || i >= labels.length) {
-            throw new IndexOutOfBoundsException("TensorDataset: index " + i + " is outside 0.." + (labels.length - 1));
+    private void checkIndices(int[] indices) {
+        for (int k = 0; k < indices.length; k++) {
+            if (indices[k] < 0 || indices[k] >= labels.length) {
+                throw new IndexOutOfBoundsException("TensorDataset.batch: index " + indices[k] + " (at position " + k
+                        + " of " + indices.length + ") is outside 0.." + (labels.length - 1) + ", the "
+                        + labels.length + " examples");
+            }
         }
     }
 

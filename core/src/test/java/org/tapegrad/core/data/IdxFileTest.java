@@ -86,4 +86,72 @@ class IdxFileTest {
         String m = error(flipped);
         assertTrue(m.contains("gzip") || m.contains("truncated") || m.contains("long"), m);
     }
+
+    @Test
+    void dimensionsWhoseProductOverflowsAreRefused() throws IOException {
+        // [2^21, 2^21, 2^22] in a 16-byte file: the product is 2^64, which wraps a long to 0 = the data's length.
+        byte[] b = new byte[16];
+        b[2] = 0x08;
+        b[3] = 3;
+        b[5] = 0x20; // 2^21
+        b[9] = 0x20;
+        b[13] = 0x40; // 2^22
+        String m = error(b);
+        assertTrue(m.endsWith(": dimensions [2097152, 2097152, 4194304] hold more than 2147483639 values, the most an "
+                + "array can hold (a corrupt header, or a data set too large)"), m);
+    }
+
+    /**
+     * A gzip stream made on demand: an IDX header announcing {@code claimed} bytes, then {@code expanded} zero
+     * bytes, compressed as they are read; counts the bytes it has produced before compression.
+     */
+    private static final class GzipBomb extends java.io.InputStream {
+        private final ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        private final GZIPOutputStream gzip;
+        private final long expanded;
+        private long produced;
+        private int at;
+
+        GzipBomb(int claimed, long expanded) throws IOException {
+            this.expanded = expanded;
+            gzip = new GZIPOutputStream(compressed, 1 << 16);
+            gzip.write(new byte[] {0, 0, 0x08, 1, (byte) (claimed >>> 24), (byte) (claimed >>> 16),
+                (byte) (claimed >>> 8), (byte) claimed});
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (at == compressed.size()) {
+                if (produced == expanded) {
+                    return -1;
+                }
+                compressed.reset();
+                at = 0;
+                int n = (int) Math.min(1 << 20, expanded - produced);
+                gzip.write(new byte[n]);
+                produced += n;
+                if (produced == expanded) {
+                    gzip.finish();
+                }
+            }
+            int n = Math.min(len, compressed.size() - at);
+            System.arraycopy(compressed.toByteArray(), at, b, off, n);
+            at += n;
+            return n;
+        }
+    }
+
+    @Test
+    void aGzipThatExpandsBeyondItsHeaderIsRefusedWithoutDecompressingIt() throws IOException {
+        GzipBomb bomb = new GzipBomb(16, 256L << 20); // claims 16 data bytes, expands to 256 MiB
+        IOException e = assertThrows(IOException.class, () -> IdxFile.read(bomb, "bomb.gz"));
+        assertEquals("bomb.gz: too long: dimensions [16] need 16 data bytes, the file has more", e.getMessage());
+        assertTrue(bomb.produced <= 8L << 20, "decompressed only the start: " + bomb.produced + " bytes produced");
+    }
 }

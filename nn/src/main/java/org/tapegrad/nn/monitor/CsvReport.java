@@ -1,10 +1,9 @@
 package org.tapegrad.nn.monitor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.tapegrad.core.AtomicFile;
 
 /**
  * The records as one CSV table in long format, for spreadsheets and pandas: one row per (sampled step, layer) with
@@ -29,7 +28,7 @@ public final class CsvReport {
         for (StepRecord r : records) {
             sb.append(rows(r));
         }
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        AtomicFile.writeString(file, sb);
     }
 
     /** The rows of one record, each ending in a newline (no header). */

@@ -1,13 +1,12 @@
 package org.tapegrad.nn.monitor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
+import org.tapegrad.core.AtomicFile;
 
 /**
  * A self-contained HTML report of a monitor (no script, stylesheet link, font or network access; it opens from the
@@ -42,16 +41,7 @@ public final class HtmlReport {
 
     /** Writes {@link #render} to {@code file} (replaced). */
     public static void write(GradientMonitor monitor, String title, Path file) throws IOException {
-        Files.writeString(file, render(monitor, title), StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Writes {@link #render} to {@code file} atomically: into a temporary file in the same folder, then renamed over
-     * {@code file}, so that a browser reloading the page during training sees the previous page or the new one,
-     * never a half-written one. A failure leaves the previous page and removes the temporary file.
-     */
-    public static void writeAtomically(GradientMonitor monitor, String title, Path file) throws IOException {
-        MonitorReports.replace(file, render(monitor, title));
+        AtomicFile.writeString(file, render(monitor, title));
     }
 
     /** The page for {@code monitor}'s records and diagnostics. */

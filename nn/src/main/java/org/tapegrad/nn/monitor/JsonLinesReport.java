@@ -1,10 +1,9 @@
 package org.tapegrad.nn.monitor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.tapegrad.core.AtomicFile;
 import org.tapegrad.core.Json;
 
 /**
@@ -36,7 +35,7 @@ public final class JsonLinesReport {
         for (StepRecord r : records) {
             sb.append(line(r)).append('\n');
         }
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        AtomicFile.writeString(file, sb);
     }
 
     /** One record as a single-line JSON object. */
@@ -115,7 +114,7 @@ public final class JsonLinesReport {
             sb.append(timeStepLine(layers.get(best), timeSteps.samples(layers.get(best)).get(next[best]++)))
                     .append('\n');
         }
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        AtomicFile.writeString(file, sb);
     }
 
     /**

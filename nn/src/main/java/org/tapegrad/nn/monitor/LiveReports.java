@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.tapegrad.core.AtomicFile;
 import org.tapegrad.core.HookHandle;
 
 /**
@@ -128,8 +129,8 @@ public final class LiveReports implements AutoCloseable {
     }
 
     private void writePage() throws IOException {
-        HtmlReport.writeAtomically(monitor, title, dir.resolve(MonitorReports.HTML));
-        MonitorReports.replace(dir.resolve(MonitorReports.SUMMARY), TextSummary.of(monitor));
+        HtmlReport.write(monitor, title, dir.resolve(MonitorReports.HTML)); // atomically, as AtomicFile writes
+        AtomicFile.writeString(dir.resolve(MonitorReports.SUMMARY), TextSummary.of(monitor));
     }
 
     /** The directory of the reports. */

@@ -1,10 +1,9 @@
 package org.tapegrad.nn.monitor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.tapegrad.core.AtomicFile;
 
 /** Writes every report of a monitor into one directory. */
 public final class MonitorReports {
@@ -21,7 +20,8 @@ public final class MonitorReports {
 
     /**
      * Writes {@value #JSONL}, {@value #CSV}, {@value #HTML} and {@value #SUMMARY} into {@code dir} (created if
-     * needed; files of the same names are replaced), and {@value #TIME_STEPS_JSONL} when the model has recurrent
+     * needed; files of the same names are replaced, each all at once by {@link AtomicFile}, so an interrupted or
+     * failed write leaves the previous file whole), and {@value #TIME_STEPS_JSONL} when the model has recurrent
      * layers.
      *
      * @return {@code dir}
@@ -31,26 +31,10 @@ public final class MonitorReports {
         JsonLinesReport.write(monitor.records(), dir.resolve(JSONL));
         CsvReport.write(monitor.records(), dir.resolve(CSV));
         HtmlReport.write(monitor, title, dir.resolve(HTML));
-        Files.writeString(dir.resolve(SUMMARY), TextSummary.of(monitor), StandardCharsets.UTF_8);
+        AtomicFile.writeString(dir.resolve(SUMMARY), TextSummary.of(monitor));
         if (!monitor.timeSteps().layerNames().isEmpty()) {
             JsonLinesReport.writeTimeSteps(monitor.timeSteps(), dir.resolve(TIME_STEPS_JSONL));
         }
         return dir;
-    }
-
-    /**
-     * Replaces {@code file} by {@code text} (UTF-8) atomically: written to a temporary file in the same folder, then
-     * renamed over it. A failure leaves the previous file and removes the temporary one.
-     */
-    static void replace(Path file, String text) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException | Error e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
     }
 }

@@ -4,7 +4,9 @@ import org.tapegrad.core.Tensor;
 
 /**
  * Top-k accuracy over batches: the fraction of rows whose label is among the k largest logits (k = 1: the usual
- * accuracy). Ties are broken toward the lower class index, like argmax.
+ * accuracy). Ties are broken toward the lower class index, like argmax. A row with any logit that is NaN or
+ * infinite counts as wrong: a diverged model must not score (with NaN, {@code x > target} is false for every x,
+ * which would rank the label first).
  */
 public final class Accuracy {
     private final int k;
@@ -23,7 +25,7 @@ public final class Accuracy {
         this.k = k;
     }
 
-    /** Counts the rows of {@code logits} [N, C] whose label is in their top k. */
+    /** Counts the rows of {@code logits} [N, C] whose label is in their top k; a non-finite row counts as wrong. */
     public void update(Tensor logits, int[] labels) {
         if (logits.rank() != 2 || logits.size(0) != labels.length) {
             throw new IllegalArgumentException("Accuracy: expected logits [N, C] with N = " + labels.length
@@ -39,13 +41,15 @@ public final class Accuracy {
             }
             float target = v[i * c + y];
             int above = 0; // classes ranked before the label: larger logit, or equal logit and lower index
-            for (int j = 0; j < c && above < k; j++) {
+            boolean finite = true;
+            for (int j = 0; j < c; j++) {
                 float x = v[i * c + j];
+                finite &= Float.isFinite(x);
                 if (x > target || (x == target && j < y)) {
                     above++;
                 }
             }
-            if (above < k) {
+            if (finite && above < k) {
                 correct++;
             }
         }

@@ -17,7 +17,8 @@ public final class Evaluation {
 
     /**
      * @param loss     mean cross-entropy per example
-     * @param accuracy fraction of examples whose largest logit is their label
+     * @param accuracy fraction of examples whose largest logit is their label (a row with a NaN or infinite logit
+     *                 counts as wrong, see {@link Accuracy})
      * @param examples number of examples seen
      */
     public record Result(double loss, double accuracy, long examples) {

@@ -116,18 +116,4 @@ class LiveReportsTest {
         assertTrue(e.getMessage().contains("pageEvery") && e.getMessage().contains("got 0"), e.getMessage());
         assertThrows(NullPointerException.class, () -> LiveReports.start(monitor, "t", null, 1));
     }
-
-    @Test
-    void aFailedReplaceLeavesThePreviousFileAndNoTemporary(@TempDir Path tmp) throws IOException {
-        Path file = tmp.resolve("page.html");
-        MonitorReports.replace(file, "first");
-        assertEquals("first", Files.readString(file));
-        MonitorReports.replace(file, "second");
-        assertEquals("second", Files.readString(file));
-        Path dir = Files.createDirectories(tmp.resolve("busy"));
-        Files.writeString(dir.resolve("inside"), "x"); // a non-empty directory cannot be replaced by a file
-        assertThrows(IOException.class, () -> MonitorReports.replace(dir, "third"));
-        assertEquals("x", Files.readString(dir.resolve("inside")));
-        assertEquals(List.of(), temporaries(tmp));
-    }
 }

@@ -186,6 +186,22 @@ class ReportsTest {
         }
     }
 
+    @Test
+    void writeAllReplacesEachFileWholeInsteadOfWritingIntoIt(@TempDir Path dir) throws Exception {
+        Path out = MonitorReports.writeAll(monitor, "run", dir.resolve("monitor"));
+        List<String> names = List.of(MonitorReports.JSONL, MonitorReports.CSV, MonitorReports.HTML,
+                MonitorReports.SUMMARY);
+        for (String name : names) {
+            Files.writeString(out.resolve(name), "earlier");
+            Files.createLink(dir.resolve(name + ".link"), out.resolve(name)); // a second name of the same file
+        }
+        MonitorReports.writeAll(monitor, "run", out);
+        for (String name : names) {
+            assertEquals("earlier", Files.readString(dir.resolve(name + ".link")), name + " was written in place");
+            assertTrue(Files.size(out.resolve(name)) > "earlier".length(), name);
+        }
+    }
+
     private static int countByClass(Element root, String tag, String cls) {
         NodeList nodes = root.getElementsByTagNameNS("*", tag);
         int n = 0;

@@ -99,6 +99,7 @@ class VerdictsTest {
         ListAppender<ILoggingEvent> events = new ListAppender<>();
         events.start();
         log.addAppender(events);
+        log.setAdditive(false); // the events go to the list only, not to the console
         GradientMonitor quiet;
         GradientMonitor loud;
         double threshold = thresholdBetween(run(MonitorFixtures.small(3), 1e300));
@@ -110,6 +111,7 @@ class VerdictsTest {
             loud = run(MonitorFixtures.small(3), threshold);
         } finally {
             log.setLevel(level);
+            log.setAdditive(true);
             log.detachAppender(events);
         }
         assertEquals(loud.verdicts(), quiet.verdicts());

@@ -54,6 +54,37 @@ class TrainingPiecesTest {
     }
 
     @Test
+    void aRowWithANonFiniteLogitIsWrongEvenWhenItsLabelWouldRankFirst() {
+        float nan = Float.NaN;
+        float inf = Float.POSITIVE_INFINITY;
+        // Row 0: NaN at the label (every comparison with NaN is false, so it used to rank first). Row 1: NaN
+        // elsewhere, label the largest finite logit. Row 2: +Inf at the label. Row 3: finite and right.
+        Tensor logits = Tensor.of(new float[] {
+            0.1f, nan, 0.2f,
+            nan, 0.9f, 0.1f,
+            0.0f, 0.1f, inf,
+            0.3f, 0.1f, 0.2f}, 4, 3);
+        int[] labels = {1, 1, 2, 0};
+        Accuracy top1 = new Accuracy();
+        top1.update(logits, labels);
+        assertEquals(1, top1.correct());
+        Accuracy top3 = new Accuracy(3);
+        top3.update(logits, labels);
+        assertEquals(1, top3.correct(), "every class is in the top 3, but a non-finite row is still wrong");
+
+        Layer nanModel = new Layer() {
+            @Override
+            public Tensor forward(Tensor x) {
+                return x.mul(Float.NaN);
+            }
+        };
+        Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Evaluation.Result r = Evaluation.evaluate(nanModel, List.of(new Batch(x, new int[] {0, 2})));
+        assertEquals(0.0, r.accuracy(), 0, "a model that outputs NaN scores 0");
+        assertTrue(Double.isNaN(r.loss()));
+    }
+
+    @Test
     void confusionMatrixCountsArgmaxPredictions() {
         ConfusionMatrix cm = new ConfusionMatrix(4);
         cm.update(LOGITS, LABELS);
