@@ -1,11 +1,15 @@
 package org.tapegrad.core.data;
 
-/** Labelled examples addressed by index; a {@link DataLoader} turns one into minibatches. */
+/** Examples with their labels or targets, addressed by index; a {@link DataLoader} turns one into minibatches. */
 public interface Dataset {
     /** Number of examples. */
     int size();
 
-    /** The examples at {@code indices}, in that order, as one batch. */
+    /**
+     * The examples at {@code indices}, in that order, as one batch: class labels or tensor targets (see
+     * {@link Batch}). The batch's tensors are the caller's: a {@link DataLoader} with a transform modifies its
+     * inputs in place, so they must not share storage with the dataset.
+     */
     Batch batch(int[] indices);
 
     /**
