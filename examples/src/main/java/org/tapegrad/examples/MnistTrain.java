@@ -20,6 +20,8 @@ import org.tapegrad.core.Tensor;
 import org.tapegrad.core.Workspace;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.core.data.DataLoader;
+import org.tapegrad.core.data.ImageTransform;
+import org.tapegrad.core.data.ImageTransforms;
 import org.tapegrad.core.data.TensorDataset;
 import org.tapegrad.nn.Conv2d;
 import org.tapegrad.nn.Flatten;
@@ -55,13 +57,29 @@ final class MnistTrain {
     static final Set<String> MONITOR_FILES = Set.of(MonitorReports.JSONL, MonitorReports.CSV, MonitorReports.HTML,
             MonitorReports.SUMMARY, MonitorReports.TIME_STEPS_JSONL);
 
+    /** An MNIST image: one channel of 28 x 28, as the 784 values of a row. */
+    static final ImageTransform.Shape MNIST_IMAGE = new ImageTransform.Shape(1, 28, 28);
+
     private MnistTrain() {
+    }
+
+    /** {@code --augment}: a random shift by up to 2 pixels, then a rotation by up to 10 degrees. */
+    static ImageTransform augmentation() {
+        return ImageTransform.compose(ImageTransforms.randomCrop(2), ImageTransforms.randomRotation(10));
     }
 
     /** Everything a run depends on. */
     record Config(String model, String optimizer, double lr, int epochs, int stopAfter, int batchSize, long seed,
             int threads, Path data, Path checkpoint, Path resume, Path report, boolean progress,
-            boolean skipNonFinite) {
+            boolean skipNonFinite, boolean augment) {
+        /** A run without augmentation. */
+        Config(String model, String optimizer, double lr, int epochs, int stopAfter, int batchSize, long seed,
+                int threads, Path data, Path checkpoint, Path resume, Path report, boolean progress,
+                boolean skipNonFinite) {
+            this(model, optimizer, lr, epochs, stopAfter, batchSize, seed, threads, data, checkpoint, resume, report,
+                    progress, skipNonFinite, false);
+        }
+
         Config {
             if (stopAfter < 1 || stopAfter > epochs) {
                 throw new IllegalArgumentException("--stop-after must be between 1 and --epochs (" + epochs + "), got "
@@ -116,7 +134,7 @@ final class MnistTrain {
     static void main(String[] args) throws IOException {
         Options o = new Options(args, Set.of("model", "optimizer", "lr", "epochs", "batch-size", "seed", "threads",
                 "data", "checkpoint", "resume", "report", "stop-after", "monitor", "monitor-every"),
-                Set.of("skip-nonfinite"));
+                Set.of("skip-nonfinite", "augment"));
         if (o.help) {
             System.out.println("""
                     Usage: mnist [options]
@@ -135,6 +153,8 @@ final class MnistTrain {
                       --report FILE          write a JSON summary of the run (a NaN or infinite figure is null)
                       --skip-nonfinite       skip a step whose loss or gradient is NaN or infinite (default: stop
                                              the run with exit code 1)
+                      --augment              augment the training images: random shift by up to 2 pixels and
+                                             rotation by up to 10 degrees, per example and seeded
                       --monitor DIR          watch gradient flow; write gradients.jsonl, .csv, .html and summary.txt
                       --monitor-every N      sample every N-th step for --monitor (default 10)""");
             return;
@@ -145,7 +165,7 @@ final class MnistTrain {
         Config config = new Config(modelName, optimizer, o.real("lr", Config.defaultLr(optimizer)),
                 epochs, o.integer("stop-after", epochs, 1), o.integer("batch-size", 128, 1), o.integer("seed", 1, 0),
                 o.integer("threads", 1, 1), o.path("data"), o.path("checkpoint"), o.path("resume"), o.path("report"),
-                true, o.flag("skip-nonfinite"));
+                true, o.flag("skip-nonfinite"), o.flag("augment"));
         config.checkPaths(o.path("monitor")); // before the data is read
         MnistData data = config.data() == null ? MnistData.embedded() : MnistData.fromDirectory(config.data());
         run(config, data, true, o.path("monitor"), o.integer("monitor-every", 10, 1));
@@ -211,8 +231,9 @@ final class MnistTrain {
         }
         if (print) {
             System.out.printf("%s, %d training and %d test examples; model %s (%,d parameters); optimizer %s, lr %s, "
-                    + "batch %d, seed %d, threads %d%n", data.name(), data.train().size(), data.test().size(), c.model(),
-                    model.numParameters(), c.optimizer(), c.lr(), c.batchSize(), c.seed(), c.threads());
+                    + "batch %d, seed %d, threads %d%s%n", data.name(), data.train().size(), data.test().size(),
+                    c.model(), model.numParameters(), c.optimizer(), c.lr(), c.batchSize(), c.seed(), c.threads(),
+                    c.augment() ? "; training images augmented (shift <= 2 px, rotation <= 10 degrees)" : "");
         }
         List<EpochResult> results = new ArrayList<>();
         long skippedLosses = 0;
@@ -248,6 +269,9 @@ final class MnistTrain {
                         "test_acc", "samples/s", "seconds");
             }
             train.setEpoch(firstEpoch - 1);
+            if (c.augment()) {
+                train.setTransform(MNIST_IMAGE, augmentation());
+            }
             for (int epoch = firstEpoch; epoch <= c.stopAfter(); epoch++) {
                 long t0 = System.nanoTime();
                 model.train();
@@ -368,6 +392,7 @@ final class MnistTrain {
         report.put("train_loss", last.trainLoss());
         report.put("train_accuracy", last.trainAccuracy());
         report.put("epochs", last.epoch());
+        report.put("augment", c.augment());
         report.put("epochs_trained", epochsTrained);
         report.put("train_samples_per_sec", epochsTrained * (double) data.train().size() / trainSeconds);
         report.put("skipped_steps", skippedSteps);
