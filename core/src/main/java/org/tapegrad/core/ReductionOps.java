@@ -4,6 +4,7 @@ import static org.tapegrad.core.Autograd.record;
 
 import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
+import org.ejml.data.Matrix;
 
 /**
  * Sums, broadcasts, maxima and the reductions built on them (log-sum-exp, cumulative sums, variance, norms).
@@ -13,7 +14,7 @@ final class ReductionOps {
     private ReductionOps() {
     }
 
-    /** x stretched along its size-1 dimensions to {@code shape}. dX = g.sumTo(x.shape). */
+    /** x stretched along its size-1 dimensions to {@code shape}, a view with stride 0 there. dX = g.sumTo(x.shape). */
     static Tensor expand(Tensor x, int[] shape) {
         int[] target = Shape.validate("expand", shape.clone());
         if (Arrays.equals(target, x.shapeRef())) {
@@ -23,9 +24,7 @@ final class ReductionOps {
             throw new IllegalArgumentException("expand: shape " + Shape.str(x.shapeRef()) + " cannot be broadcast to "
                     + Shape.str(target));
         }
-        Tensor out = Tensor.output(x.dtype(), target);
-        x.dtype().kernels().gatherStrided(x.data(), 0, Shape.broadcastStrides4(x.shapeRef()), out.data(),
-                Shape.pad4(target));
+        Tensor out = x.view(x.offset(), target, Shape.expandedStrides(x.shapeRef(), x.stridesRef(), target));
         return record("expand", out, (g, needs) -> new Tensor[] {g.sumTo(x.shapeRef())}, x);
     }
 
@@ -42,7 +41,7 @@ final class ReductionOps {
         Tensor out;
         if (isRowSum(x, target)) {
             out = Tensor.uninitializedOutput(x.dtype(), target);
-            columnSums((FMatrixRMaj) x.data(), ((FMatrixRMaj) out.data()).data, false);
+            columnSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, false);
         } else {
             out = Tensor.output(x.dtype(), target);
             addSumTo(x, out);
@@ -55,12 +54,20 @@ final class ReductionOps {
      * {@link #sumTo}, also for adding a bias gradient straight into a kept {@code grad}.
      */
     static void addSumTo(Tensor x, Tensor out) {
-        if (isRowSum(x, out.shapeRef())) {
-            columnSums((FMatrixRMaj) x.data(), ((FMatrixRMaj) out.data()).data, true);
+        if (out.isDense() && isRowSum(x, out.shapeRef())) {
+            columnSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, true);
             return;
         }
-        x.dtype().kernels().scatterAddStrided(x.data(), Shape.pad4(x.shapeRef()), out.data(),
-                Shape.broadcastStrides4(out.shapeRef()));
+        Kernels k = x.dtype().kernels();
+        Matrix m = out.storageMatrix();
+        if (out.numel() == 1) { // a full reduction: accumulated in double, whatever the dtype
+            k.set(m, out.offset(), k.get(m, out.offset()) + k.sum(x.contiguousData()));
+            return;
+        }
+        // out, read with stride 0 along the summed dimensions, is updated in place: out[i] += x[j] over x's indices
+        int[] os = Shape.expandedStrides(out.shapeRef(), out.stridesRef(), x.shapeRef());
+        k.zip(BinaryFn.ADD, m, out.offset(), os, x.storageMatrix(), x.offset(),
+                x.stridesRef(), m, out.offset(), os, x.shapeRef());
     }
 
     /**
@@ -125,7 +132,7 @@ final class ReductionOps {
         int[] kept = Shape.reduced(s, d, true);
         Tensor values = Tensor.output(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
         int[] argmax = Workspace.indices(outer * inner);
-        x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
+        x.dtype().kernels().maxAlong(x.contiguousData(), outer, s[d], inner, values.matrix(), argmax);
         return record("max", values, (g, needs) -> {
             // The mask of the chosen elements is a constant of the backward pass: g flows only where it is 1.
             Tensor mask = Tensor.output(x.dtype(), s);
@@ -133,7 +140,7 @@ final class ReductionOps {
             for (int i = 0; i < argmax.length; i++) {
                 int o = i / inner;
                 int j = i % inner;
-                k.set(mask.data(), (o * s[d] + argmax[i]) * inner + j, 1);
+                k.set(mask.matrix(), (o * s[d] + argmax[i]) * inner + j, 1);
             }
             return new Tensor[] {g.reshape(kept).expand(s).mul(mask)};
         }, x);
@@ -275,7 +282,7 @@ final class ReductionOps {
         int inner = Shape.inner(s, d);
         int[] argmax = new int[outer * inner];
         Tensor values = Tensor.output(x.dtype(), Shape.reduced(s, d, true));
-        x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
+        x.dtype().kernels().maxAlong(x.contiguousData(), outer, s[d], inner, values.matrix(), argmax);
         return argmax;
     }
 }
