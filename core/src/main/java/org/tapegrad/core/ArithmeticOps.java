@@ -71,7 +71,7 @@ final class ArithmeticOps {
         }, a, b);
     }
 
-    /** a where mask = 1, b where mask = 0, all three broadcast; composed from {@link #keep}. dA, dB = g where chosen. */
+    /** a where mask = 1, b where mask = 0, all three broadcast; composed from {@link #keep}. dA, dB = g where taken. */
     static Tensor where(Tensor mask, Tensor a, Tensor b) {
         a.checkSameDtype("where", b);
         Tensor m = checkMask("where", mask, a.dtype());

@@ -7,7 +7,7 @@ enum BinaryFn {
     MAX,
     /** The smaller (NaN if either is NaN). */
     MIN,
-    /** a's share of the gradient of max(a, b): 1 where a &gt; b, ½ where a = b (ties split evenly), 0 where a &lt; b. */
+    /** a's share of the gradient of max(a, b): 1 where a &gt; b, ½ where a = b (ties split evenly), else 0. */
     MAX_SHARE,
     /** 1 where a = b, else 0. */
     EQ,

@@ -37,7 +37,7 @@ public final class Losses {
      * @param logits         [N, C], not modified
      * @param labels         N class indices in [0, C), or {@code ignoreIndex}
      * @param weight         [C] class weights (constants, not differentiated), or null for all 1
-     * @param ignoreIndex    rows with this label contribute nothing (PyTorch's default is {@link #DEFAULT_IGNORE_INDEX})
+     * @param ignoreIndex    rows with this label contribute nothing ({@link #DEFAULT_IGNORE_INDEX} in PyTorch)
      * @param labelSmoothing ε in [0, 1)
      * @throws IllegalArgumentException for a wrong label count, a label out of range, a weight of the wrong shape,
      *                                  or a batch whose every label is ignored
@@ -119,7 +119,7 @@ public final class Losses {
         return k.mean("nllLoss", k.perRow(logProbabilities), ignoreIndex);
     }
 
-    /** The per-row terms {@code -w[yᵢ]·input[i, yᵢ]} of {@link #nllLoss(Tensor, int[], Tensor, int)}, 0 at ignored rows. */
+    /** The per-row terms {@code -w[yᵢ]·input[i, yᵢ]} of {@link #nllLoss(Tensor, int[], Tensor, int)}, 0 if ignored. */
     public static Tensor nllLossUnreduced(Tensor logProbabilities, int[] labels, Tensor weight, int ignoreIndex) {
         return LabelWeights.of("nllLoss", logProbabilities, labels, weight, ignoreIndex, 0).perRow(logProbabilities);
     }
@@ -246,7 +246,8 @@ public final class Losses {
             return targets.neg().add(1).mul(logits).add(softplus);
         }
         if (!Shape.broadcastsTo(posWeight.shapeRef(), logits.shapeRef())) {
-            throw new IllegalArgumentException("binaryCrossEntropyWithLogits: posWeight " + Shape.str(posWeight.shapeRef())
+            throw new IllegalArgumentException("binaryCrossEntropyWithLogits: posWeight "
+                    + Shape.str(posWeight.shapeRef())
                     + " cannot be broadcast to the logits " + Shape.str(logits.shapeRef())
                     + "; give one weight per class along the last dimension");
         }

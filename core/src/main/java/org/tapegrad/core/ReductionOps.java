@@ -214,7 +214,7 @@ final class ReductionOps {
         return ShapeOps.fromDoubles(x.dtype(), v, s);
     }
 
-    /** Σ (x - mean)² / (n - correction) along {@code dim}; composed (its gradient 2(x - mean)/(n - correction) follows). */
+    /** Σ (x - mean)² / (n - correction) along {@code dim}; composed (dX = g·2(x - mean)/(n - correction) follows). */
     static Tensor var(Tensor x, int dim, int correction, boolean keepdim) {
         int d = Shape.dim("var", dim, x.rank());
         int n = x.shapeRef()[d];

@@ -400,7 +400,8 @@ final class ShapeOps {
         for (int dim : dims) {
             int d = Shape.dim("flip", dim, s.length);
             if (flipped[d]) {
-                throw new IllegalArgumentException("flip: dimension " + d + " appears twice in " + Arrays.toString(dims));
+                throw new IllegalArgumentException("flip: dimension " + d + " appears twice in "
+                        + Arrays.toString(dims));
             }
             flipped[d] = true;
         }

@@ -1115,7 +1115,7 @@ public final class Tensor {
         return var(dim, correction, keepdim).sqrt();
     }
 
-    /** The p-norm of all elements, p = 1, 2 or {@code Double.POSITIVE_INFINITY}. Gradient: as {@link #norm(double, int, boolean)}. */
+    /** The p-norm of all elements, p = 1, 2 or {@code Double.POSITIVE_INFINITY}. Gradient: as along a dimension. */
     public Tensor norm(double p) {
         return flatten().norm(p, 0, false);
     }
@@ -1165,7 +1165,7 @@ public final class Tensor {
         return ArithmeticOps.maskedFill(this, mask, value);
     }
 
-    /** This tensor with the order of elements reversed along each of {@code dims} (a copy). Gradient: g flipped back. */
+    /** This tensor with the order of elements reversed along each of {@code dims} (a copy). Gradient: g flipped. */
     public Tensor flip(int... dims) {
         return ShapeOps.flip(this, dims);
     }
@@ -1175,7 +1175,7 @@ public final class Tensor {
         return ShapeOps.stack(tensors, dim);
     }
 
-    /** PyTorch's name for {@link #concat}: joins tensors along any existing {@code dim} (negative counts from the end). */
+    /** PyTorch's name for {@link #concat}: joins tensors along any {@code dim} (negative counts from the end). */
     public static Tensor cat(List<Tensor> tensors, int dim) {
         return ShapeOps.concat(tensors, dim);
     }

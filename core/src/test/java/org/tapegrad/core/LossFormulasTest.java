@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class LossFormulasTest {
     private static final double EXACT = 1e-12;
-    /** log(1 + e^-1 + e^-2): -log softmax of row [1, 2, 3] is [2 + L, 1 + L, L], of row [1, 0, -1] [L, 1 + L, 2 + L]. */
+    /** log(1 + e^-1 + e^-2): -log softmax of [1, 2, 3] is [2 + L, 1 + L, L], of [1, 0, -1] [L, 1 + L, 2 + L]. */
     private static final double L = Math.log(1 + Math.exp(-1) + Math.exp(-2));
     private static final Tensor LOGITS = Tensor.of(new double[] {1, 2, 3, 1, 0, -1}, 2, 3);
     private static final int[] LABELS = {2, 1};

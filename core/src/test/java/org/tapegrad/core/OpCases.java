@@ -322,7 +322,8 @@ final class OpCases {
         add("nllLossUnreduced", "class weights and an ignored row",
                 in -> Losses.nllLossUnreduced(in[0], someIgnored, classWeights, -100), any(4, 5));
         add("binaryCrossEntropyWithLogits", "posWeight [4] over the last dimension",
-                in -> Losses.binaryCrossEntropyWithLogits(in[0].mul(3), in[1], Tensor.of(new double[] {0.5, 1, 2, 3}, 4)),
+                in -> Losses.binaryCrossEntropyWithLogits(in[0].mul(3), in[1],
+                        Tensor.of(new double[] {0.5, 1, 2, 3}, 4)),
                 any(3, 4), positive(3, 4).div(2));
         add("binaryCrossEntropyWithLogitsUnreduced", "no posWeight",
                 in -> Losses.binaryCrossEntropyWithLogitsUnreduced(in[0].mul(3), in[1], null), any(3, 4),
@@ -335,7 +336,8 @@ final class OpCases {
         add("klDiv", "logTarget", in -> Losses.klDiv(in[0].logSoftmax(1), in[1].logSoftmax(1), true), any(3, 4),
                 any(3, 4));
         add("klDivUnreduced", "a target with zeros (taken as 0·log 0 = 0)",
-                in -> Losses.klDivUnreduced(in[0], Tensor.of(in[0].dtype(), new double[] {0, 0.5, 0.5, 0, 1, 0}, 2, 3), false),
+                in -> Losses.klDivUnreduced(in[0],
+                        Tensor.of(in[0].dtype(), new double[] {0, 0.5, 0.5, 0, 1, 0}, 2, 3), false),
                 any(2, 3));
         add("klDivUnreduced", "logTarget", in -> Losses.klDivUnreduced(in[0], in[1], true), any(2, 3), any(2, 3));
         Tensor pairs = Tensor.of(new double[] {1, -1, -1, 1}, 4);
