@@ -30,7 +30,7 @@ public final class Anomaly {
     }
 
     static void checkForward(GradState state, String op, Tensor out) {
-        if (out.dtype().kernels().allFinite(out.data())) {
+        if (out.dtype().kernels().allFinite(out.contiguousData())) {
             return;
         }
         Node node = state.backwardNode;
@@ -43,7 +43,7 @@ public final class Anomaly {
     }
 
     static void checkBackward(Node node, int input, Tensor grad) {
-        if (!grad.dtype().kernels().allFinite(grad.data())) {
+        if (!grad.dtype().kernels().allFinite(grad.contiguousData())) {
             throw new AnomalyException("backward of " + node.op + " produced " + describe(grad)
                     + " in the gradient of input " + input + " " + Shape.str(grad.shape()) + "; the op was "
                     + where(node));
@@ -56,7 +56,7 @@ public final class Anomaly {
     }
 
     private static String describe(Tensor t) {
-        Matrix m = t.data();
+        Matrix m = t.contiguousData();
         Kernels k = t.dtype().kernels();
         int nan = 0;
         int inf = 0;

@@ -50,8 +50,11 @@ final class ArithmeticOps {
         a.checkSameDtype(op, b);
         int[] shape = Shape.broadcast(op, a.shapeRef(), b.shapeRef());
         Tensor out = Tensor.uninitializedOutput(a.dtype(), shape);
-        a.dtype().kernels().zip(fn, a.data(), Shape.broadcastStrides4(a.shapeRef()), b.data(),
-                Shape.broadcastStrides4(b.shapeRef()), out.data(), Shape.pad4(shape));
+        // Inputs are read where they lie, views included: broadcast dimensions get stride 0.
+        a.dtype().kernels().zip(fn, a.storageMatrix(), a.offset(),
+                Shape.expandedStrides(a.shapeRef(), a.stridesRef(), shape), b.storageMatrix(),
+                b.offset(), Shape.expandedStrides(b.shapeRef(), b.stridesRef(), shape), out.matrix(), 0,
+                out.stridesRef(), shape);
         return out;
     }
 }

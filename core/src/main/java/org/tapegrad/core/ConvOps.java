@@ -22,7 +22,7 @@ final class ConvOps {
     /** The patch matrix [N·OH·OW, C·KH·KW] of x [N, C, H, W] (see {@link Kernels#im2col}). dX = col2im(g). */
     static Tensor im2col(Tensor x, ConvGeometry geometry) {
         Tensor cols = Tensor.output(x.dtype(), geometry.colsShape());
-        x.dtype().kernels().im2col(x.data(), geometry, cols.data());
+        x.dtype().kernels().im2col(x.contiguousData(), geometry, cols.matrix());
         return record("im2col", cols, (g, needs) -> new Tensor[] {col2im(g, geometry)}, x);
     }
 
@@ -34,7 +34,7 @@ final class ConvOps {
                     + Shape.str(geometry.colsShape()) + " for image " + Shape.str(geometry.inputShape()));
         }
         Tensor x = Tensor.output(cols.dtype(), geometry.inputShape());
-        cols.dtype().kernels().col2im(cols.data(), geometry, x.data());
+        cols.dtype().kernels().col2im(cols.contiguousData(), geometry, x.matrix());
         return record("col2im", x, (g, needs) -> new Tensor[] {im2col(g, geometry)}, cols);
     }
 

@@ -140,7 +140,7 @@ public abstract class CustomFunction {
             int[] v = new int[s.length];
             for (int i = 0; i < s.length; i++) {
                 Objects.requireNonNull(s[i], "saveForBackward: tensor " + i);
-                v[i] = s[i].version;
+                v[i] = s[i].storage().version;
             }
             saved = s;
             versions = v;
@@ -158,7 +158,7 @@ public abstract class CustomFunction {
                         + saved.length + " saved (expected 0 to " + (saved.length - 1) + ")");
             }
             Tensor t = saved[i];
-            if (t.version != versions[i]) {
+            if (t.storage().version != versions[i]) {
                 throw new IllegalStateException("backward of " + function.name() + ": saved tensor " + i + " "
                         + Shape.str(t.shapeRef()) + " was modified in place after forward saved it; its gradient "
                         + "would be wrong");

@@ -73,7 +73,7 @@ final class ElementwiseOps {
      */
     private static Tensor reluBackward(Tensor g, Tensor x, double slope) {
         Tensor out = Tensor.uninitializedOutput(g.dtype(), g.shapeRef());
-        g.dtype().kernels().reluBackward(g.data(), x.data(), slope, out.data());
+        g.dtype().kernels().reluBackward(g.contiguousData(), x.contiguousData(), slope, out.matrix());
         return record("reluBackward", out, (gg, needs) -> new Tensor[] {needs[0] ? reluBackward(gg, x, slope) : null, null}, g, x);
     }
 
@@ -110,12 +110,12 @@ final class ElementwiseOps {
         }
         double keep = p == 1 ? 0 : 1 / (1 - p);
         Tensor mask = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
-        if (mask.storage() instanceof float[] m) {
+        if (mask.array() instanceof float[] m) {
             for (int i = 0, n = mask.numel(); i < n; i++) {
                 m[i] = rng.nextDouble() < p ? 0 : (float) keep;
             }
         } else {
-            double[] m = (double[]) mask.storage();
+            double[] m = (double[]) mask.array();
             for (int i = 0, n = mask.numel(); i < n; i++) {
                 m[i] = rng.nextDouble() < p ? 0 : keep;
             }

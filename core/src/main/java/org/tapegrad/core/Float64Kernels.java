@@ -146,38 +146,54 @@ final class Float64Kernels implements Kernels {
     }
 
     @Override
-    public void zip(BinaryFn fn, Matrix a, int[] as, Matrix b, int[] bs, Matrix out, int[] n) {
+    public void zip(BinaryFn fn, Matrix a, int ao, int[] as, Matrix b, int bo, int[] bs, Matrix out, int oo, int[] os,
+            int[] shape) {
         double[] x = data(a);
         double[] y = data(b);
         double[] d = data(out);
-        int total = size(out);
-        int na = size(a);
-        int nb = size(b);
-        if (na == total && (nb == total || nb == 1)) { // same shape, or a scalar on the right
-            run(fn, x, 0, y, 0, nb == 1, d, 0, total);
-            return;
+        if (Shape.isRowMajor(shape, as) && Shape.isRowMajor(shape, os)) { // no allocation on the common paths
+            int total = Shape.numel(shape);
+            if (Shape.isRowMajor(shape, bs)) {
+                run(fn, x, ao, y, bo, false, d, oo, total);
+                return;
+            }
+            if (isZero(bs)) {
+                run(fn, x, ao, y, bo, true, d, oo, total);
+                return;
+            }
         }
-        int row = n[3];
-        if (na == total && bs[3] == 1 && nb == row && bs[0] == 0 && bs[1] == 0 && bs[2] == 0) {
-            for (int o = 0; o < total; o += row) { // a row vector broadcast over rows, like a bias
-                run(fn, x, o, y, 0, false, d, o, row);
+        if (shape.length == 2) { // matrices and their views, the common case, walked without allocating
+            for (int r = 0; r < shape[0]; r++) {
+                zipRow(fn, x, ao + r * as[0], as[1], y, bo + r * bs[0], bs[1], d, oo + r * os[0], os[1], shape[1]);
             }
             return;
         }
-        int k = 0;
-        for (int i0 = 0; i0 < n[0]; i0++) {
-            for (int i1 = 0; i1 < n[1]; i1++) {
-                for (int i2 = 0; i2 < n[2]; i2++) {
-                    int ia = i0 * as[0] + i1 * as[1] + i2 * as[2];
-                    int ib = i0 * bs[0] + i1 * bs[1] + i2 * bs[2];
-                    int sa = as[3];
-                    int sb = bs[3];
-                    for (int i3 = 0; i3 < n[3]; i3++) {
-                        d[k++] = (double) fn.apply(x[ia + i3 * sa], y[ib + i3 * sb]);
-                    }
-                }
+        StridedLoop loop = StridedLoop.of(shape, ao, as, bo, bs, oo, os);
+        for (int r = 0; r < loop.rows; r++, loop.next()) {
+            zipRow(fn, x, loop.pos[0], loop.step[0], y, loop.pos[1], loop.step[1], d, loop.pos[2], loop.step[2],
+                    loop.inner);
+        }
+    }
+
+    /** One row of {@link #zip}: n elements from the given starts and strides. */
+    private static void zipRow(BinaryFn fn, double[] x, int ia, int sa, double[] y, int ib, int sb, double[] d, int io,
+            int so, int n) {
+        if (sa == 1 && so == 1 && (sb == 1 || sb == 0)) { // rows of a contiguous loop, e.g. a bias broadcast over rows
+            run(fn, x, ia, y, ib, sb == 0, d, io, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                d[io + i * so] = (double) fn.apply(x[ia + i * sa], y[ib + i * sb]);
             }
         }
+    }
+
+    private static boolean isZero(int[] strides) {
+        for (int s : strides) {
+            if (s != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** d[o + i] = fn(x[xo + i], y[yo + i] or y[yo]) for i in 0..len: one tight loop per function. */
@@ -214,54 +230,31 @@ final class Float64Kernels implements Kernels {
     }
 
     @Override
-    public void gatherStrided(Matrix x, int offset, int[] s, Matrix out, int[] n) {
-        double[] src = data(x);
-        double[] dst = data(out);
-        int k = 0;
-        for (int i0 = 0; i0 < n[0]; i0++) {
-            for (int i1 = 0; i1 < n[1]; i1++) {
-                for (int i2 = 0; i2 < n[2]; i2++) {
-                    int base = offset + i0 * s[0] + i1 * s[1] + i2 * s[2];
-                    int s3 = s[3];
-                    if (s3 == 1) {
-                        System.arraycopy(src, base, dst, k, n[3]);
-                        k += n[3];
-                    } else {
-                        for (int i3 = 0; i3 < n[3]; i3++) {
-                            dst[k++] = src[base + i3 * s3];
-                        }
-                    }
-                }
+    public void copyStrided(Matrix src, int so, int[] ss, Matrix dst, int dO, int[] ds, int[] shape) {
+        double[] s = data(src);
+        double[] d = data(dst);
+        if (Shape.isRowMajor(shape, ss) && Shape.isRowMajor(shape, ds)) {
+            System.arraycopy(s, so, d, dO, Shape.numel(shape));
+            return;
+        }
+        if (shape.length == 2) { // without allocating
+            for (int r = 0; r < shape[0]; r++) {
+                copyRow(s, so + r * ss[0], ss[1], d, dO + r * ds[0], ds[1], shape[1]);
             }
+            return;
+        }
+        StridedLoop loop = StridedLoop.of(shape, so, ss, dO, ds);
+        for (int r = 0; r < loop.rows; r++, loop.next()) {
+            copyRow(s, loop.pos[0], loop.step[0], d, loop.pos[1], loop.step[1], loop.inner);
         }
     }
 
-    @Override
-    public void scatterAddStrided(Matrix x, int[] n, Matrix out, int[] s) {
-        double[] src = data(x);
-        double[] dst = data(out);
-        if (size(out) == 1) {
-            // A full reduction: accumulate in double, whatever the dtype.
-            dst[0] = (double) (dst[0] + sum(x));
-            return;
-        }
-        int k = 0;
-        for (int i0 = 0; i0 < n[0]; i0++) {
-            for (int i1 = 0; i1 < n[1]; i1++) {
-                for (int i2 = 0; i2 < n[2]; i2++) {
-                    int base = i0 * s[0] + i1 * s[1] + i2 * s[2];
-                    int s3 = s[3];
-                    if (s3 == 1) { // contiguous rows; C2 does not vectorise this (each row adds onto the last)
-                        for (int i3 = 0; i3 < n[3]; i3++) {
-                            dst[base + i3] += src[k + i3];
-                        }
-                        k += n[3];
-                        continue;
-                    }
-                    for (int i3 = 0; i3 < n[3]; i3++) {
-                        dst[base + i3 * s3] += src[k++];
-                    }
-                }
+    private static void copyRow(double[] s, int from, int s0, double[] d, int to, int s1, int n) {
+        if (s0 == 1 && s1 == 1) {
+            System.arraycopy(s, from, d, to, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                d[to + i * s1] = s[from + i * s0];
             }
         }
     }
@@ -359,15 +352,6 @@ final class Float64Kernels implements Kernels {
             for (int c = 0; c < cols; c++) {
                 d[to + c] += s[from + c];
             }
-        }
-    }
-
-    @Override
-    public void copyStrips(Matrix src, Matrix dst, int count, int length, int dstOffset, int dstStride) {
-        double[] s = data(src);
-        double[] d = data(dst);
-        for (int i = 0; i < count; i++) {
-            System.arraycopy(s, i * length, d, dstOffset + i * dstStride, length);
         }
     }
 

@@ -116,7 +116,7 @@ public final class GradCheck {
                     continue;
                 }
                 Tensor seed = Tensor.zeros(DType.FLOAT64, y.shape());
-                seed.dtype().kernels().set(seed.data(), j, 1);
+                seed.dtype().kernels().set(seed.matrix(), j, 1);
                 Tensor[] grads = Autograd.grad(y, seed, List.of(xs), true, false);
                 for (int i = 0; i < xs.length; i++) {
                     analytic[i][j] = grads[i].toDoubleArray();
@@ -128,12 +128,12 @@ public final class GradCheck {
         for (int i = 0; i < xs.length; i++) {
             Tensor x = xs[i];
             for (int e = 0; e < x.numel(); e++) {
-                double v = k.get(x.data(), e);
-                k.set(x.data(), e, v + tol.eps());
+                double v = k.get(x.matrix(), e);
+                k.set(x.matrix(), e, v + tol.eps());
                 double[] plus = evaluate(f, xs).toDoubleArray();
-                k.set(x.data(), e, v - tol.eps());
+                k.set(x.matrix(), e, v - tol.eps());
                 double[] minus = evaluate(f, xs).toDoubleArray();
-                k.set(x.data(), e, v);
+                k.set(x.matrix(), e, v);
                 for (int j = 0; j < outputs; j++) {
                     double numeric = (plus[j] - minus[j]) / (2 * tol.eps());
                     worst.compare(analytic[i][j][e], numeric, i, e, x.shapeRef(), j);
@@ -178,16 +178,16 @@ public final class GradCheck {
         Tensor[] saved = new Tensor[xs.length];
         for (int i = 0; i < xs.length; i++) {
             saved[i] = xs[i].detach().copy();
-            k.axpy(tol.eps(), directions[i].data(), xs[i].data());
+            k.axpy(tol.eps(), directions[i].contiguousData(), xs[i].matrix());
         }
         double plus = dot(evaluate(f, xs), c);
         for (int i = 0; i < xs.length; i++) {
-            k.copy(saved[i].data(), xs[i].data());
-            k.axpy(-tol.eps(), directions[i].data(), xs[i].data());
+            k.copy(saved[i].contiguousData(), xs[i].matrix());
+            k.axpy(-tol.eps(), directions[i].contiguousData(), xs[i].matrix());
         }
         double minus = dot(evaluate(f, xs), c);
         for (int i = 0; i < xs.length; i++) {
-            k.copy(saved[i].data(), xs[i].data());
+            k.copy(saved[i].contiguousData(), xs[i].matrix());
         }
         Worst worst = new Worst(tol);
         worst.compare(analytic, (plus - minus) / (2 * tol.eps()), -1, -1, null, -1);

@@ -9,8 +9,10 @@ import org.ejml.data.Matrix;
  * <p>{@link Float64Kernels} is written by hand; {@link Float32Kernels} is generated from it at build time (by
  * {@code core/src/build/Float32Twin.java}), as EJML generates its float classes from the double ones.
  *
- * <p>Shapes given as {@code shape4} are padded to rank 4; strides of 0 broadcast. Output arguments are
- * "Modified", all others "Not modified". Matrices are EJML row-major matrices of the kernel's dtype.
+ * <p>Kernels that take a {@link Matrix} alone read and write its first rows·cols elements in row-major order (a
+ * tensor gives one through {@code Tensor.contiguousData()} or, for a result it just created, {@code matrix()});
+ * the strided kernels take an offset and strides per operand, so that they read and write views in place. Output
+ * arguments are "Modified", all others "Not modified". Matrices are EJML row-major matrices of the kernel's dtype.
  */
 interface Kernels {
 
@@ -48,14 +50,18 @@ interface Kernels {
     /** out[i] = g[i] where x[i] &gt; 0, else slope·g[i]: the backward of relu (slope 0) and leaky relu in one pass. */
     void reluBackward(Matrix g, Matrix x, double slope, Matrix out);
 
-    /** out[i] = fn(a[i·aStrides], b[i·bStrides]) over the index space {@code outShape4}. */
-    void zip(BinaryFn fn, Matrix a, int[] aStrides4, Matrix b, int[] bStrides4, Matrix out, int[] outShape4);
+    /**
+     * {@code out[oo + i·os] = fn(a[ao + i·as], b[bo + i·bs])} for every index i of {@code shape} (i·s is the dot
+     * product of an index with strides): broadcasting arithmetic on tensors and views of any rank. A stride of 0
+     * broadcasts; {@code out} may be {@code a} with the same offset and strides (an in-place update, or with strides
+     * of 0 along reduced dimensions, a sum into it).
+     */
+    void zip(BinaryFn fn, Matrix a, int aOffset, int[] aStrides, Matrix b, int bOffset, int[] bStrides, Matrix out,
+            int outOffset, int[] outStrides, int[] shape);
 
-    /** out[i] = x[offset + i·xStrides] over the index space {@code outShape4}: expand, permute, narrow. */
-    void gatherStrided(Matrix x, int offset, int[] xStrides4, Matrix out, int[] outShape4);
-
-    /** out[i·outStrides] += x[i] over the index space {@code xShape4}: the adjoint of a broadcast (sum to shape). */
-    void scatterAddStrided(Matrix x, int[] xShape4, Matrix out, int[] outStrides4);
+    /** {@code dst[do + i·ds] = src[so + i·ss]} for every index i of {@code shape}: contiguous copies of views. */
+    void copyStrided(Matrix src, int srcOffset, int[] srcStrides, Matrix dst, int dstOffset, int[] dstStrides,
+            int[] shape);
 
     /** y += alpha·x (same element count). */
     void axpy(double alpha, Matrix x, Matrix y);
@@ -74,10 +80,6 @@ interface Kernels {
 
     /** Row index[i] of out += row i of src; rows are {@code cols} long. */
     void indexAddRows(Matrix src, int cols, int[] index, Matrix out);
-
-    /** Copies {@code count} strips of {@code length} elements: src strips are contiguous, dst strips start at
-     *  {@code dstOffset + s·dstStride}. The layout of a concatenation. */
-    void copyStrips(Matrix src, Matrix dst, int count, int length, int dstOffset, int dstStride);
 
     /** Sum over rows i of x[i, labels[i]] in double precision; x has {@code cols} columns. */
     double pickSum(Matrix x, int cols, int[] labels);

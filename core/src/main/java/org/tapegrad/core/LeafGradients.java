@@ -105,7 +105,7 @@ public final class LeafGradients {
     public void zero() {
         for (int i = 0; i < buffers.length; i++) {
             if (received[i]) {
-                buffers[i].dtype().kernels().fill(buffers[i].data(), 0);
+                buffers[i].dtype().kernels().fill(buffers[i].matrix(), 0);
                 received[i] = false;
             }
         }

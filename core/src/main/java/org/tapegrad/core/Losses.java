@@ -43,7 +43,7 @@ public final class Losses {
                     .add(logits.abs().neg().exp().constant(UnaryFn.LOG1P, 0, 0));
         }
         int n = logits.numel();
-        Tensor loss = Tensor.scalar(logits.dtype(), perElement.dtype().kernels().sum(perElement.data()) / n);
+        Tensor loss = Tensor.scalar(logits.dtype(), perElement.dtype().kernels().sum(perElement.contiguousData()) / n);
         return record("binaryCrossEntropyWithLogits", loss, (g, needs) -> new Tensor[] {
                 needs[0] ? logits.sigmoid().sub(targets).mul(g.div(n)) : null,
                 needs[1] ? logits.neg().mul(g.div(n)) : null}, logits, targets);

@@ -3,12 +3,10 @@ package org.tapegrad.core;
 import static org.tapegrad.core.Autograd.record;
 
 import org.ejml.data.FMatrixRMaj;
+import org.ejml.data.Matrix;
 
 /** The matrix product, through the installed {@link MatmulKernel}. */
 final class MatmulOps {
-    /** Strides that repeat a row vector down every row of a matrix (the bias of {@link #linear}). Never written. */
-    private static final int[] ROW_BROADCAST = {0, 0, 0, 1};
-
     private MatmulOps() {
     }
 
@@ -32,7 +30,7 @@ final class MatmulOps {
         }
         Tensor c = ka == 0 ? Tensor.output(a.dtype(), new int[] {m, n}) // an empty sum is 0
                 : Tensor.uninitializedOutput(a.dtype(), new int[] {m, n});
-        a.dtype().kernels().gemm(a.data(), ta, b.data(), tb, c.data(), false);
+        a.dtype().kernels().gemm(operand(a), ta != flipped(a), operand(b), tb != flipped(b), c.matrix(), false);
         return record("matmul", c, new MatmulRule(a, ta, b, tb), a, b);
     }
 
@@ -43,7 +41,7 @@ final class MatmulOps {
      */
     static Tensor linear(Tensor x, Tensor w, Tensor b) {
         Tensor y = linearOutput(x, w, b);
-        x.dtype().kernels().gemm(x.data(), false, w.data(), true, y.data(), b != null);
+        x.dtype().kernels().gemm(operand(x), flipped(x), operand(w), !flipped(w), y.matrix(), b != null);
         LinearRule rule = new LinearRule(x, w, b);
         return b == null ? record("linear", y, rule, x, w) : record("linear", y, rule, x, w, b);
     }
@@ -54,7 +52,7 @@ final class MatmulOps {
      */
     static Tensor linearPacked(Tensor x, Tensor w, MatmulKernel kernel, MatmulKernel.Packed packed, Tensor b) {
         Tensor y = linearOutput(x, w, b);
-        kernel.gemm((FMatrixRMaj) x.data(), false, packed, (FMatrixRMaj) y.data(), b != null);
+        kernel.gemm((FMatrixRMaj) x.contiguousData(), false, packed, (FMatrixRMaj) y.matrix(), b != null);
         GradState state = GradState.get();
         if (state.anomaly()) {
             Anomaly.checkForward(state, "linear", y);
@@ -85,7 +83,8 @@ final class MatmulOps {
         }
         x.checkSameDtype("linear", b);
         Tensor y = Tensor.uninitializedOutput(x.dtype(), new int[] {m, n});
-        x.dtype().kernels().gatherStrided(b.data(), 0, ROW_BROADCAST, y.data(), new int[] {1, 1, m, n});
+        x.dtype().kernels().copyStrided(b.storageMatrix(), b.offset(), new int[] {0, b.stridesRef()[0]}, y.matrix(), 0,
+                y.stridesRef(), y.shapeRef()); // the bias in every row
         return y;
     }
 
@@ -133,11 +132,41 @@ final class MatmulOps {
         }
     }
 
-    /** {@code dest += op(a)·op(b)}, not recorded (the caller checked the shapes: dest is the gradient's). */
+    /**
+     * {@code dest += op(a)·op(b)}, not recorded (the caller checked the shapes: dest is the gradient's); false when
+     * dest is a view the kernel cannot write (not contiguous at offset 0).
+     */
     private static boolean addProduct(Tensor a, boolean ta, Tensor b, boolean tb, Tensor dest) {
+        if (!dest.isDense()) {
+            return false;
+        }
         if (a.shapeRef()[ta ? 0 : 1] > 0) { // an empty sum adds nothing
-            a.dtype().kernels().gemm(a.data(), ta, b.data(), tb, dest.data(), true);
+            a.dtype().kernels().gemm(operand(a), ta != flipped(a), operand(b), tb != flipped(b), dest.matrix(), true);
         }
         return true;
+    }
+
+    /**
+     * True for a 2-D tensor that is the transpose of a contiguous matrix at offset 0 (strides {@code [1, rows]}), as
+     * {@code w.t()} is: the kernel then reads that matrix with its transpose flag flipped, and nothing is copied.
+     */
+    private static boolean flipped(Tensor t) {
+        if (t.isContiguous() || t.offset() != 0) {
+            return false;
+        }
+        int[] st = t.stridesRef();
+        return st[0] == 1 && st[1] == t.shapeRef()[0];
+    }
+
+    /**
+     * The matrix a product reads for operand t: its own when contiguous at offset 0, its transpose's (see
+     * {@link #flipped}), or else a contiguous copy.
+     */
+    private static Matrix operand(Tensor t) {
+        if (flipped(t)) {
+            int[] s = t.shapeRef();
+            return t.view(0, new int[] {s[1], s[0]}, null).matrix();
+        }
+        return t.contiguousData();
     }
 }

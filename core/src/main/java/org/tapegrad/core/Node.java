@@ -27,7 +27,7 @@ final class Node {
         this.site = site;
         this.versions = new int[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
-            versions[i] = inputs[i].version;
+            versions[i] = inputs[i].storage().version;
         }
     }
 
@@ -37,7 +37,7 @@ final class Node {
                     + "that has ended, and the storage it saved now serves later steps; run backward inside the step");
         }
         for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i].version != versions[i]) {
+            if (inputs[i].storage().version != versions[i]) {
                 throw new IllegalStateException("backward of " + op + ": input " + i + " " + Shape.str(inputs[i].shape())
                         + " was modified in place after the op was recorded; its gradient would be wrong");
             }

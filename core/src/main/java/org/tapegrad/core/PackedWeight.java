@@ -50,9 +50,9 @@ public final class PackedWeight {
                     + Shape.str(weight.shapeRef()));
         }
         MatmulKernel kernel = Matmul.kernel();
-        int version = weight.version;
+        int version = weight.storage().version;
         MatmulKernel.Packed packed = weight.dtype() == DType.FLOAT32
-                ? kernel.pack((FMatrixRMaj) weight.data(), true) : null;
+                ? kernel.pack((FMatrixRMaj) weight.contiguousData(), true) : null;
         return new PackedWeight(weight, version, kernel, packed);
     }
 
@@ -63,7 +63,7 @@ public final class PackedWeight {
 
     /** True while the weight is unchanged since it was packed and the same kernel is installed. */
     public boolean isCurrent() {
-        return weight.version == version && Matmul.kernel() == kernel;
+        return weight.storage().version == version && Matmul.kernel() == kernel;
     }
 
     /**
@@ -75,7 +75,7 @@ public final class PackedWeight {
     public Tensor linear(Tensor x, Tensor bias) {
         if (!isCurrent()) {
             throw new IllegalStateException("PackedWeight.linear: the weight " + Shape.str(weight.shapeRef())
-                    + (weight.version != version ? " changed since it was packed" : " was packed for another kernel")
+                    + (weight.storage().version != version ? " changed since it was packed" : " was packed for another kernel")
                     + "; pack it again with PackedWeight.of(weight)");
         }
         boolean recorded = GradState.get().recording()

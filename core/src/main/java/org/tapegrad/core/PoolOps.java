@@ -21,7 +21,7 @@ final class PoolOps {
         int[] xs = x.shapeRef();
         Tensor out = Tensor.output(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
         int[] argmax = Workspace.indices(out.numel());
-        x.dtype().kernels().maxPool2d(x.data(), g, out.data(), argmax);
+        x.dtype().kernels().maxPool2d(x.contiguousData(), g, out.matrix(), argmax);
         int numel = x.numel();
         return record("maxPool2d", out, (gr, needs) -> new Tensor[] {
                 ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)}, x);

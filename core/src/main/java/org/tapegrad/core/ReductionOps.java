@@ -4,13 +4,14 @@ import static org.tapegrad.core.Autograd.record;
 
 import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
+import org.ejml.data.Matrix;
 
 /** Sums, broadcasts and maxima. {@code expand} and {@code sumTo} are each other's adjoint. */
 final class ReductionOps {
     private ReductionOps() {
     }
 
-    /** x stretched along its size-1 dimensions to {@code shape}. dX = g.sumTo(x.shape). */
+    /** x stretched along its size-1 dimensions to {@code shape}, a view with stride 0 there. dX = g.sumTo(x.shape). */
     static Tensor expand(Tensor x, int[] shape) {
         int[] target = Shape.validate("expand", shape.clone());
         if (Arrays.equals(target, x.shapeRef())) {
@@ -20,9 +21,7 @@ final class ReductionOps {
             throw new IllegalArgumentException("expand: shape " + Shape.str(x.shapeRef()) + " cannot be broadcast to "
                     + Shape.str(target));
         }
-        Tensor out = Tensor.output(x.dtype(), target);
-        x.dtype().kernels().gatherStrided(x.data(), 0, Shape.broadcastStrides4(x.shapeRef()), out.data(),
-                Shape.pad4(target));
+        Tensor out = x.view(x.offset(), target, Shape.expandedStrides(x.shapeRef(), x.stridesRef(), target));
         return record("expand", out, (g, needs) -> new Tensor[] {g.sumTo(x.shapeRef())}, x);
     }
 
@@ -39,7 +38,7 @@ final class ReductionOps {
         Tensor out;
         if (isRowSum(x, target)) {
             out = Tensor.uninitializedOutput(x.dtype(), target);
-            columnSums((FMatrixRMaj) x.data(), ((FMatrixRMaj) out.data()).data, false);
+            columnSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, false);
         } else {
             out = Tensor.output(x.dtype(), target);
             addSumTo(x, out);
@@ -52,12 +51,20 @@ final class ReductionOps {
      * {@link #sumTo}, also for adding a bias gradient straight into a kept {@code grad}.
      */
     static void addSumTo(Tensor x, Tensor out) {
-        if (isRowSum(x, out.shapeRef())) {
-            columnSums((FMatrixRMaj) x.data(), ((FMatrixRMaj) out.data()).data, true);
+        if (out.isDense() && isRowSum(x, out.shapeRef())) {
+            columnSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, true);
             return;
         }
-        x.dtype().kernels().scatterAddStrided(x.data(), Shape.pad4(x.shapeRef()), out.data(),
-                Shape.broadcastStrides4(out.shapeRef()));
+        Kernels k = x.dtype().kernels();
+        Matrix m = out.storageMatrix();
+        if (out.numel() == 1) { // a full reduction: accumulated in double, whatever the dtype
+            k.set(m, out.offset(), k.get(m, out.offset()) + k.sum(x.contiguousData()));
+            return;
+        }
+        // out, read with stride 0 along the summed dimensions, is updated in place: out[i] += x[j] over x's indices
+        int[] os = Shape.expandedStrides(out.shapeRef(), out.stridesRef(), x.shapeRef());
+        k.zip(BinaryFn.ADD, m, out.offset(), os, x.storageMatrix(), x.offset(),
+                x.stridesRef(), m, out.offset(), os, x.shapeRef());
     }
 
     /**
@@ -122,7 +129,7 @@ final class ReductionOps {
         int[] kept = Shape.reduced(s, d, true);
         Tensor values = Tensor.output(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
         int[] argmax = Workspace.indices(outer * inner);
-        x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
+        x.dtype().kernels().maxAlong(x.contiguousData(), outer, s[d], inner, values.matrix(), argmax);
         return record("max", values, (g, needs) -> {
             // The mask of the chosen elements is a constant of the backward pass: g flows only where it is 1.
             Tensor mask = Tensor.output(x.dtype(), s);
@@ -130,7 +137,7 @@ final class ReductionOps {
             for (int i = 0; i < argmax.length; i++) {
                 int o = i / inner;
                 int j = i % inner;
-                k.set(mask.data(), (o * s[d] + argmax[i]) * inner + j, 1);
+                k.set(mask.matrix(), (o * s[d] + argmax[i]) * inner + j, 1);
             }
             return new Tensor[] {g.reshape(kept).expand(s).mul(mask)};
         }, x);
@@ -147,7 +154,7 @@ final class ReductionOps {
         int inner = Shape.inner(s, d);
         int[] argmax = new int[outer * inner];
         Tensor values = Tensor.output(x.dtype(), Shape.reduced(s, d, true));
-        x.dtype().kernels().maxAlong(x.data(), outer, s[d], inner, values.data(), argmax);
+        x.dtype().kernels().maxAlong(x.contiguousData(), outer, s[d], inner, values.matrix(), argmax);
         return argmax;
     }
 }

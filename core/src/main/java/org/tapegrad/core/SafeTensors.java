@@ -120,7 +120,8 @@ public final class SafeTensors {
     static void write(OutputStream out, byte[] header, StateDict state, int chunk) throws IOException {
         out.write(header);
         ByteBuffer buf = ByteBuffer.allocate(chunk - chunk % 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (Tensor t : sorted(state).values()) {
+        for (Tensor view : sorted(state).values()) {
+            Tensor t = view.isDense() ? view : view.contiguousCopy(); // a view is written as its elements, row-major
             int item = itemSize(t.dtype());
             int per = buf.capacity() / item;
             for (int done = 0, n = t.numel(); done < n; done += per) {

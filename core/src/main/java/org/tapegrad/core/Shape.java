@@ -3,13 +3,15 @@ package org.tapegrad.core;
 import java.util.Arrays;
 
 /**
- * Static helpers on shapes: row-major {@code int[]} of rank 0 to 4.
+ * Static helpers on shapes and strides: {@code int[]} of rank 0 to {@link #MAX_RANK}.
  *
  * <p>Broadcasting follows NumPy and PyTorch: shapes are aligned on their last dimension, and a dimension of size 1
- * stretches to match the other. Kernels work on shapes padded to rank 4 with leading ones.
+ * stretches to match the other. A tensor's element {@code (i_0, ..., i_{r-1})} lives at
+ * {@code offset + Σ i_k·strides[k]} of its storage; row-major (contiguous) strides are
+ * {@code strides[k] = Π_{j>k} shape[j]}, and a stride of 0 repeats one element along a dimension (broadcast).
  */
 final class Shape {
-    static final int MAX_RANK = 4;
+    static final int MAX_RANK = 8;
 
     private Shape() {
     }
@@ -62,23 +64,39 @@ final class Shape {
         return Arrays.toString(shape);
     }
 
-    /** The shape padded to rank 4 with leading ones. */
-    static int[] pad4(int[] shape) {
-        int[] p = {1, 1, 1, 1};
-        System.arraycopy(shape, 0, p, MAX_RANK - shape.length, shape.length);
-        return p;
+    /**
+     * True when {@code strides} lay {@code shape} out row-major without gaps (dimensions of size 1 may have any
+     * stride, as in PyTorch), so that element i of the row-major order is at {@code offset + i}.
+     */
+    static boolean isRowMajor(int[] shape, int[] strides) {
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] == 0) {
+                return true;
+            }
+            if (shape[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
-    /** Row-major strides of {@code shape} padded to rank 4; a dimension of size 1 gets stride 0 (broadcast). */
-    static int[] broadcastStrides4(int[] shape) {
-        int[] p = pad4(shape);
-        int[] s = new int[MAX_RANK];
-        int stride = 1;
-        for (int i = MAX_RANK - 1; i >= 0; i--) {
-            s[i] = p[i] == 1 ? 0 : stride;
-            stride *= p[i];
+    /**
+     * The strides that read a tensor of {@code shape} and {@code strides} broadcast to {@code target} (which it
+     * must broadcast to): aligned on the last dimension, 0 along new leading dimensions and along dimensions of
+     * size 1 that stretch.
+     */
+    static int[] expandedStrides(int[] shape, int[] strides, int[] target) {
+        if (java.util.Arrays.equals(shape, target)) {
+            return strides;
         }
-        return s;
+        int[] out = new int[target.length];
+        int off = target.length - shape.length;
+        for (int i = 0; i < shape.length; i++) {
+            out[off + i] = shape[i] == 1 && target[off + i] != 1 ? 0 : strides[i];
+        }
+        return out;
     }
 
     /** Plain row-major strides of {@code shape} (same rank). */

@@ -6,13 +6,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Ops that move elements without computing on them: reshape, permute, narrow, concat, row selection, copies. */
+/**
+ * Ops that move elements without computing on them. The views (reshape of suitable strides, permute, narrow,
+ * select, split, chunk, unbind, squeeze, unsqueeze; expand is in {@link ReductionOps}) share their input's storage
+ * and only change offset, shape and strides; concat, row selection and copies write new storage.
+ */
 final class ShapeOps {
     private ShapeOps() {
     }
 
-    /** The same storage seen in another shape. dX = g.reshape(x.shape). */
-    static Tensor reshape(Tensor x, int[] newShape) {
+    /**
+     * The same elements in another shape: a view when the strides allow it (always for contiguous x), else a
+     * contiguous copy viewed so (refused when {@code viewOnly}). dX = g.reshape(x.shape).
+     */
+    static Tensor reshape(Tensor x, int[] newShape, boolean viewOnly) {
+        String op = viewOnly ? "view" : "reshape";
         int[] s = newShape.clone();
         int infer = -1;
         int known = 1;
@@ -20,7 +28,7 @@ final class ShapeOps {
             if (s[i] == -1 && infer < 0) {
                 infer = i;
             } else if (s[i] < 0) {
-                throw new IllegalArgumentException("reshape: invalid shape " + Shape.str(newShape)
+                throw new IllegalArgumentException(op + ": invalid shape " + Shape.str(newShape)
                         + " (only one dimension may be -1, none negative otherwise)");
             } else {
                 known *= s[i];
@@ -28,24 +36,69 @@ final class ShapeOps {
         }
         if (infer >= 0) {
             if (known == 0 || x.numel() % known != 0) {
-                throw new IllegalArgumentException("reshape: cannot infer the -1 in " + Shape.str(newShape)
+                throw new IllegalArgumentException(op + ": cannot infer the -1 in " + Shape.str(newShape)
                         + " for " + x.numel() + " elements");
             }
             s[infer] = x.numel() / known;
         }
-        Shape.validate("reshape", s);
+        Shape.validate(op, s);
         if (Shape.numel(s) != x.numel()) {
-            throw new IllegalArgumentException("reshape: shape " + Shape.str(x.shapeRef()) + " (" + x.numel()
+            throw new IllegalArgumentException(op + ": shape " + Shape.str(x.shapeRef()) + " (" + x.numel()
                     + " elements) cannot be viewed as " + Shape.str(s) + " (" + Shape.numel(s) + " elements)");
         }
         if (Arrays.equals(s, x.shapeRef())) {
             return x;
         }
-        Tensor out = x.view(s, x.dtype().kernels().wrap(x.data(), Shape.rows(s), Shape.cols(s)));
-        return record("reshape", out, (g, needs) -> new Tensor[] {g.reshape(x.shapeRef())}, x);
+        int[] strides = x.isContiguous() ? null : viewStrides(x.shapeRef(), x.stridesRef(), s);
+        if (strides == null && !x.isContiguous()) {
+            if (viewOnly) {
+                throw new IllegalArgumentException("view: the strides " + Shape.str(x.stridesRef()) + " of shape "
+                        + Shape.str(x.shapeRef()) + " cannot express shape " + Shape.str(s) + " without copying; "
+                        + "use reshape (which copies when it must) or contiguous() first");
+            }
+            return reshape(x.contiguous(), s, false);
+        }
+        Tensor out = x.view(x.offset(), s, strides);
+        int[] in = x.shapeRef();
+        return record("reshape", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
     }
 
-    /** Output dimension i is input dimension dims[i]. dX = g permuted by the inverse. */
+    /**
+     * The strides that view elements laid out by {@code shape}/{@code strides} as {@code target} (same count), or
+     * null when no strides can (PyTorch's rule: each run of target dimensions must fall within a run of source
+     * dimensions that is contiguous in itself).
+     */
+    static int[] viewStrides(int[] shape, int[] strides, int[] target) {
+        int[] out = new int[target.length];
+        if (Shape.numel(shape) == 0 || shape.length == 0) {
+            return Shape.strides(target);
+        }
+        int viewD = target.length - 1;
+        int chunkBase = strides[shape.length - 1];
+        long tensorNumel = 1;
+        long viewNumel = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            tensorNumel *= shape[d];
+            if (d == 0 || shape[d - 1] != 1 && strides[d - 1] != tensorNumel * chunkBase) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] == 1)) {
+                    out[viewD] = (int) (viewNumel * chunkBase);
+                    viewNumel *= target[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) {
+                    return null;
+                }
+                if (d > 0) {
+                    chunkBase = strides[d - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return viewD == -1 ? out : null;
+    }
+
+    /** Output dimension i is input dimension dims[i], with its stride (a view). dX = g permuted by the inverse. */
     static Tensor permute(Tensor x, int[] dims) {
         int rank = x.rank();
         if (dims.length != rank) {
@@ -65,19 +118,18 @@ final class ShapeOps {
             order[i] = d;
             inverse[d] = i;
         }
-        int[] in = x.shapeRef();
-        int[] strides = Shape.strides(in);
-        int[] outShape = new int[rank];
-        int[] gatherStrides = new int[Shape.MAX_RANK];
-        for (int i = 0; i < rank; i++) {
-            outShape[i] = in[order[i]];
-            gatherStrides[Shape.MAX_RANK - rank + i] = strides[order[i]];
-        }
         if (isIdentity(order)) {
             return x;
         }
-        Tensor out = Tensor.output(x.dtype(), outShape);
-        x.dtype().kernels().gatherStrided(x.data(), 0, gatherStrides, out.data(), Shape.pad4(outShape));
+        int[] in = x.shapeRef();
+        int[] strides = x.stridesRef();
+        int[] outShape = new int[rank];
+        int[] outStrides = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            outShape[i] = in[order[i]];
+            outStrides[i] = strides[order[i]];
+        }
+        Tensor out = x.view(x.offset(), outShape, outStrides);
         return record("permute", out, (g, needs) -> new Tensor[] {g.permute(inverse)}, x);
     }
 
@@ -90,7 +142,7 @@ final class ShapeOps {
         return true;
     }
 
-    /** x[..., start:start+length, ...] along dim. dX = g between zeros (a concat, so it is differentiable too). */
+    /** x[..., start:start+length, ...] along dim, a view. dX = g in that range of zeros (see {@link Slice}). */
     static Tensor narrow(Tensor x, int dim, int start, int length) {
         int d = Shape.dim("narrow", dim, x.rank());
         int[] in = x.shapeRef();
@@ -98,32 +150,181 @@ final class ShapeOps {
             throw new IllegalArgumentException("narrow: range [" + start + ", " + ((long) start + length) + ") is outside "
                     + "dimension " + d + " of size " + in[d] + " in shape " + Shape.str(in));
         }
+        if (length == in[d]) {
+            return x;
+        }
         int[] outShape = in.clone();
         outShape[d] = length;
-        int[] strides = Shape.strides(in);
-        int[] gatherStrides = new int[Shape.MAX_RANK];
-        for (int i = 0; i < in.length; i++) {
-            gatherStrides[Shape.MAX_RANK - in.length + i] = strides[i];
-        }
-        Tensor out = Tensor.output(x.dtype(), outShape);
-        x.dtype().kernels().gatherStrided(x.data(), start * strides[d], gatherStrides, out.data(), Shape.pad4(outShape));
-        return record("narrow", out, (g, needs) -> {
-            List<Tensor> parts = new ArrayList<>(3);
-            if (start > 0) {
-                parts.add(zerosLike(in, d, start, g));
-            }
-            parts.add(g);
-            if (start + length < in[d]) {
-                parts.add(zerosLike(in, d, in[d] - start - length, g));
-            }
-            return new Tensor[] {parts.size() == 1 ? g : Tensor.concat(parts, d)};
-        }, x);
+        int[] strides = x.stridesRef();
+        Tensor out = x.view(x.offset() + start * strides[d], outShape, strides);
+        return record("narrow", out, new Slice(in, d, start, length, false), x);
     }
 
-    private static Tensor zerosLike(int[] shape, int dim, int size, Tensor like) {
-        int[] s = shape.clone();
-        s[dim] = size;
-        return Tensor.output(like.dtype(), s);
+    /** x[..., index, ...] along dim, that dimension removed, a view. dX = g at that index of zeros. */
+    static Tensor select(Tensor x, int dim, int index) {
+        int d = Shape.dim("select", dim, x.rank());
+        int[] in = x.shapeRef();
+        if (index < -in[d] || index >= in[d]) {
+            throw new IndexOutOfBoundsException("select: index " + index + " is out of range for dimension " + d
+                    + " of size " + in[d] + " in shape " + Shape.str(in) + " (expected " + -in[d] + " to "
+                    + (in[d] - 1) + ")");
+        }
+        int i = index < 0 ? index + in[d] : index;
+        int[] strides = x.stridesRef();
+        Tensor out = x.view(x.offset() + i * strides[d], without(in, d), without(strides, d));
+        return record("select", out, new Slice(in, d, i, 1, true), x);
+    }
+
+    private static int[] without(int[] a, int d) {
+        int[] out = new int[a.length - 1];
+        System.arraycopy(a, 0, out, 0, d);
+        System.arraycopy(a, d + 1, out, d, a.length - d - 1);
+        return out;
+    }
+
+    /**
+     * The backward rule of a slice ({@code narrow}, or {@code select} when {@code dropped}): the input's gradient is
+     * g in the slice's range and zero elsewhere. Applied, it is a new zero tensor with g written into that range (a
+     * recorded op whose own rule is the slice again, so gradients of gradients work); accumulated, g is added into
+     * that range of the engine's buffer for the input, so the gradients of many slices of one tensor (the steps of a
+     * sequence, the gates of a fused product) fill one buffer and no full-size tensor is made per slice.
+     */
+    private static final class Slice implements AccumulatingRule {
+        private final int[] inShape;
+        private final int dim;
+        private final int start;
+        private final int length;
+        private final boolean dropped;
+
+        Slice(int[] inShape, int dim, int start, int length, boolean dropped) {
+            this.inShape = inShape;
+            this.dim = dim;
+            this.start = start;
+            this.length = length;
+            this.dropped = dropped;
+        }
+
+        @Override
+        public Tensor[] apply(Tensor g, boolean[] needs) {
+            return new Tensor[] {padSlice(dropped ? g.unsqueeze(dim) : g, inShape, dim, start)};
+        }
+
+        @Override
+        public boolean accumulateInto(int input, Tensor g, Tensor dest) {
+            sliceOf(dest).accumulate(g);
+            return true;
+        }
+
+        /** The part of a tensor of the input's shape that the slice took (not recorded). */
+        private Tensor sliceOf(Tensor t) {
+            int[] strides = t.stridesRef();
+            int offset = t.offset() + start * strides[dim];
+            if (dropped) {
+                return t.view(offset, without(inShape, dim), without(strides, dim));
+            }
+            int[] shape = inShape.clone();
+            shape[dim] = length;
+            return t.view(offset, shape, strides);
+        }
+    }
+
+    /**
+     * A zero tensor of {@code shape} holding g from index {@code start} along {@code dim} (the adjoint of narrow).
+     * dG = its gradient narrowed back.
+     */
+    static Tensor padSlice(Tensor g, int[] shape, int dim, int start) {
+        Tensor out = Tensor.output(g.dtype(), shape);
+        int[] strides = out.stridesRef();
+        g.copyInto(out.view(start * strides[dim], g.shapeRef(), strides));
+        int length = g.shapeRef()[dim];
+        return record("padSlice", out, (gg, needs) -> new Tensor[] {gg.narrow(dim, start, length)}, g);
+    }
+
+    /** Pieces of {@code size} along dim (the last may be shorter), each a narrow view. */
+    static List<Tensor> split(Tensor x, int size, int dim) {
+        int d = Shape.dim("split", dim, x.rank());
+        int n = x.shapeRef()[d];
+        if (size <= 0) {
+            throw new IllegalArgumentException("split: the piece size must be positive, got " + size);
+        }
+        List<Tensor> pieces = new ArrayList<>((n + size - 1) / size);
+        for (int start = 0; start < n; start += size) {
+            pieces.add(narrow(x, d, start, Math.min(size, n - start)));
+        }
+        if (n == 0) {
+            pieces.add(x);
+        }
+        return pieces;
+    }
+
+    /** ⌈n/chunks⌉-element pieces along dim, as PyTorch's chunk. */
+    static List<Tensor> chunk(Tensor x, int chunks, int dim) {
+        int d = Shape.dim("chunk", dim, x.rank());
+        if (chunks <= 0) {
+            throw new IllegalArgumentException("chunk: the number of chunks must be positive, got " + chunks);
+        }
+        int n = x.shapeRef()[d];
+        return split(x, Math.max(1, (n + chunks - 1) / chunks), d);
+    }
+
+    /** Every slice along dim, that dimension removed. */
+    static List<Tensor> unbind(Tensor x, int dim) {
+        int d = Shape.dim("unbind", dim, x.rank());
+        int n = x.shapeRef()[d];
+        List<Tensor> slices = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            slices.add(select(x, d, i));
+        }
+        return slices;
+    }
+
+    /** x without its size-1 dimensions (all, or dim alone), a view. dX = g.reshape(x.shape). */
+    static Tensor squeeze(Tensor x, int dim, boolean all) {
+        int[] in = x.shapeRef();
+        int[] strides = x.stridesRef();
+        int keep = 0;
+        for (int i = 0; i < in.length; i++) {
+            keep += in[i] == 1 && (all || i == dim) ? 0 : 1;
+        }
+        if (keep == in.length) {
+            return x;
+        }
+        int[] shape = new int[keep];
+        int[] st = new int[keep];
+        for (int i = 0, j = 0; i < in.length; i++) {
+            if (!(in[i] == 1 && (all || i == dim))) {
+                shape[j] = in[i];
+                st[j++] = strides[i];
+            }
+        }
+        Tensor out = x.view(x.offset(), shape, st);
+        return record("squeeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
+    }
+
+    /** x with a size-1 dimension inserted at dim (0 to rank), a view. dX = g.reshape(x.shape). */
+    static Tensor unsqueeze(Tensor x, int dim) {
+        int rank = x.rank();
+        int d = dim < 0 ? dim + rank + 1 : dim;
+        if (d < 0 || d > rank) {
+            throw new IllegalArgumentException("unsqueeze: dimension " + dim + " is out of range for rank " + rank
+                    + " (expected " + (-rank - 1) + " to " + rank + ")");
+        }
+        int[] in = x.shapeRef();
+        int[] strides = x.stridesRef();
+        int[] shape = new int[rank + 1];
+        int[] st = new int[rank + 1];
+        for (int i = 0, j = 0; i <= rank; i++) {
+            if (i == d) {
+                shape[i] = 1;
+                st[i] = d < rank ? strides[d] * in[d] : 1;
+            } else {
+                shape[i] = in[j];
+                st[i] = strides[j++];
+            }
+        }
+        Shape.validate("unsqueeze", shape);
+        Tensor out = x.view(x.offset(), shape, st);
+        return record("unsqueeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
     }
 
     /** Tensors joined along dim. dInput_i = g.narrow(dim, offset_i, size_i). */
@@ -153,18 +354,15 @@ final class ShapeOps {
             }
             outShape[d] += s[d];
         }
-        Tensor out = Tensor.output(first.dtype(), outShape);
-        int outer = Shape.outer(outShape, d);
-        int inner = Shape.inner(outShape, d);
+        Tensor out = Tensor.uninitializedOutput(first.dtype(), outShape); // every element is written
+        int[] outStrides = out.stridesRef();
         int[] offsets = new int[tensors.size()];
         int offset = 0;
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
-            int size = t.shapeRef()[d];
             offsets[i] = offset;
-            first.dtype().kernels().copyStrips(t.data(), out.data(), outer, size * inner, offset * inner,
-                    outShape[d] * inner);
-            offset += size;
+            t.copyInto(out.view(offset * outStrides[d], t.shapeRef(), outStrides));
+            offset += t.shapeRef()[d];
         }
         Tensor[] inputs = tensors.toArray(new Tensor[0]);
         return record("concat", out, (g, needs) -> {
@@ -188,7 +386,7 @@ final class ShapeOps {
         Tensor out = Tensor.output(x.dtype(), outShape);
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
-        x.dtype().kernels().indexSelectRows(x.data(), Shape.cols(s), idx, out.data());
+        x.dtype().kernels().indexSelectRows(x.contiguousData(), Shape.cols(s), idx, out.matrix());
         return record("indexSelect", out, (g, needs) -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
     }
 
@@ -204,7 +402,7 @@ final class ShapeOps {
         Tensor out = Tensor.output(src.dtype(), outShape);
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
-        src.dtype().kernels().indexAddRows(src.data(), Shape.cols(s), idx, out.data());
+        src.dtype().kernels().indexAddRows(src.contiguousData(), Shape.cols(s), idx, out.matrix());
         return record("indexAdd", out, (g, needs) -> new Tensor[] {g.indexSelect(idx)}, src);
     }
 
@@ -217,11 +415,11 @@ final class ShapeOps {
         }
     }
 
-    /** A copy with its own storage. dX = g. */
-    static Tensor copy(Tensor x) {
-        Tensor out = Tensor.output(x.dtype(), x.shapeRef());
-        x.dtype().kernels().copy(x.data(), out.data());
-        return record("copy", out, (g, needs) -> new Tensor[] {g}, x);
+    /** A contiguous copy with its own storage, recorded as {@code op} ("copy" or "contiguous"). dX = g. */
+    static Tensor copy(Tensor x, String op) {
+        Tensor out = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
+        x.copyInto(out);
+        return record(op, out, (g, needs) -> new Tensor[] {g}, x);
     }
 
     /** x converted to another dtype. dX = g converted back. */
@@ -231,9 +429,9 @@ final class ShapeOps {
         }
         Tensor out = Tensor.output(target, x.shapeRef());
         if (target == DType.FLOAT64) {
-            target.kernels().fromDoubleArray(x.toDoubleArray(), out.data());
+            target.kernels().fromDoubleArray(x.toDoubleArray(), out.matrix());
         } else {
-            target.kernels().fromFloatArray(x.toFloatArray(), out.data());
+            target.kernels().fromFloatArray(x.toFloatArray(), out.matrix());
         }
         DType source = x.dtype();
         return record("to", out, (g, needs) -> new Tensor[] {g.to(source)}, x);

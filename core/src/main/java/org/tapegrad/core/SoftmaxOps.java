@@ -24,7 +24,8 @@ final class SoftmaxOps {
     private static Tensor along(Tensor x, int d, boolean log) {
         int[] s = x.shapeRef();
         Tensor y = Tensor.uninitializedOutput(x.dtype(), s);
-        x.dtype().kernels().softmaxAlong(x.data(), Shape.outer(s, d), s[d], Shape.inner(s, d), y.data(), log);
+        x.dtype().kernels().softmaxAlong(x.contiguousData(), Shape.outer(s, d), s[d], Shape.inner(s, d), y.matrix(),
+                log);
         return y;
     }
 
@@ -55,11 +56,11 @@ final class SoftmaxOps {
         int[] y = labels.clone();
         Kernels k = logits.dtype().kernels();
         Tensor logp = along(logits, 1, true);
-        Tensor loss = Tensor.scalar(logits.dtype(), -k.pickSum(logp.data(), c, y) / n);
+        Tensor loss = Tensor.scalar(logits.dtype(), -k.pickSum(logp.matrix(), c, y) / n);
         return record("crossEntropy", loss, (g, needs) -> {
             Tensor onehot = Tensor.output(logits.dtype(), logits.shapeRef());
             for (int i = 0; i < n; i++) {
-                k.set(onehot.data(), i * c + y[i], 1);
+                k.set(onehot.matrix(), i * c + y[i], 1);
             }
             return new Tensor[] {logits.softmax(1).sub(onehot).mul(g.div(n))};
         }, logits);

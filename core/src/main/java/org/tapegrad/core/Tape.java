@@ -464,6 +464,7 @@ public final class Tape implements Scope {
                     }
                     adopt = storageUses.get(h.storage()) == 1;
                 }
+                adopt &= h.ownsStorage(); // a view (a slice, a transpose) is never kept as a grad()
                 Tensor dest = collecting == null ? null : collecting.buffer(leaf);
                 if (dest != null) {
                     addInto(h, dest);
@@ -474,15 +475,19 @@ public final class Tape implements Scope {
         }
     }
 
-    /** {@code dest += g}, in place (same shape and dtype, checked by the caller). */
+    /** {@code dest += g}, in place (same shape and dtype, checked by the caller); g may be a view of any layout. */
     private static void addInto(Tensor g, Tensor dest) {
-        dest.dtype().kernels().axpy(1, g.data(), dest.data());
+        if (g.isDense() && dest.isDense()) {
+            dest.dtype().kernels().axpy(1, g.matrix(), dest.matrix());
+        } else {
+            dest.accumulate(g); // read where it lies
+        }
     }
 
     /** A copy of {@code g} the engine may add into: on the heap for a leaf, for the step otherwise. */
     private static Tensor ownedCopy(Tensor g, boolean heap) {
         Tensor c = heap ? Tensor.empty(g.dtype(), g.shapeRef()) : Tensor.uninitializedOutput(g.dtype(), g.shapeRef());
-        g.dtype().kernels().copy(g.data(), c.data());
+        g.copyInto(c);
         return c;
     }
 

@@ -10,9 +10,17 @@ import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
 
 /**
- * An n-dimensional array (rank 0 to 4, row-major) of float32 or float64 values, stored in an EJML dense matrix
- * whose rows are the first dimension and whose columns are the product of the others: a {@code [N, C, H, W]}
- * batch is an {@code N × (C·H·W)} matrix, and reshaping contiguous data copies nothing.
+ * An n-dimensional array (rank 0 to 8) of float32 or float64 values: a {@link Storage} (an EJML dense matrix) seen
+ * through an offset, a shape and strides. Element {@code (i_0, ..., i_{r-1})} is element
+ * {@code offset + Σ i_k·strides[k]} of the storage. A tensor an op computes is contiguous (row-major, offset 0), and
+ * its storage is then an EJML matrix whose rows are the first dimension and whose columns are the product of the
+ * others: a {@code [N, C, H, W]} batch is an {@code N × (C·H·W)} matrix, used by EJML and the matrix kernel as it is.
+ *
+ * <p>View ops share the storage of their input and copy nothing: {@link #reshape} and {@link #view} of contiguous
+ * data, {@link #narrow}, {@link #select}, {@link #split}, {@link #chunk}, {@link #unbind}, {@link #transpose},
+ * {@link #permute}, {@link #t}, {@link #expand} (stride 0), {@link #squeeze} and {@link #unsqueeze}. An in-place
+ * change through any view is seen by all of them (and bumps their shared version, so a recorded op that saved one
+ * refuses to run its backward). {@link #contiguous()} copies only a tensor that is not laid out row-major.
  *
  * <p>Every op returns a new tensor. Inside {@link Tape#record()}, an op on a tensor that requires grad is
  * recorded together with its backward rule, so that {@link Tape#backward} can compute gradients:
@@ -28,30 +36,43 @@ import org.ejml.data.Matrix;
  * negative dimensions counted from the end. The Javadoc of each op gives its gradient.
  */
 public final class Tensor {
+    private final Storage storage;
+    /** Index of element (0, ..., 0) in the storage. */
+    private final int offset;
     private final int[] shape;
+    /** Storage steps per dimension; null for row-major strides (made by {@link #stridesRef()} when asked). */
+    private int[] strides;
+    /** Row-major layout (any offset): element i of the row-major order is storage element offset + i. */
+    private final boolean contiguous;
     private final DType dtype;
-    /**
-     * The storage: an FMatrixRMaj or a DMatrixRMaj, as the dtype says; null once a {@link Workspace} step that
-     * lent it has ended (read it through {@link #data()}, which says so).
-     */
-    private Matrix data;
-    /** The workspace step that lent this tensor its storage (or that of the tensor it views); null otherwise. */
-    Workspace workspace;
+    /** The rows × cols matrix over the storage of a contiguous tensor at offset 0; made on first use. */
+    private Matrix matrix;
 
     /** requiresGrad, gradFn, grad, retainGrad and hooks; null for a tensor that never needed any. */
     private AutogradMeta autograd;
-    /** Incremented by every in-place change, so that backward can refuse values modified after recording. */
-    int version;
 
-    Tensor(int[] shape, DType dtype, Matrix data) {
+    /** A contiguous tensor over all of {@code storage}, whose matrix has the rows and columns of {@code shape}. */
+    Tensor(Storage storage, DType dtype, int[] shape) {
+        this.storage = storage;
+        this.offset = 0;
         this.shape = shape;
+        this.contiguous = true;
         this.dtype = dtype;
-        this.data = data;
+    }
+
+    /** A view of {@code storage}; {@code strides} null means row-major. */
+    private Tensor(Storage storage, DType dtype, int offset, int[] shape, int[] strides) {
+        this.storage = storage;
+        this.offset = offset;
+        this.shape = shape;
+        this.contiguous = strides == null || Shape.isRowMajor(shape, strides);
+        this.strides = strides;
+        this.dtype = dtype;
     }
 
     /** A new zero-filled tensor on the heap (no validation: the caller computed the shape). */
     static Tensor empty(DType dtype, int[] shape) {
-        return new Tensor(shape, dtype, dtype.kernels().create(Shape.rows(shape), Shape.cols(shape)));
+        return new Tensor(new Storage(dtype.kernels().create(Shape.rows(shape), Shape.cols(shape))), dtype, shape);
     }
 
     /**
@@ -72,35 +93,105 @@ public final class Tensor {
         return w == null ? empty(dtype, shape) : w.lend(dtype, shape, false);
     }
 
-    /** A tensor of another shape over the same storage (a reshape or a detach): it lives as long as that storage. */
-    Tensor view(int[] newShape, Matrix storage) {
-        Tensor v = new Tensor(newShape, dtype, storage);
-        if (workspace != null) {
-            workspace.registerView(v);
-        }
-        return v;
+    /**
+     * A tensor over this one's storage with another offset, shape and strides (a view op, or a detach); it lives
+     * as long as that storage. {@code newStrides} null means row-major.
+     */
+    Tensor view(int newOffset, int[] newShape, int[] newStrides) {
+        return new Tensor(storage, dtype, newOffset, newShape, newStrides);
     }
 
-    /** The storage; throws when a {@link Workspace} step that lent it has ended. */
-    Matrix data() {
-        Matrix d = data;
-        if (d == null) {
-            throw new IllegalStateException("this " + Shape.str(shape) + " " + dtype + " tensor was computed during "
-                    + "a Workspace step that has ended, and its storage now serves later steps; read what you need "
-                    + "before the step ends, or call workspace.keep(tensor) inside it");
+    /** The storage shared with every view of this tensor. */
+    Storage storage() {
+        return storage;
+    }
+
+    /** The storage's matrix, for a strided kernel (with {@link #offset()} and {@link #stridesRef()}); throws once
+     *  released. */
+    Matrix storageMatrix() {
+        return storage.matrix(dtype, shape);
+    }
+
+    /** Index of element (0, ..., 0) in the storage. */
+    int offset() {
+        return offset;
+    }
+
+    /** The strides (not a copy: do not modify). */
+    int[] stridesRef() {
+        int[] s = strides;
+        if (s == null) {
+            s = strides = Shape.strides(shape);
         }
-        return d;
+        return s;
+    }
+
+    /** Contiguous at offset 0: the storage's first numel elements are this tensor, row-major. */
+    boolean isDense() {
+        return contiguous && offset == 0;
+    }
+
+    /**
+     * The rows × cols matrix of a tensor that is contiguous at offset 0 (the result an op just created, a
+     * parameter), shared with the storage, to write into or read; throws on other views, whose elements are not
+     * laid out so (read those with {@link #contiguousData()}). Throws when a workspace step that lent the storage
+     * has ended.
+     */
+    Matrix matrix() {
+        Matrix m = matrix;
+        if (m != null && !storage.isReleased()) {
+            return m;
+        }
+        Matrix s = storage.matrix(dtype, shape);
+        if (!isDense()) {
+            throw new IllegalStateException("internal: a " + Shape.str(shape) + " view at offset " + offset
+                    + " with strides " + Shape.str(stridesRef()) + " has no matrix of its own; read it with "
+                    + "contiguousData()");
+        }
+        int rows = Shape.rows(shape);
+        int cols = Shape.cols(shape);
+        m = s.getNumRows() == rows && s.getNumCols() == cols ? s : dtype.kernels().wrap(s, rows, cols);
+        matrix = m;
+        return m;
+    }
+
+    /**
+     * This tensor's values as a row-major rows × cols matrix, for a kernel that reads contiguous input: the
+     * storage's own matrix when the tensor is contiguous at offset 0, otherwise a contiguous copy (lent by the
+     * current workspace step, if one is open). Never write into it.
+     */
+    Matrix contiguousData() {
+        return isDense() ? matrix() : contiguousCopy().matrix();
+    }
+
+    /** A new contiguous tensor holding this one's values (not recorded). */
+    Tensor contiguousCopy() {
+        Tensor out = uninitializedOutput(dtype, shape);
+        copyInto(out);
+        return out;
+    }
+
+    /** Writes this tensor's values into {@code dst} (same shape and dtype, any layout), not recorded. */
+    void copyInto(Tensor dst) {
+        dtype.kernels().copyStrided(storage.matrix(dtype, shape), offset, stridesRef(),
+                dst.storage.matrix(dst.dtype, dst.shape), dst.offset, dst.stridesRef(), shape);
+    }
+
+    /**
+     * {@code this += g} element by element, through this tensor's layout (a view of a gradient buffer: the engine
+     * accumulates a view's gradient into the buffer of the tensor it views). Same shape and dtype; not recorded,
+     * no version change.
+     */
+    void accumulate(Tensor g) {
+        Matrix m = storage.matrix(dtype, shape);
+        int[] st = stridesRef();
+        dtype.kernels().zip(BinaryFn.ADD, m, offset, st, g.storage.matrix(g.dtype, g.shape), g.offset,
+                g.stridesRef(), m, offset, st, shape);
     }
 
     /** True once a {@link Workspace} step that lent this tensor its storage has ended. */
     boolean isReleased() {
-        return data == null;
-    }
-
-    /** Called by the workspace when the step that lent this tensor its storage ends. */
-    void release() {
-        data = null;
-        workspace = null;
+        return storage.isReleased();
     }
 
     // ---------------------------------------------------------------------------------------------- factories
@@ -130,7 +221,7 @@ public final class Tensor {
 
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = zeros(dtype, shape);
-        dtype.kernels().fill(t.data(), value);
+        dtype.kernels().fill(t.matrix(), value);
         return t;
     }
 
@@ -146,7 +237,7 @@ public final class Tensor {
     /** A float32 tensor holding a copy of {@code values} (row-major) in the given shape. */
     public static Tensor of(float[] values, int... shape) {
         Tensor t = zeros(DType.FLOAT32, checkCount("of", values.length, shape));
-        DType.FLOAT32.kernels().fromFloatArray(values, t.data());
+        DType.FLOAT32.kernels().fromFloatArray(values, t.matrix());
         return t;
     }
 
@@ -158,7 +249,7 @@ public final class Tensor {
     /** A tensor of the given dtype holding {@code values} (row-major) in the given shape. */
     public static Tensor of(DType dtype, double[] values, int... shape) {
         Tensor t = zeros(dtype, checkCount("of", values.length, shape));
-        dtype.kernels().fromDoubleArray(values, t.data());
+        dtype.kernels().fromDoubleArray(values, t.matrix());
         return t;
     }
 
@@ -213,12 +304,12 @@ public final class Tensor {
 
     /** A tensor that shares the storage of an EJML matrix (float32), with shape [rows, cols]. */
     public static Tensor wrap(FMatrixRMaj m) {
-        return new Tensor(new int[] {m.numRows, m.numCols}, DType.FLOAT32, m);
+        return new Tensor(new Storage(m), DType.FLOAT32, new int[] {m.numRows, m.numCols});
     }
 
     /** A tensor that shares the storage of an EJML matrix (float64), with shape [rows, cols]. */
     public static Tensor wrap(DMatrixRMaj m) {
-        return new Tensor(new int[] {m.numRows, m.numCols}, DType.FLOAT64, m);
+        return new Tensor(new Storage(m), DType.FLOAT64, new int[] {m.numRows, m.numCols});
     }
 
     private static int[] checkCount(String op, int count, int[] shape) {
@@ -270,20 +361,53 @@ public final class Tensor {
         return dtype;
     }
 
-    /** The storage as an EJML matrix (shared, not copied); float32 only. */
+    /**
+     * The storage as an EJML matrix of [first dimension] × [product of the others] (shared, not copied), for a
+     * tensor that is contiguous at offset 0 (every tensor an op or a factory creates); float32 only.
+     *
+     * @throws IllegalStateException for another dtype, or for a view laid out otherwise (see {@link #contiguous()})
+     */
     public FMatrixRMaj float32Matrix() {
         if (dtype != DType.FLOAT32) {
             throw new IllegalStateException("float32Matrix: this tensor is " + dtype);
         }
-        return (FMatrixRMaj) data();
+        checkDense("float32Matrix");
+        return (FMatrixRMaj) matrix();
     }
 
-    /** The storage as an EJML matrix (shared, not copied); float64 only. */
+    /** {@link #float32Matrix()} for float64. */
     public DMatrixRMaj float64Matrix() {
         if (dtype != DType.FLOAT64) {
             throw new IllegalStateException("float64Matrix: this tensor is " + dtype);
         }
-        return (DMatrixRMaj) data();
+        checkDense("float64Matrix");
+        return (DMatrixRMaj) matrix();
+    }
+
+    private void checkDense(String op) {
+        if (!isDense()) {
+            throw new IllegalStateException(op + ": this " + Shape.str(shape) + " tensor is a view (offset "
+                    + offset + ", strides " + Shape.str(stridesRef()) + ") of a larger or differently laid out "
+                    + "storage, so it is not one matrix; call contiguous() first");
+        }
+    }
+
+    /** Index in the storage of element (0, ..., 0), as PyTorch's {@code storage_offset()}: 0 except for views. */
+    public int storageOffset() {
+        return offset;
+    }
+
+    /** The strides: how many storage elements apart neighbours along each dimension are (a copy). */
+    public int[] stride() {
+        return stridesRef().clone();
+    }
+
+    /**
+     * True when the elements are laid out row-major in the storage (from some offset), as a tensor an op computes
+     * is; views such as {@code t()}, {@code expand} or a {@code narrow} of inner columns are not.
+     */
+    public boolean isContiguous() {
+        return contiguous;
     }
 
     /** The single value of a one-element tensor. */
@@ -292,7 +416,7 @@ public final class Tensor {
             throw new IllegalStateException("item: the tensor has shape " + Shape.str(shape) + " (" + numel()
                     + " elements); item() needs exactly one");
         }
-        return dtype.kernels().get(data(), 0);
+        return dtype.kernels().get(storage.matrix(dtype, shape), offset);
     }
 
     /** The element at a full index, e.g. {@code get(i, j)} for a matrix. */
@@ -300,30 +424,32 @@ public final class Tensor {
         if (index.length != shape.length) {
             throw new IllegalArgumentException("get: " + index.length + " indices for a tensor of rank " + shape.length);
         }
-        int flat = 0;
+        int at = offset;
+        int[] st = stridesRef();
         for (int i = 0; i < index.length; i++) {
             if (index[i] < 0 || index[i] >= shape[i]) {
                 throw new IndexOutOfBoundsException("get: index " + index[i] + " is out of range for dimension " + i
                         + " of size " + shape[i]);
             }
-            flat = flat * shape[i] + index[i];
+            at += index[i] * st[i];
         }
-        return dtype.kernels().get(data(), flat);
+        return dtype.kernels().get(storage.matrix(dtype, shape), at);
     }
 
     /** The values, row-major, as a new array. */
     public double[] toDoubleArray() {
-        return dtype.kernels().toDoubleArray(data());
+        return dtype.kernels().toDoubleArray(contiguousData());
     }
 
     /** The values, row-major, as a new array. */
     public float[] toFloatArray() {
-        return dtype.kernels().toFloatArray(data());
+        return dtype.kernels().toFloatArray(contiguousData());
     }
 
     /** A copy that shares this tensor's storage but not its history: no gradient flows through it. */
     public Tensor detach() {
-        return view(shape, data());
+        storage.matrix(dtype, shape); // refuses a released tensor
+        return view(offset, shape, strides);
     }
 
     // -------------------------------------------------------------------------------------------- autograd
@@ -424,8 +550,8 @@ public final class Tensor {
         if (setToNone || grad.requiresGrad()) {
             autograd.grad = null;
         } else {
-            dtype.kernels().fill(grad.data(), 0);
-            grad.version++;
+            dtype.kernels().fill(grad.matrix(), 0);
+            grad.storage.version++;
         }
     }
 
@@ -494,20 +620,20 @@ public final class Tensor {
 
     /** A gradient outlives the step that computed it: its storage must not go back to a workspace. */
     private static Tensor outlivingSteps(Tensor g) {
-        if (g != null && g.workspace != null) {
-            g.workspace.keep(g);
+        if (g != null && g.storage.workspace != null) {
+            g.storage.workspace.keep(g);
         }
         return g;
     }
 
-    /** The array behind this tensor's storage, shared by its views (reshapes). */
-    Object storage() {
-        return arrayOf(data());
+    /** The array behind this tensor's storage, shared by its views. */
+    Object array() {
+        return storage.array(dtype, shape);
     }
 
-    /** The float[] or double[] behind an EJML matrix of either dtype. */
-    static Object arrayOf(Matrix m) {
-        return m instanceof FMatrixRMaj f ? f.data : ((DMatrixRMaj) m).data;
+    /** True when this tensor is all of its storage, contiguous (a gradient that a leaf may keep as it is). */
+    boolean ownsStorage() {
+        return isDense() && Shape.numel(shape) == storage.length(dtype, shape);
     }
 
     /** Backpropagates from this scalar through the tape that recorded it (same as {@code tape.backward(this)}). */
@@ -539,19 +665,41 @@ public final class Tensor {
                     + Shape.str(shape));
         }
         checkSameDtype("addInPlace", other);
-        dtype.kernels().axpy(alpha, other.data(), data());
+        if (isDense()) {
+            dtype.kernels().axpy(alpha, other.contiguousData(), matrix());
+        } else {
+            accumulate(alpha == 1 ? other : other.constant(UnaryFn.AFFINE, alpha, 0));
+        }
     }
 
-    /** this ·= s, in place. */
+    /** this ·= s, in place (through a view: only its elements change). */
     public void mulInPlace(double s) {
         checkInPlace("mulInPlace");
-        dtype.kernels().map(UnaryFn.AFFINE, s, 0, data(), data());
+        if (isDense()) {
+            dtype.kernels().map(UnaryFn.AFFINE, s, 0, matrix(), matrix());
+        } else {
+            Matrix m = storage.matrix(dtype, shape);
+            int[] st = stridesRef();
+            dtype.kernels().zip(BinaryFn.MUL, m, offset, st, scalarMatrix(s), 0, new int[shape.length], m, offset, st,
+                    shape);
+        }
     }
 
-    /** Sets every element to {@code value}, in place. */
+    /** Sets every element to {@code value}, in place (through a view: only its elements change). */
     public void fill(double value) {
         checkInPlace("fill");
-        dtype.kernels().fill(data(), value);
+        if (isDense()) {
+            dtype.kernels().fill(matrix(), value);
+        } else {
+            dtype.kernels().copyStrided(scalarMatrix(value), 0, new int[shape.length], storage.matrix(dtype, shape),
+                    offset, stridesRef(), shape);
+        }
+    }
+
+    private Matrix scalarMatrix(double value) {
+        Matrix m = dtype.kernels().create(1, 1);
+        dtype.kernels().set(m, 0, value);
+        return m;
     }
 
     /** Copies the values of {@code source} (same shape, any dtype) into this tensor's storage. */
@@ -562,11 +710,15 @@ public final class Tensor {
                     + Shape.str(shape));
         }
         if (source.dtype == dtype) {
-            dtype.kernels().copy(source.data(), data());
-        } else if (dtype == DType.FLOAT64) {
-            dtype.kernels().fromDoubleArray(source.toDoubleArray(), data());
+            source.copyInto(this);
+        } else if (isDense()) {
+            if (dtype == DType.FLOAT64) {
+                dtype.kernels().fromDoubleArray(source.toDoubleArray(), matrix());
+            } else {
+                dtype.kernels().fromFloatArray(source.toFloatArray(), matrix());
+            }
         } else {
-            dtype.kernels().fromFloatArray(source.toFloatArray(), data());
+            of(dtype, source.toDoubleArray(), shape).copyInto(this);
         }
     }
 
@@ -576,7 +728,7 @@ public final class Tensor {
      * backward, as it does after {@link #addInPlace}.
      */
     public void markModified() {
-        version++;
+        storage.version++;
     }
 
     private void checkInPlace(String op) {
@@ -584,7 +736,16 @@ public final class Tensor {
             throw new IllegalStateException(op + ": cannot modify a tensor that requires grad while recording; "
                     + "do it outside Tape.record() or inside Tape.noGrad()");
         }
-        version++;
+        int[] st = contiguous ? null : stridesRef();
+        for (int i = 0; st != null && i < shape.length; i++) {
+            if (st[i] == 0 && shape[i] > 1) {
+                throw new IllegalStateException(op + ": this " + Shape.str(shape) + " tensor is an expanded view "
+                        + "(stride 0 along dimension " + i + "), so several of its elements are one element of "
+                        + "storage; copy() it first");
+            }
+        }
+        storage.matrix(dtype, shape); // refuses a released tensor
+        storage.version++;
     }
 
     // ------------------------------------------------------------------------------------------ arithmetic
@@ -666,7 +827,7 @@ public final class Tensor {
 
     /** A differentiable copy with its own storage. Gradient: g. */
     public Tensor copy() {
-        return ShapeOps.copy(this);
+        return ShapeOps.copy(this, "copy");
     }
 
     /** This tensor converted to {@code target} (the same tensor if it already is). Gradient: g converted back. */
@@ -700,7 +861,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------------------------------ shape ops
 
-    /** The transpose of a 2-D tensor. Gradient: gᵀ. */
+    /** The transpose of a 2-D tensor, a view (no copy). Gradient: gᵀ. */
     public Tensor t() {
         if (shape.length != 2) {
             throw new IllegalArgumentException("t: expects a 2-D tensor, got shape " + Shape.str(shape)
@@ -709,7 +870,7 @@ public final class Tensor {
         return permute(1, 0);
     }
 
-    /** Swaps two dimensions. Gradient: g with the same dimensions swapped. */
+    /** Swaps two dimensions, a view (strides swapped, no copy). Gradient: g with the same dimensions swapped. */
     public Tensor transpose(int dim0, int dim1) {
         int d0 = Shape.dim("transpose", dim0, shape.length);
         int d1 = Shape.dim("transpose", dim1, shape.length);
@@ -720,17 +881,34 @@ public final class Tensor {
         return permute(order);
     }
 
-    /** Reorders dimensions: output dimension i is input dimension {@code dims[i]}. Gradient: g inversely permuted. */
+    /**
+     * Reorders dimensions, a view: output dimension i is input dimension {@code dims[i]}, with its stride.
+     * Gradient: g inversely permuted.
+     */
     public Tensor permute(int... dims) {
         return ShapeOps.permute(this, dims);
     }
 
-    /** The same elements in a new shape (one dimension may be -1, inferred); shares storage. Gradient: g reshaped back. */
+    /**
+     * The same elements in a new shape (one dimension may be -1, inferred): a view when the strides allow it (always
+     * for contiguous data), otherwise a copy, as PyTorch's {@code reshape}. Gradient: g reshaped back.
+     */
     public Tensor reshape(int... newShape) {
-        return ShapeOps.reshape(this, newShape);
+        return ShapeOps.reshape(this, newShape, false);
     }
 
-    /** All elements as a 1-D tensor. */
+    /**
+     * The same elements in a new shape, always a view of this tensor's storage, as PyTorch's {@code view}.
+     * Gradient: g reshaped back.
+     *
+     * @throws IllegalArgumentException when the strides cannot express the new shape (e.g. flattening a transpose);
+     *                                  call {@code contiguous()} or {@code reshape} instead
+     */
+    public Tensor view(int... newShape) {
+        return ShapeOps.reshape(this, newShape, true);
+    }
+
+    /** All elements as a 1-D tensor (a view when possible, as {@link #reshape}). */
     public Tensor flatten() {
         return reshape(numel());
     }
@@ -746,9 +924,68 @@ public final class Tensor {
         return reshape(s);
     }
 
-    /** Elements {@code start} to {@code start + length - 1} along {@code dim}. Gradient: g padded with zeros. */
+    /**
+     * This tensor when its elements are, row-major, the first {@link #numel()} elements of its storage (so that
+     * {@link #float32Matrix()} shares exactly them), otherwise a row-major copy. Unlike PyTorch, a contiguous slice
+     * that does not start its storage (a {@code narrow} along dimension 0, say) is copied too: an EJML matrix has no
+     * offset. Gradient: g.
+     */
+    public Tensor contiguous() {
+        return isDense() ? this : ShapeOps.copy(this, "contiguous");
+    }
+
+    /**
+     * Elements {@code start} to {@code start + length - 1} along {@code dim}, a view (offset moved, no copy).
+     * Gradient: g in that range of a zero tensor of this shape; the gradients of many views of one tensor add into
+     * one buffer.
+     */
     public Tensor narrow(int dim, int start, int length) {
         return ShapeOps.narrow(this, dim, start, length);
+    }
+
+    /**
+     * The slice at {@code index} along {@code dim}, with that dimension removed (PyTorch's {@code x.select(dim, i)},
+     * {@code x[..., i, ...]}), a view. Gradient: g at that index of a zero tensor of this shape.
+     */
+    public Tensor select(int dim, int index) {
+        return ShapeOps.select(this, dim, index);
+    }
+
+    /**
+     * Views of consecutive pieces of {@code size} elements along {@code dim} (the last piece shorter when size does
+     * not divide the dimension), as PyTorch's {@code split}. Gradient: each piece's g in its range of one buffer.
+     */
+    public List<Tensor> split(int size, int dim) {
+        return ShapeOps.split(this, size, dim);
+    }
+
+    /**
+     * {@code chunks} views along {@code dim}, each of ⌈size/chunks⌉ elements (fewer pieces when that covers the
+     * dimension sooner), as PyTorch's {@code chunk}. Gradient: as {@link #split}.
+     */
+    public List<Tensor> chunk(int chunks, int dim) {
+        return ShapeOps.chunk(this, chunks, dim);
+    }
+
+    /** Every slice along {@code dim}, that dimension removed ({@link #select} for each index). Gradient: as select. */
+    public List<Tensor> unbind(int dim) {
+        return ShapeOps.unbind(this, dim);
+    }
+
+    /** This tensor without its dimensions of size 1, a view. Gradient: g reshaped back. */
+    public Tensor squeeze() {
+        return ShapeOps.squeeze(this, -1, true);
+    }
+
+    /** This tensor without dimension {@code dim} if its size is 1 (unchanged otherwise), a view. Gradient: g reshaped back. */
+    public Tensor squeeze(int dim) {
+        return ShapeOps.squeeze(this, Shape.dim("squeeze", dim, shape.length), false);
+    }
+
+    /** This tensor with a new dimension of size 1 at {@code dim} (0 to rank; negative counts from rank + 1), a view.
+     *  Gradient: g reshaped back. */
+    public Tensor unsqueeze(int dim) {
+        return ShapeOps.unsqueeze(this, dim);
     }
 
     /** Joins tensors of equal shape except along {@code dim}. Gradient: the matching slice of g for each input. */
@@ -762,7 +999,10 @@ public final class Tensor {
         return ShapeOps.indexSelect(this, index);
     }
 
-    /** This tensor stretched to {@code shape} along dimensions of size 1 (broadcasting). Gradient: g summed back. */
+    /**
+     * This tensor stretched to {@code shape} along dimensions of size 1 (broadcasting), a view whose stride along
+     * each stretched dimension is 0 (no copy; in-place writes into it are refused). Gradient: g summed back.
+     */
     public Tensor expand(int... newShape) {
         return ReductionOps.expand(this, newShape);
     }
@@ -938,7 +1178,12 @@ public final class Tensor {
     /** fn applied element-wise, not recorded: masks and signs used inside backward rules. */
     Tensor constant(UnaryFn fn, double p, double q) {
         Tensor out = uninitializedOutput(dtype, shape);
-        dtype.kernels().map(fn, p, q, data(), out.data());
+        if (isDense()) {
+            dtype.kernels().map(fn, p, q, matrix(), out.matrix());
+        } else { // a view: gathered into the output, then mapped there
+            copyInto(out);
+            dtype.kernels().map(fn, p, q, out.matrix(), out.matrix());
+        }
         return out;
     }
 
@@ -959,11 +1204,11 @@ public final class Tensor {
     /** Shape, dtype and values (abbreviated beyond 6 per dimension), e.g. {@code tensor([[1, 2], [3, 4]], shape=[2, 2], dtype=float32)}. */
     @Override
     public String toString() {
-        if (data == null) {
+        if (storage.isReleased()) {
             return "tensor(<storage returned to its workspace>, shape=" + Shape.str(shape) + ", dtype=" + dtype + ")";
         }
         StringBuilder sb = new StringBuilder("tensor(");
-        format(sb, 0, 0);
+        format(sb, 0, offset);
         sb.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype);
         if (gradFn() != null) {
             sb.append(", gradFn=").append(gradFn().op);
@@ -975,12 +1220,12 @@ public final class Tensor {
 
     private void format(StringBuilder sb, int dim, int offset) {
         if (dim == shape.length) {
-            double v = dtype.kernels().get(data(), offset);
+            double v = dtype.kernels().get(storage.matrix(dtype, shape), offset);
             sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format("%.4g", v));
             return;
         }
         int n = shape[dim];
-        int stride = Shape.inner(shape, dim);
+        int stride = stridesRef()[dim];
         sb.append('[');
         for (int i = 0; i < n; i++) {
             if (n > 6 && i == 3) {

@@ -25,8 +25,9 @@ import org.ejml.data.ReshapeMatrix;
  * }</pre>
  *
  * <p>While a step is open on a thread, every tensor an op computes on that thread (forward results, the gradients
- * in flight during backward, the views of those) takes its storage from this workspace, zero-filled. When the step
- * ends, that storage returns to the workspace for the next step and those tensors become unreadable: any use of
+ * in flight during backward) takes its {@link Storage} from this workspace, zero-filled. When the step ends, that
+ * storage returns to the workspace for the next step and those tensors become unreadable, together with every view
+ * of them (a view shares its tensor's storage object, so the workspace tracks storage, never views): any use of
  * one throws an {@link IllegalStateException} saying so, instead of showing a later step's values. Tensors that
  * must outlive the step are kept with {@link #keep}; gradients stored in a leaf's {@code grad} are kept
  * automatically, and tensors made by the factories ({@code zeros}, {@code of}, ...) never come from a workspace,
@@ -71,11 +72,10 @@ public final class Workspace {
 
     private final ArrayList<Bin> bins = new ArrayList<>();
     private final ArrayList<IndexBin> indexBins = new ArrayList<>();
-    /** Tensors whose storage this step lent, and views of them. */
-    private final ArrayList<Tensor> lent = new ArrayList<>();
-    private final ArrayList<Tensor> views = new ArrayList<>();
-    /** Storage arrays (by identity) that outlive the current step. */
-    private final Set<Object> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Storage this step lent. */
+    private final ArrayList<Storage> lent = new ArrayList<>();
+    /** Lent storage (by identity) that outlives the current step. */
+    private final Set<Storage> kept = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Scope step = this::exit;
     private Thread thread;
     private long steps;
@@ -110,11 +110,12 @@ public final class Workspace {
      * @return {@code t}
      */
     public Tensor keep(Tensor t) {
-        if (t.workspace == null) {
+        Workspace owner = t.storage().workspace;
+        if (owner == null) {
             return t;
         }
-        if (t.workspace != this) {
-            return t.workspace.keep(t);
+        if (owner != this) {
+            return owner.keep(t);
         }
         if (Thread.currentThread() != thread) {
             throw new IllegalStateException("Workspace.keep: the step is open on thread " + thread.getName()
@@ -148,7 +149,7 @@ public final class Workspace {
         Set<Object> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Bin b : bins) {
             for (int i = 0; i < b.count; i++) {
-                arrays.add(Tensor.arrayOf(b.free[i]));
+                arrays.add(Storage.arrayOf(b.free[i]));
             }
         }
         return arrays;
@@ -170,10 +171,10 @@ public final class Workspace {
         } else {
             m = dtype.kernels().create(rows, cols);
         }
-        Tensor t = new Tensor(shape, dtype, m);
-        t.workspace = this;
-        lent.add(t);
-        return t;
+        Storage storage = new Storage(m);
+        storage.workspace = this;
+        lent.add(storage);
+        return new Tensor(storage, dtype, shape);
     }
 
     /**
@@ -198,12 +199,6 @@ public final class Workspace {
         int[] a = bin.free.isEmpty() ? new int[length] : bin.free.remove(bin.free.size() - 1);
         bin.lent.add(a);
         return a;
-    }
-
-    /** Records a view of lent storage, so that it becomes unreadable with that storage. */
-    void registerView(Tensor view) {
-        view.workspace = this;
-        views.add(view);
     }
 
     private Bin bin(DType dtype, int numel) {
@@ -233,21 +228,14 @@ public final class Workspace {
             b.count = 0;
         }
         for (int i = 0, n = lent.size(); i < n; i++) {
-            Tensor t = lent.get(i);
-            Matrix m = t.data();
-            if (kept.contains(t.storage())) {
-                t.workspace = null; // an ordinary tensor from now on
+            Storage storage = lent.get(i);
+            Matrix m = storage.matrixOrNull();
+            if (kept.contains(storage)) {
+                storage.workspace = null; // ordinary storage from now on
             } else {
-                t.release();
-                bin(t.dtype(), t.numel()).give(m);
-            }
-        }
-        for (int i = 0, n = views.size(); i < n; i++) {
-            Tensor v = views.get(i);
-            if (kept.contains(v.storage())) {
-                v.workspace = null;
-            } else {
-                v.release();
+                storage.release(); // every tensor over it, views included, is unreadable from now on
+                bin(m instanceof org.ejml.data.FMatrixRMaj ? DType.FLOAT32 : DType.FLOAT64,
+                        m.getNumRows() * m.getNumCols()).give(m);
             }
         }
         for (IndexBin b : indexBins) {
@@ -266,7 +254,6 @@ public final class Workspace {
             bins.remove(bins.size() - 1);
         }
         lent.clear();
-        views.clear();
         kept.clear();
         thread = null;
         state.workspace = null;

@@ -120,6 +120,40 @@ final class OpCases {
         add("narrow", "[4,5] dim 1, 1..3", in -> in[0].narrow(1, 1, 3), any(4, 5));
         add("narrow", "[4,5] dim 0, first row", in -> in[0].narrow(0, 0, 1), any(4, 5));
         add("narrow", "[2,3,4] dim 2, last two", in -> in[0].narrow(-1, 2, 2), any(2, 3, 4));
+        add("view", "[2,6] to [3,4] (contiguous: shares storage)", in -> in[0].view(3, 4).mul(in[0].view(-1, 3)
+                .reshape(3, 4)), any(2, 6));
+        add("view", "a transpose viewed as [4,1,3] (strides allow it)", in -> in[0].t().view(4, 1, 3).exp(),
+                any(3, 4));
+        add("reshape", "a transpose flattened (must copy)", in -> in[0].t().reshape(12).mul(in[0].reshape(12)),
+                any(3, 4));
+        add("contiguous", "a transpose made contiguous", in -> in[0].t().contiguous().mul(in[0].t()), any(3, 4));
+        add("contiguous", "already contiguous: the same tensor", in -> in[0].contiguous().exp(), any(2, 3));
+        add("select", "[3,4] row 1", in -> in[0].select(0, 1), any(3, 4));
+        add("select", "[2,3,4] dim -1 index -2", in -> in[0].select(-1, -2).exp(), any(2, 3, 4));
+        add("select", "two rows of one tensor, used together", in -> in[0].select(0, 0).mul(in[0].select(0, 2)),
+                any(3, 4));
+        add("squeeze", "[1,3,1,2] all size-1 dimensions", in -> in[0].squeeze().exp(), any(1, 3, 1, 2));
+        add("squeeze", "[3,1,2] dim 1", in -> in[0].squeeze(1).mul(in[0].squeeze(1)), any(3, 1, 2));
+        add("unsqueeze", "[3,2] at 1", in -> in[0].unsqueeze(1).exp(), any(3, 2));
+        add("unsqueeze", "a transpose at -1", in -> in[0].t().unsqueeze(-1).mul(in[0].t().unsqueeze(1)), any(2, 3));
+        add("split", "[3,5] in pieces of 2 along dim 1", in -> {
+            List<Tensor> p = in[0].split(2, 1);
+            return p.get(0).mul(p.get(1)).add(p.get(2).exp());
+        }, any(3, 5));
+        add("chunk", "[4,3] in 2 chunks along dim 0", in -> {
+            List<Tensor> p = in[0].chunk(2, 0);
+            return p.get(0).mul(p.get(1).tanh());
+        }, any(4, 3));
+        add("unbind", "[3,2,2] along dim 0, every slice", in -> {
+            List<Tensor> p = in[0].unbind(0);
+            return p.get(0).mul(p.get(1)).add(p.get(2).exp());
+        }, any(3, 2, 2));
+        add("unbind", "[2,3] along dim 1 (strided slices)", in -> {
+            List<Tensor> p = in[0].unbind(1);
+            return p.get(0).mul(p.get(1)).mul(p.get(2));
+        }, any(2, 3));
+        add("narrow", "two overlapping slices of one tensor", in -> in[0].narrow(1, 0, 3).mul(in[0].narrow(1, 1, 3)),
+                any(2, 4));
         add("concat", "[2,3] and [1,3] along 0", in -> Tensor.concat(List.of(in[0], in[1]), 0), any(2, 3), any(1, 3));
         add("concat", "three along dim 1", in -> Tensor.concat(List.of(in[0], in[1], in[0]), 1),
                 any(2, 2), any(2, 3));

@@ -82,7 +82,7 @@ class WorkspaceTest {
             try (Scope s = workspace.enter(); Tape tape = Tape.record()) {
                 Tensor h = x.matmul(p.get(0)).relu();
                 tape.backward(Losses.crossEntropy(Tensor.linear(h, p.get(2), p.get(3)), labels));
-                lastHidden = h.storage();
+                lastHidden = h.array();
             }
             pooled.add(workspace.pooledStorage());
             for (Tensor t : p) {
@@ -303,5 +303,50 @@ class WorkspaceTest {
             t.join();
         }
         assertArrayEquals(x.exp().toFloatArray(), fromOtherThread[0].toFloatArray());
+    }
+
+    @Test
+    void aWarmStepAllocatesOnlyBookkeeping() {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(bean instanceof com.sun.management.ThreadMXBean sun) || !sun.isThreadAllocatedMemorySupported()) {
+            return; // cannot be measured on this JVM
+        }
+        Random rng = new Random(17);
+        List<Tensor> p = List.of(Tensor.randn(rng, 128, 64).mul(0.1).requiresGrad(true),
+                Tensor.zeros(128).requiresGrad(true), Tensor.randn(rng, 10, 128).mul(0.1).requiresGrad(true),
+                Tensor.zeros(10).requiresGrad(true));
+        Tensor x = Tensor.randn(rng, 32, 64);
+        int[] labels = rng.ints(32, 0, 10).toArray();
+        MatmulKernel installed = Matmul.kernel();
+        Matmul.use(new EjmlMatmul()); // the Vector API kernel allocates until the JIT has compiled it
+        try {
+            long perStep = allocatedPerStep(sun, p, x, labels);
+            assertTrue(perStep < 8_000, "a warm step allocated " + perStep + " bytes");
+        } finally {
+            Matmul.use(installed);
+        }
+    }
+
+    private static long allocatedPerStep(com.sun.management.ThreadMXBean sun, List<Tensor> p, Tensor x, int[] labels) {
+        Workspace workspace = new Workspace();
+        long tid = Thread.currentThread().getId();
+        long before = 0;
+        int warm = 40;
+        int measured = 20;
+        for (int step = 0; step < warm + measured; step++) {
+            if (step == warm) {
+                before = sun.getThreadAllocatedBytes(tid);
+            }
+            try (Scope s = workspace.enter(); Tape tape = Tape.record()) {
+                Tensor h = Tensor.linear(x, p.get(0), p.get(1)).relu();
+                tape.backward(Losses.crossEntropy(Tensor.linear(h, p.get(2), p.get(3)), labels));
+            }
+            for (Tensor t : p) {
+                t.addInPlace(t.grad(), -0.01);
+                t.zeroGrad(false);
+            }
+        }
+        // One [32, 128] activation alone is 16 kB: a step that did not reuse its storage would allocate several.
+        return (sun.getThreadAllocatedBytes(tid) - before) / measured;
     }
 }

@@ -26,6 +26,10 @@ public final class Main {
               vanishing-gradients  the gradient monitor on deep sigmoid, ReLU and exploding linear networks
               seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
                                 and the hidden-state gradient per time step
+              lstm-scaling      LSTM backward time and allocated bytes at 28, 112 and 448 steps
+              mnist-spark       mnist trained data-parallel on Spark, one barrier task per rank (spark-submit)
+              mnist-ddp         mnist trained data-parallel by processes started with RANK, WORLD_SIZE,
+                                MASTER_ADDR and MASTER_PORT
             Run a command with --help for its options.""";
 
     public static void main(String[] args) throws Exception {
@@ -73,6 +77,9 @@ public final class Main {
                 case "gradcheck" -> GradcheckDemo.main(rest);
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
                 case "seq-mnist" -> SeqMnist.main(rest);
+                case "lstm-scaling" -> LstmScaling.main(rest);
+                case "mnist-spark" -> MnistDistributed.spark(rest);
+                case "mnist-ddp" -> MnistDistributed.environment(rest);
                 default -> {
                     String nearest = Options.nearest(args[0], COMMANDS);
                     System.err.println("Unknown command '" + args[0] + "'" + (nearest != null
@@ -92,5 +99,5 @@ public final class Main {
 
     private static final java.util.Set<String> COMMANDS = java.util.Set.of("mnist", "spirals", "bench",
             "backprop-cost", "worked-example", "tied-autoencoder", "trajectory", "forces", "automaton", "saliency",
-            "gradcheck", "vanishing-gradients", "seq-mnist");
+            "gradcheck", "vanishing-gradients", "seq-mnist", "mnist-spark", "mnist-ddp", "lstm-scaling");
 }

@@ -1,6 +1,5 @@
 package org.tapegrad.nn;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.tapegrad.core.Tensor;
 
@@ -9,14 +8,11 @@ import org.tapegrad.core.Tensor;
  * (so every gradient comes from a gradient-checked rule). Gates are stacked in PyTorch's order along the rows of
  * the weights: LSTM i, f, g, o; GRU r, z, n.
  *
- * <p>A step multiplies {@code z = [x, 1, h]} (the input, a column of ones when there are biases, the hidden state;
- * built by {@link #stepInput}) by one weight block per gate, {@code [W_ih_gate, b_gate, W_hh_gate]} (built once per
- * sequence by {@link #blocks}). One product per gate gives {@code x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh} for that gate
- * with no per-step bias addition and, above all, without slicing a fused [batch, G·hidden] product into gates:
- * the gradient of a slice ({@code narrow}) is a zero-padded tensor of the full size, so slicing costs G full-size
- * tensors (and their sum) per step in backward, while the gradient of {@code z}'s concatenation is cheap slices of
- * one gradient. The GRU's n gate needs its input and hidden parts apart ({@code r ⊙ (h·W_hnᵀ + b_hn)}), so it has
- * two blocks, {@code [W_in, b_in, 0]} and {@code [0, b_hn, W_hn]}.
+ * <p>A step takes the input's projection {@code x·W_ihᵀ + b_ih} [batch, G·hidden] (the multi-step layers compute it
+ * for the whole sequence in one product and pass each step a {@code select} view of it), adds the hidden state's
+ * projection {@code h·W_hhᵀ + b_hh} (one product per step), and reads the gates as {@code chunk} views of the sum.
+ * Views share storage, and the engine adds the gradients of the views of one tensor into one buffer, so neither the
+ * T step slices nor the G gate slices make a full-size gradient each.
  */
 enum CellKind {
     /** {@code h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)}. */
@@ -54,82 +50,37 @@ enum CellKind {
     }
 
     /**
-     * The per-gate weight blocks {@code [W_ih_gate, b_gate, W_hh_gate]}, each [hidden, in + 1 + hidden] (no bias
-     * column without biases), where {@code b_gate = b_ih_gate + b_hh_gate}; for the GRU, r and z so, then
-     * {@code [W_in, b_in, 0]} and {@code [0, b_hn, W_hn]}. Recorded, so gradients reach the parameters.
-     */
-    Tensor[] blocks(Tensor weightIh, Tensor weightHh, Tensor biasIh, Tensor biasHh) {
-        int hidden = weightHh.size(1);
-        int in = weightIh.size(1);
-        int rows = gates * hidden;
-        boolean bias = biasIh != null;
-        Tensor sum = bias ? biasIh.add(biasHh).reshape(rows, 1) : null;
-        int fused = this == GRU ? 2 : gates; // GRU: r and z fused, n split into its input and hidden parts
-        List<Tensor> parts = new ArrayList<>(3);
-        parts.add(weightIh);
-        if (bias) {
-            parts.add(sum);
-        }
-        parts.add(weightHh);
-        Tensor all = Tensor.concat(parts, 1);
-        Tensor[] out = new Tensor[this == GRU ? 4 : gates];
-        for (int k = 0; k < fused; k++) {
-            out[k] = gates == 1 ? all : all.narrow(0, k * hidden, hidden);
-        }
-        if (this == GRU) {
-            int n = 2 * hidden;
-            Tensor zerosIn = Tensor.zeros(weightIh.dtype(), hidden, in);
-            Tensor zerosHidden = Tensor.zeros(weightIh.dtype(), hidden, hidden);
-            List<Tensor> input = new ArrayList<>(List.of(weightIh.narrow(0, n, hidden)));
-            List<Tensor> state = new ArrayList<>(List.of(zerosIn));
-            if (bias) {
-                input.add(biasIh.narrow(0, n, hidden).reshape(hidden, 1));
-                state.add(biasHh.narrow(0, n, hidden).reshape(hidden, 1));
-            }
-            input.add(zerosHidden);
-            state.add(weightHh.narrow(0, n, hidden));
-            out[2] = Tensor.concat(input, 1);
-            out[3] = Tensor.concat(state, 1);
-        }
-        return out;
-    }
-
-    /** {@code z = [x, ones, h]}, [batch, in + 1 + hidden]; {@code ones} [batch, 1] is null without biases. */
-    static Tensor stepInput(Tensor x, Tensor ones, Tensor h) {
-        return Tensor.concat(ones == null ? List.of(x, h) : List.of(x, ones, h), 1);
-    }
-
-    /**
      * One step.
      *
-     * @param z      {@link #stepInput} of the step's input and h (not modified)
-     * @param h      the hidden state [batch, hidden] (not modified)
-     * @param c      the cell state [batch, hidden] for the LSTM, else ignored (not modified)
-     * @param blocks {@link #blocks} of the weights
+     * @param xProjection {@code x·W_ihᵀ + b_ih} of the step's input, [batch, G·hidden] (not modified; may be a view)
+     * @param h           the hidden state [batch, hidden] (not modified)
+     * @param c           the cell state [batch, hidden] for the LSTM, else ignored (not modified)
+     * @param weightHh    [G·hidden, hidden]
+     * @param biasHh      [G·hidden], or null
      * @return the new state (c null except for the LSTM)
      */
-    RecurrentState step(Tensor z, Tensor h, Tensor c, Tensor[] blocks) {
+    RecurrentState step(Tensor xProjection, Tensor h, Tensor c, Tensor weightHh, Tensor biasHh) {
+        Tensor hProjection = Tensor.linear(h, weightHh, biasHh);
         return switch (this) {
-            case RNN_TANH -> RecurrentState.of(gate(z, blocks, 0).tanh());
-            case RNN_RELU -> RecurrentState.of(gate(z, blocks, 0).relu());
+            case RNN_TANH -> RecurrentState.of(xProjection.add(hProjection).tanh());
+            case RNN_RELU -> RecurrentState.of(xProjection.add(hProjection).relu());
             case LSTM -> {
-                Tensor i = gate(z, blocks, 0).sigmoid();
-                Tensor f = gate(z, blocks, 1).sigmoid();
-                Tensor g = gate(z, blocks, 2).tanh();
-                Tensor o = gate(z, blocks, 3).sigmoid();
+                List<Tensor> gates = xProjection.add(hProjection).chunk(4, 1);
+                Tensor i = gates.get(0).sigmoid();
+                Tensor f = gates.get(1).sigmoid();
+                Tensor g = gates.get(2).tanh();
+                Tensor o = gates.get(3).sigmoid();
                 Tensor cNext = f.mul(c).add(i.mul(g));
                 yield new RecurrentState(o.mul(cNext.tanh()), cNext);
             }
             case GRU -> {
-                Tensor r = gate(z, blocks, 0).sigmoid();
-                Tensor u = gate(z, blocks, 1).sigmoid();
-                Tensor n = gate(z, blocks, 2).add(r.mul(gate(z, blocks, 3))).tanh();
+                List<Tensor> x = xProjection.chunk(3, 1);
+                List<Tensor> hh = hProjection.chunk(3, 1);
+                Tensor r = x.get(0).add(hh.get(0)).sigmoid();
+                Tensor u = x.get(1).add(hh.get(1)).sigmoid();
+                Tensor n = x.get(2).add(r.mul(hh.get(2))).tanh();
                 yield RecurrentState.of(n.add(u.mul(h.sub(n)))); // (1 - z)·n + z·h
             }
         };
-    }
-
-    private static Tensor gate(Tensor z, Tensor[] blocks, int k) {
-        return Tensor.matmul(z, false, blocks[k], true);
     }
 }

@@ -66,9 +66,7 @@ public abstract sealed class RecurrentCell extends Layer permits RnnCell, LstmCe
         int batch = input.size(0);
         RecurrentState s = RecurrentLayer.checkState(owner, kind, state, weightIh.dtype(), input.dtype(),
                 new int[] {batch, hiddenSize});
-        Tensor ones = biasIh == null ? null : Tensor.ones(input.dtype(), batch, 1);
-        return kind.step(CellKind.stepInput(input, ones, s.h()), s.h(), s.c(),
-                kind.blocks(weightIh, weightHh, biasIh, biasHh));
+        return kind.step(Tensor.linear(input, weightIh, biasIh), s.h(), s.c(), weightHh, biasHh);
     }
 
     /** The new hidden state [batch, hiddenSize] after reading {@code input} [batch, inputSize] from a zero state. */

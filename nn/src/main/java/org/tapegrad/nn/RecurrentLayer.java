@@ -27,16 +27,13 @@ import org.tapegrad.core.Tensor;
  * }</pre>
  *
  * <p>The loop is written with core ops and recorded on the tape like any other computation, so backward is
- * backpropagation through time. Per step and layer, the input, a column of ones and the hidden state are joined
- * into {@code z = [x_t, 1, h]} and multiplied by one weight block {@code [W_ih, b_ih + b_hh, W_hh]} per gate
- * (blocks built once per sequence), followed by the gates' element-wise arithmetic. Neither the input projection
- * nor the gates are sliced out of a larger product, because the gradient of a slice ({@code narrow}) is a
- * zero-padded tensor of the full size: slicing T steps out of one {@code [batch·time, in]} projection would make
- * backward quadratic in the sequence length, and slicing gates out of one [batch, G·hidden] product cost G
- * full-size gradient tensors per step (measured on the LSTM of {@code seq-mnist}, batch 128, 28 steps, hidden 128:
- * 390 ms per forward and backward with fused products sliced into gates, 250 ms with per-gate blocks). An input that itself requires grad (an embedding, say) is still sliced per step, which costs
- * one input-sized gradient term per step in backward; between stacked layers the per-step hidden states are passed
- * on directly.
+ * backpropagation through time. Per layer, the input projection {@code x·W_ihᵀ + b_ih} of the whole sequence is one
+ * product, [batch·time, G·hidden]; each step reads its slice of it as a view ({@code select}), adds
+ * {@code h·W_hhᵀ + b_hh} and reads the gates as views ({@code chunk}), as PyTorch's LSTM does. In backward, the
+ * gradients of the T slices add into one buffer of the projection's shape (and those of a step's gates into one of
+ * the step's), so backward time and memory grow linearly in the sequence length, and the input's gradient (an
+ * embedding's, say) is one product. Between stacked layers, the hidden states of all steps are joined into the next
+ * layer's input sequence.
  *
  * <p>For truncated backpropagation through time, feed a long sequence in chunks and carry
  * {@link RecurrentState#detach()} of each chunk's final state into the next (see {@link RecurrentState}).
@@ -148,20 +145,18 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
         }
         RecurrentState start = checkState(owner, kind, initial, weightIh[0].dtype(), input.dtype(),
                 new int[] {numLayers, batch, hiddenSize});
-        List<Tensor> xs = new ArrayList<>(time);
-        for (int t = 0; t < time; t++) {
-            xs.add(input.narrow(1, t, 1).reshape(batch, inputSize));
-        }
-        Tensor ones = biasIh[0] == null ? null : Tensor.ones(input.dtype(), batch, 1);
+        int gated = kind.gates * hiddenSize;
+        Tensor sequence = input;
         List<Tensor> finalH = new ArrayList<>(numLayers);
         List<Tensor> finalC = new ArrayList<>(numLayers);
         for (int l = 0; l < numLayers; l++) {
-            Tensor h = layerSlice(start.h(), l, batch);
-            Tensor c = start.c() == null ? null : layerSlice(start.c(), l, batch);
-            Tensor[] blocks = kind.blocks(weightIh[l], weightHh[l], biasIh[l], biasHh[l]);
+            Tensor h = start.h().select(0, l);
+            Tensor c = start.c() == null ? null : start.c().select(0, l);
+            Tensor projection = Tensor.linear(sequence.reshape(batch * time, sequence.size(2)), weightIh[l], biasIh[l])
+                    .view(batch, time, gated);
             List<Tensor> hs = new ArrayList<>(time);
             for (int t = 0; t < time; t++) {
-                RecurrentState s = kind.step(CellKind.stepInput(xs.get(t), ones, h), h, c, blocks);
+                RecurrentState s = kind.step(projection.select(1, t), h, c, weightHh[l], biasHh[l]);
                 h = s.h();
                 c = s.c();
                 List<StepHook> hooks = stepHooks;
@@ -170,19 +165,15 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
                         hook.apply(this, l, t, h);
                     }
                 }
-                hs.add(h);
+                hs.add(h.unsqueeze(1));
             }
-            finalH.add(h.reshape(1, batch, hiddenSize));
+            finalH.add(h.unsqueeze(0));
             if (c != null) {
-                finalC.add(c.reshape(1, batch, hiddenSize));
+                finalC.add(c.unsqueeze(0));
             }
-            xs = hs;
+            sequence = time == 1 ? hs.get(0) : Tensor.concat(hs, 1); // [batch, time, hidden]
         }
-        List<Tensor> steps = new ArrayList<>(time);
-        for (Tensor h : xs) {
-            steps.add(h.reshape(batch, 1, hiddenSize));
-        }
-        Tensor output = time == 1 ? steps.get(0) : Tensor.concat(steps, 1);
+        Tensor output = sequence;
         return new RecurrentOutput(output, new RecurrentState(stack(finalH), finalC.isEmpty() ? null : stack(finalC)));
     }
 
@@ -190,10 +181,6 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
     @Override
     public Tensor forward(Tensor input) {
         return forward(input, null).output();
-    }
-
-    private Tensor layerSlice(Tensor state, int layer, int batch) {
-        return (numLayers == 1 ? state : state.narrow(0, layer, 1)).reshape(batch, hiddenSize);
     }
 
     private static Tensor stack(List<Tensor> perLayer) {

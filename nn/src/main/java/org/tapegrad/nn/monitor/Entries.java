@@ -15,6 +15,9 @@ final class Entries {
     final int size;
 
     Entries(Tensor t) {
+        if (!t.isContiguous() || t.storageOffset() != 0) { // a view (a step of a sequence, a gate): its entries, copied without history
+            t = t.detach().contiguous();
+        }
         if (t.dtype() == DType.FLOAT32) {
             floats = t.float32Matrix().data;
             doubles = null;

@@ -92,6 +92,8 @@ public final class DataParallel implements AutoCloseable {
     private BiFunction<Tensor, int[], Tensor> classLoss;
     private BiFunction<Tensor, Tensor, Tensor> loss;
     private Tensor output;
+    /** The rows of the whole batch that {@link #input} is part of: slice losses are weighted by rows / batchRows. */
+    private int batchRows;
 
     /**
      * A data-parallel runner of {@code model} on {@code threads} threads (the caller and {@code threads - 1} workers,
@@ -155,9 +157,24 @@ public final class DataParallel implements AutoCloseable {
      * @return the batch's loss
      */
     public double backward(Tensor inputs, int[] labels, BiFunction<Tensor, int[], Tensor> loss) {
+        Objects.requireNonNull(inputs, "inputs");
+        return backward(inputs, labels, loss, inputs.rank() == 0 ? 0 : inputs.size(0));
+    }
+
+    /**
+     * {@link #backward(Tensor, int[], BiFunction)} for rows that are part of a larger batch of {@code batchRows} rows
+     * (the rest on other processes, as in {@code DistributedDataParallel}): each slice's loss is weighted by
+     * {@code n_k / batchRows} instead of {@code n_k / n}, so the gradients added into {@code grad} and the returned
+     * loss are these rows' share of the whole batch's, and the shares of all parts add up to the whole batch's.
+     *
+     * @param batchRows the rows of the whole batch, at least {@code inputs.size(0)}
+     * @return these rows' share of the batch's loss: {@code Σ_k (n_k / batchRows)·loss_k}
+     */
+    public double backward(Tensor inputs, int[] labels, BiFunction<Tensor, int[], Tensor> loss, int batchRows) {
         Objects.requireNonNull(labels, "labels");
         Objects.requireNonNull(loss, "loss");
         checkBatch("backward", inputs);
+        checkBatchRows(inputs, batchRows);
         if (labels.length != inputs.size(0)) {
             throw new IllegalArgumentException("DataParallel.backward: " + labels.length + " labels for a batch of "
                     + inputs.size(0) + " rows; expected one label per row");
@@ -165,6 +182,7 @@ public final class DataParallel implements AutoCloseable {
         this.input = inputs;
         this.labels = labels;
         this.classLoss = loss;
+        this.batchRows = batchRows;
         try {
             return run();
         } finally {
@@ -189,6 +207,7 @@ public final class DataParallel implements AutoCloseable {
         this.input = inputs;
         this.target = targets;
         this.loss = loss;
+        this.batchRows = inputs.size(0);
         try {
             return run();
         } finally {
@@ -260,6 +279,13 @@ public final class DataParallel implements AutoCloseable {
         }
     }
 
+    private static void checkBatchRows(Tensor inputs, int batchRows) {
+        if (batchRows < inputs.size(0)) {
+            throw new IllegalArgumentException("DataParallel.backward: batchRows is " + batchRows + " for "
+                    + inputs.size(0) + " rows; expected the rows of the whole batch, at least " + inputs.size(0));
+        }
+    }
+
     /** Runs the slices' forward and backward on {@link #input}, then the sum; returns the batch's loss. */
     private double run() {
         each(train);
@@ -304,8 +330,8 @@ public final class DataParallel implements AutoCloseable {
                 throw new IllegalArgumentException("DataParallel.backward: the loss has shape "
                         + Arrays.toString(l.shape()) + "; expected a scalar (a mean over the batch)");
             }
-            double weight = (double) rows / n;
-            Tensor weighted = rows == n ? l : l.mul(weight);
+            double weight = (double) rows / batchRows;
+            Tensor weighted = rows == batchRows ? l : l.mul(weight);
             tape.backward(weighted);
             losses[k] = weighted.item();
         }
@@ -409,10 +435,11 @@ public final class DataParallel implements AutoCloseable {
             }
             Tensor all = outputFor(out, n);
             int width = out.numel() / rows;
+            Tensor dense = out.contiguous(); // the model may end in a view (a transpose, a slice)
             if (out.dtype() == DType.FLOAT32) {
-                System.arraycopy(out.float32Matrix().data, 0, all.float32Matrix().data, from * width, rows * width);
+                System.arraycopy(dense.float32Matrix().data, 0, all.float32Matrix().data, from * width, rows * width);
             } else {
-                System.arraycopy(out.float64Matrix().data, 0, all.float64Matrix().data, from * width, rows * width);
+                System.arraycopy(dense.float64Matrix().data, 0, all.float64Matrix().data, from * width, rows * width);
             }
         }
     }

@@ -1,0 +1,394 @@
+package org.tapegrad.nn.distributed;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import org.tapegrad.core.DType;
+import org.tapegrad.core.Tensor;
+import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.nn.Layer;
+import org.tapegrad.nn.train.DataParallel;
+
+/**
+ * Synchronous data-parallel training over the processes of a {@link ProcessGroup}, like PyTorch's
+ * {@code DistributedDataParallel}: every rank holds a replica of the model, runs its share of each global batch
+ * (cut again across threads by a {@link DataParallel}), and the ranks' gradients are summed, so that every replica
+ * sees the gradient of the whole global batch and takes the same optimizer step.
+ *
+ * <pre>{@code
+ * try (ProcessGroup group = ProcessGroup.fromEnvironment(Duration.ofMinutes(5));
+ *         DistributedDataParallel ddp = new DistributedDataParallel(model, group, 1)) { // rank 0's weights everywhere
+ *     for (Batch global : loader) {                     // the same global batches on every rank (same seed)
+ *         int from = DistributedDataParallel.shardStart(global.size(), group.rank(), group.worldSize());
+ *         int to = DistributedDataParallel.shardStart(global.size(), group.rank() + 1, group.worldSize());
+ *         double loss = ddp.backward(global.inputs().narrow(0, from, to - from),
+ *                 Arrays.copyOfRange(global.labels(), from, to), Losses::crossEntropy, global.size());
+ *         optimizer.step(ddp.team());                   // the same update on every rank
+ *         ddp.zeroGrad();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>The arithmetic.</b> For a loss that is a mean over its batch, the loss of a global batch of {@code N} rows is
+ * {@code L = Σ_k (n_k / N)·L_k} over its slices {@code k} of {@code n_k} rows (a rank's rows, cut across its threads).
+ * Each slice's loss is weighted by {@code n_k / N} before its backward pass, each rank sums its threads' gradients
+ * into {@code grad} (as {@link DataParallel} does), and the ranks' gradients are then summed in rank order
+ * ({@link ProcessGroup#allReduce(float[], int, int, ProcessGroup.ReduceOp) allReduce}), so every rank ends with
+ * {@code dL/dθ}, the same bits on every rank. With one thread per rank and ranks given {@link #shardStart} rows,
+ * the slices are those of {@code new DataParallel(model, worldSize)} on the global batch and the sums are added in
+ * the same order: the gradients, the loss and so every step are the same bits as that single-process run.
+ *
+ * <p><b>The exchange.</b> After the backward pass, every parameter's gradient is copied into one contiguous buffer
+ * per dtype (float32 parameters in one, float64 parameters in the other, followed by the loss, the row count and
+ * one flag per parameter saying whether this rank gave it a gradient); each buffer is all-reduced in buckets of at
+ * most {@link Options#bucketElements()} elements and copied back. A parameter that no rank gave a gradient keeps a
+ * null {@code grad}, as after a single-process backward. The exchange starts after the whole backward pass; it is
+ * not yet overlapped with it.
+ *
+ * <p><b>Replicas.</b> The constructor checks that every rank's model has the same parameter and buffer shapes and
+ * copies rank 0's values into every replica (so each rank may build its model with any seed). Every
+ * {@link Options#checkEvery()} calls to {@code backward}, a checksum of every parameter's and buffer's bits is
+ * gathered from all ranks before the step; if any differs from rank 0's, every rank throws at once rather than
+ * training diverged replicas.
+ *
+ * <p>The model must allow what {@link DataParallel} needs (no training-mode batch norm, thread-safe hooks). Not
+ * thread-safe; every rank must call {@code backward} the same number of times.
+ */
+public final class DistributedDataParallel implements AutoCloseable {
+
+    /**
+     * Settings of the exchange.
+     *
+     * @param bucketElements the most elements one all-reduce message carries (at least 1); larger buffers are
+     *                       exchanged in several buckets
+     * @param checkEvery     compare the replicas' checksums every this many calls to {@code backward} (0: never)
+     */
+    public record Options(int bucketElements, int checkEvery) {
+        /** Checks the values. */
+        public Options {
+            if (bucketElements < 1) {
+                throw new IllegalArgumentException("DistributedDataParallel.Options: bucketElements is "
+                        + bucketElements + "; expected at least 1");
+            }
+            if (checkEvery < 0) {
+                throw new IllegalArgumentException("DistributedDataParallel.Options: checkEvery is " + checkEvery
+                        + "; expected 0 (never) or a number of steps");
+            }
+        }
+
+        /** Buckets of 4 Mi elements (16 MiB of float32, as PyTorch's 25 MB order of size), a check every 100 steps. */
+        public static Options defaults() {
+            return new Options(1 << 22, 100);
+        }
+
+        /** These options with {@code bucketElements} replaced (checked again). */
+        public Options withBucketElements(int bucketElements) {
+            return new Options(bucketElements, checkEvery);
+        }
+
+        /** These options with {@code checkEvery} replaced (checked again). */
+        public Options withCheckEvery(int checkEvery) {
+            return new Options(bucketElements, checkEvery);
+        }
+    }
+
+    private final Layer model;
+    private final ProcessGroup group;
+    private final Options options;
+    private final DataParallel local;
+    private final List<Tensor> params;
+    private final List<Tensor> buffers;
+    /** Position of parameter i in the flat buffer of its dtype. */
+    private final int[] offset;
+    private final float[] flat32;
+    /** Float64 gradients, then the loss, the row count and one gradient flag per parameter. */
+    private final double[] flat64;
+    private final int tail;
+    private long steps;
+    private long exchangeNanos;
+    private long lastExchangeNanos;
+
+    /** {@link #DistributedDataParallel(Layer, ProcessGroup, int, Options)} with {@link Options#defaults()}. */
+    public DistributedDataParallel(Layer model, ProcessGroup group, int threads) {
+        this(model, group, threads, Options.defaults());
+    }
+
+    /**
+     * A replica of {@code model} in {@code group}, running on {@code threads} threads of this process (the caller and
+     * {@code threads - 1} workers, stopped by {@link #close()}). Every rank must construct it at the same point:
+     * the ranks' parameter and buffer shapes are compared, and rank 0's values are copied into every replica.
+     *
+     * @throws IllegalArgumentException when {@code threads < 1} or the model has no parameters
+     * @throws IllegalStateException    when the ranks' models have different parameter or buffer shapes or dtypes
+     * @throws ProcessGroupException    when the exchange with the other ranks fails
+     */
+    public DistributedDataParallel(Layer model, ProcessGroup group, int threads, Options options) {
+        Objects.requireNonNull(model, "model");
+        this.group = Objects.requireNonNull(group, "group");
+        this.options = Objects.requireNonNull(options, "options");
+        this.model = model;
+        params = List.copyOf(model.parameters());
+        buffers = List.copyOf(model.buffers());
+        local = new DataParallel(model, threads);
+        try {
+            offset = new int[params.size()];
+            int n32 = 0;
+            int n64 = 0;
+            for (int i = 0; i < params.size(); i++) {
+                Tensor p = params.get(i);
+                if (p.dtype() == DType.FLOAT32) {
+                    offset[i] = n32;
+                    n32 += p.numel();
+                } else {
+                    offset[i] = n64;
+                    n64 += p.numel();
+                }
+            }
+            flat32 = new float[n32];
+            tail = n64;
+            flat64 = new double[n64 + 2 + params.size()];
+            checkSameLayout();
+            broadcastFromRankZero();
+        } catch (RuntimeException e) {
+            local.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The first row of rank {@code rank}'s share of a global batch of {@code rows} rows: rank r's rows are
+     * {@code [shardStart(rows, r, W), shardStart(rows, r + 1, W))}, {@code shardStart(rows, r, W) = floor(rows·r/W)}
+     * (the slices {@link DataParallel} cuts a batch into for W threads).
+     *
+     * @param rank {@code 0 <= rank <= worldSize} ({@code worldSize} gives {@code rows}, the end of the last share)
+     */
+    public static int shardStart(int rows, int rank, int worldSize) {
+        if (rows < 0 || worldSize < 1 || rank < 0 || rank > worldSize) {
+            throw new IllegalArgumentException("DistributedDataParallel.shardStart: rows " + rows + ", rank " + rank
+                    + ", worldSize " + worldSize + "; expected rows >= 0, worldSize >= 1 and 0 <= rank <= worldSize");
+        }
+        return (int) ((long) rows * rank / worldSize);
+    }
+
+    /** The model this replica trains. */
+    public Layer model() {
+        return model;
+    }
+
+    /** The group the gradients are summed over. */
+    public ProcessGroup group() {
+        return group;
+    }
+
+    /** The threads of this rank (null with one thread), for {@code optimizer.step(team)}. */
+    public WorkerTeam team() {
+        return local.team();
+    }
+
+    /** The calls to {@code backward} so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * Nanoseconds spent packing, all-reducing and unpacking gradients, over every call to {@code backward}; the
+     * all-reduce includes waiting for the slowest rank to finish its backward pass.
+     */
+    public long exchangeNanos() {
+        return exchangeNanos;
+    }
+
+    /**
+     * Nanoseconds the last call to {@code backward} spent packing, all-reducing and unpacking its gradients (waiting
+     * for the slowest rank included).
+     */
+    public long lastExchangeNanos() {
+        return lastExchangeNanos;
+    }
+
+    /**
+     * Forward and backward of this rank's rows of a global batch of {@code globalRows} rows, then the sum of every
+     * rank's gradients: afterwards every parameter's {@code grad} holds {@code d loss(global batch) / dθ}, the same
+     * on every rank, added to what {@code grad} held before (as a backward adds), and the global batch's loss is
+     * returned. Every rank must call it, with row counts that add up to {@code globalRows}.
+     *
+     * @param inputs     this rank's rows (dimension 0), at least one
+     * @param labels     one class index per row
+     * @param loss       a loss that is a mean over the rows of its batch, such as {@code Losses::crossEntropy}
+     * @param globalRows the rows of the global batch, summed over the ranks
+     * @return the global batch's loss, {@code Σ_k (n_k / N)·L_k} over every slice of every rank
+     * @throws IllegalStateException when the ranks' row counts do not add up to {@code globalRows}, or when the
+     *                               periodic check finds replicas that differ
+     * @throws ProcessGroupException when the exchange with the other ranks fails
+     */
+    public double backward(Tensor inputs, int[] labels, BiFunction<Tensor, int[], Tensor> loss, int globalRows) {
+        Objects.requireNonNull(inputs, "inputs");
+        if (options.checkEvery() > 0 && steps > 0 && steps % options.checkEvery() == 0) {
+            checkReplicas();
+        }
+        double part = local.backward(inputs, labels, loss, globalRows);
+        double total = exchange(part, inputs.size(0), globalRows);
+        steps++;
+        return total;
+    }
+
+    /**
+     * Fills every gradient with zeros and keeps it ({@link DataParallel#zeroGrad()}), for the next step's backward to
+     * add into.
+     */
+    public void zeroGrad() {
+        local.zeroGrad();
+    }
+
+    /**
+     * Compares a checksum of every parameter's and buffer's bits across the ranks; every rank must call it.
+     *
+     * @throws IllegalStateException on every rank, when some rank's replica differs from rank 0's
+     */
+    public void checkReplicas() {
+        long[] sums = group.allGather(checksum());
+        List<Integer> differ = new ArrayList<>();
+        for (int r = 1; r < sums.length; r++) {
+            if (sums[r] != sums[0]) {
+                differ.add(r);
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalStateException("DistributedDataParallel: after " + steps + " steps the parameters of "
+                    + "rank(s) " + differ + " differ from rank 0's (checksums " + Arrays.toString(sums) + "); the "
+                    + "replicas have drifted apart: every rank must apply the same optimizer step to the all-reduced "
+                    + "gradients and change the parameters nowhere else");
+        }
+    }
+
+    /** Stops this rank's worker threads; the group stays open (it is the caller's). */
+    @Override
+    public void close() {
+        local.close();
+    }
+
+    /** Sums every rank's gradients into each parameter's grad; returns the sum of the ranks' {@code part}s. */
+    private double exchange(double part, int rows, int globalRows) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            Tensor g = p.grad();
+            boolean f32 = p.dtype() == DType.FLOAT32;
+            if (g == null) {
+                if (f32) {
+                    Arrays.fill(flat32, offset[i], offset[i] + p.numel(), 0f);
+                } else {
+                    Arrays.fill(flat64, offset[i], offset[i] + p.numel(), 0.0);
+                }
+            } else if (f32) {
+                System.arraycopy(g.float32Matrix().data, 0, flat32, offset[i], p.numel());
+            } else {
+                System.arraycopy(g.float64Matrix().data, 0, flat64, offset[i], p.numel());
+            }
+            flat64[tail + 2 + i] = g == null ? 0 : 1;
+        }
+        flat64[tail] = part;
+        flat64[tail + 1] = rows;
+        int bucket = options.bucketElements();
+        for (int from = 0; from < flat32.length; from += bucket) {
+            group.allReduce(flat32, from, Math.min(bucket, flat32.length - from), ProcessGroup.ReduceOp.SUM);
+        }
+        for (int from = 0; from < flat64.length; from += bucket) {
+            group.allReduce(flat64, from, Math.min(bucket, flat64.length - from), ProcessGroup.ReduceOp.SUM);
+        }
+        if (flat64[tail + 1] != globalRows) {
+            throw new IllegalStateException("DistributedDataParallel.backward: the ranks' rows add up to "
+                    + (long) flat64[tail + 1] + " but globalRows is " + globalRows + "; every rank must pass the "
+                    + "same globalRows and its own share of that batch");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            if (flat64[tail + 2 + i] == 0) {
+                continue; // no rank gave it a gradient: it stays as it is (null), as after a backward
+            }
+            Tensor p = params.get(i);
+            Tensor g = p.grad();
+            if (g == null) {
+                g = Tensor.zeros(p.dtype(), p.shape());
+                p.setGrad(g);
+            }
+            if (p.dtype() == DType.FLOAT32) {
+                System.arraycopy(flat32, offset[i], g.float32Matrix().data, 0, p.numel());
+            } else {
+                System.arraycopy(flat64, offset[i], g.float64Matrix().data, 0, p.numel());
+            }
+            g.markModified();
+        }
+        lastExchangeNanos = System.nanoTime() - t0;
+        exchangeNanos += lastExchangeNanos;
+        return flat64[tail];
+    }
+
+    /** Compares every rank's parameter and buffer shapes and dtypes with rank 0's, by a hash of them. */
+    private void checkSameLayout() {
+        long h = 17;
+        for (List<Tensor> list : List.of(params, buffers)) {
+            h = h * 31 + list.size();
+            for (Tensor t : list) {
+                h = h * 31 + t.dtype().ordinal();
+                h = h * 31 + Arrays.hashCode(t.shape());
+            }
+        }
+        long[] all = group.allGather(h);
+        for (int r = 1; r < all.length; r++) {
+            if (all[r] != all[0]) {
+                throw new IllegalStateException("DistributedDataParallel: rank " + r + "'s model has other parameter "
+                        + "or buffer shapes or dtypes than rank 0's; every rank must build the same architecture "
+                        + "(this rank has " + params.size() + " parameters, " + buffers.size() + " buffers: "
+                        + shapes(params) + ")");
+            }
+        }
+    }
+
+    private static String shapes(List<Tensor> tensors) {
+        StringBuilder b = new StringBuilder();
+        for (Tensor t : tensors) {
+            b.append(b.length() == 0 ? "" : " ").append(Arrays.toString(t.shape()));
+        }
+        return b.toString();
+    }
+
+    /** Copies rank 0's parameters and buffers into every replica. */
+    private void broadcastFromRankZero() {
+        for (List<Tensor> list : List.of(params, buffers)) {
+            for (Tensor t : list) {
+                if (t.dtype() == DType.FLOAT32) {
+                    group.broadcast(t.float32Matrix().data, 0, t.numel(), 0);
+                } else {
+                    group.broadcast(t.float64Matrix().data, 0, t.numel(), 0);
+                }
+                t.markModified();
+            }
+        }
+    }
+
+    /** A 64-bit checksum of the bits of every parameter and buffer: any single changed element changes it. */
+    private long checksum() {
+        long h = 0;
+        long k = 0;
+        for (List<Tensor> list : List.of(params, buffers)) {
+            for (Tensor t : list) {
+                int n = t.numel();
+                if (t.dtype() == DType.FLOAT32) {
+                    float[] a = t.float32Matrix().data;
+                    for (int j = 0; j < n; j++) {
+                        h += (Float.floatToRawIntBits(a[j]) & 0xFFFFFFFFL) * (2 * (k + j) + 1);
+                    }
+                } else {
+                    double[] a = t.float64Matrix().data;
+                    for (int j = 0; j < n; j++) {
+                        h += Double.doubleToRawLongBits(a[j]) * (2 * (k + j) + 1);
+                    }
+                }
+                k += n;
+            }
+        }
+        return h;
+    }
+}
