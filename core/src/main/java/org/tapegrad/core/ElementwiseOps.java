@@ -110,16 +110,7 @@ final class ElementwiseOps {
         }
         double keep = p == 1 ? 0 : 1 / (1 - p);
         Tensor mask = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
-        if (mask.array() instanceof float[] m) {
-            for (int i = 0, n = mask.numel(); i < n; i++) {
-                m[i] = rng.nextDouble() < p ? 0 : (float) keep;
-            }
-        } else {
-            double[] m = (double[]) mask.array();
-            for (int i = 0, n = mask.numel(); i < n; i++) {
-                m[i] = rng.nextDouble() < p ? 0 : keep;
-            }
-        }
+        x.dtype().kernels().bernoulliMask(mask.matrix(), mask.numel(), p, keep, rng);
         return x.mul(mask);
     }
 }
