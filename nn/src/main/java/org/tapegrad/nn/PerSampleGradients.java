@@ -33,7 +33,8 @@ import org.tapegrad.core.Tensor;
  * <p>The model must treat examples independently: every parameter that requires grad must belong to a
  * {@code Linear} or {@code Conv2d} (the layers between them may be any that work row by row, such as activations,
  * {@link Flatten}, pooling, dropout in eval mode), and a {@link BatchNorm} in training mode is refused, as it mixes
- * the examples of a batch. Cost: one forward and one backward pass of the batch, plus the outer products (for a
+ * the examples of a batch. The layers must be run through {@link Layer#call} (as {@link Sequential} does), which
+ * runs the hooks; a layer whose {@code forward} is called directly is not seen. Cost: one forward and one backward pass of the batch, plus the outer products (for a
  * {@code Conv2d}, one more convolution that unfolds its input).
  */
 public final class PerSampleGradients {
@@ -105,8 +106,8 @@ public final class PerSampleGradients {
                             + "example, shape [" + n + "]; got " + Arrays.toString(losses.shape())
                             + " (use a loss with Reduction.NONE)");
                 }
-                return losses;
-            }, new Tensor[] {inputs}, Tensor.ones(inputs.dtype(), n), false);
+                return losses.sum(); // its gradient at row n of a layer's output is loss n's alone
+            }, inputs);
         } finally {
             handles.forEach(HookHandle::remove);
         }

@@ -86,6 +86,25 @@ class PerSampleGradientsTest {
     }
 
     @Test
+    void float32ModelGivesFloat32GradientsCloseToTheReference() {
+        Random rng = new Random(11);
+        Layer model = new Sequential(new Linear(4, 6, true, rng, DType.FLOAT32), new Tanh(),
+                new Linear(6, 3, true, rng, DType.FLOAT32));
+        Tensor x = Tensor.randn(DType.FLOAT32, new Random(5), 5, 4);
+        Map<String, Tensor> perSample = PerSampleGradients.compute(model, x, crossEntropy(LABELS));
+        Map<String, double[][]> reference = oneBackwardPerExample(model, x, LABELS);
+        for (String name : reference.keySet()) {
+            assertEquals(DType.FLOAT32, perSample.get(name).dtype());
+            double[] all = perSample.get(name).toDoubleArray();
+            int per = reference.get(name)[0].length;
+            for (int s = 0; s < 5; s++) {
+                assertArrayEquals(reference.get(name)[s], java.util.Arrays.copyOfRange(all, s * per, (s + 1) * per),
+                        1e-5, name);
+            }
+        }
+    }
+
+    @Test
     void convolutionalModelWithGroupsStrideDilationAndPaddingMatches() {
         Random rng = new Random(3);
         Layer model = new Sequential(
