@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
  * first product is computed; without the Vector API, a notice on stderr also says, once, how to enable it.
  *
  * <p>The default runs on one thread, unlike PyTorch's (one per physical core), because more did not pay where it
- * was measured: on a 2-vCPU VM a team of 2 made the MLP's products 1.7-1.9x faster alone and inference faster, but
- * training steps no faster, as the optimizer and the elementwise ops then write memory the other core has just read
- * or written, which cost as much as the products saved (see {@link BlockedMatmul}). Ask for threads with
+ * was measured (docs/PERFORMANCE.md): a team of 2 made the MLP's products and inference faster, but training steps
+ * no faster, as the optimizer and the elementwise ops then write memory the other core has just read or written,
+ * which cost as much as the products saved (see {@link BlockedMatmul}). Ask for threads with
  * {@code Matmul.use(Matmul.best(n))}; for several cores on whole batches, {@code DataParallel} (in nn) cuts the batch
  * instead, which pays for inference.
  */

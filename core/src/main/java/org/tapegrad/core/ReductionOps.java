@@ -89,7 +89,7 @@ final class ReductionOps {
     /**
      * {@code out (+)= } the sum of the rows of {@code g}, as the product {@code 1ᵀ·g} with a column of ones: the
      * kernel's path for a one-row product reads g where it lies, where a loop adding row after row into {@code out}
-     * is not vectorised by C2 (each row's sums depend on the last; 10x slower).
+     * is not vectorised by C2 (each row's sums depend on the last).
      */
     private static void columnSums(FMatrixRMaj g, float[] out, boolean accumulate) {
         FMatrixRMaj[] scratch = COLUMN_SUMS.get();

@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * waking up, descheduled, or slowed by data another core has just written simply does fewer chunks, and the caller
  * does the whole loop when no worker turns up in time. Between loops a worker spins ({@link Thread#onSpinWait})
  * for {@value #SPIN_NANOS} ns by default before it parks, so the back-to-back products of a training step find it
- * awake: waking a parked thread costs 100 µs and more on a virtual machine.
+ * awake: waking a parked thread costs far more than a product of the step (docs/PERFORMANCE.md).
  *
  * <p>One loop at a time: {@link #tryRun} returns {@code false} at once, running nothing, while another thread's loop
  * is in progress, and that caller does its work alone instead. So a team can be shared by several threads without

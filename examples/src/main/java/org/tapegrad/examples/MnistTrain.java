@@ -30,6 +30,7 @@ import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
 import org.tapegrad.nn.Unflatten;
 import org.tapegrad.nn.monitor.GradientMonitor;
+import org.tapegrad.nn.monitor.LiveReports;
 import org.tapegrad.nn.monitor.MonitorReports;
 import org.tapegrad.nn.monitor.TextSummary;
 import org.tapegrad.nn.train.Accuracy;
@@ -216,6 +217,9 @@ final class MnistTrain {
         List<EpochResult> results = new ArrayList<>();
         long skippedLosses = 0;
         GradientMonitor monitor = monitorDir == null ? null : GradientMonitor.attach(model, monitorEvery);
+        // The reports grow while training runs: lines appended per sample, the page rewritten every 10 samples.
+        LiveReports live = monitor == null ? null : LiveReports.start(monitor, "MNIST " + c.model() + ", "
+                + c.optimizer() + ", lr " + c.lr(), monitorDir, 10);
         Workspace workspace = new Workspace(); // each step reuses the storage of the one before
         try (DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
                 DataLoader test = new DataLoader(data.test(), 1000, false, 0, false, false)) {
@@ -318,7 +322,7 @@ final class MnistTrain {
         }
         if (monitor != null) {
             monitor.close();
-            MonitorReports.writeAll(monitor, "MNIST " + c.model() + ", " + c.optimizer() + ", lr " + c.lr(), monitorDir);
+            live.close();
             if (print) {
                 System.out.print(TextSummary.of(monitor));
                 System.out.println("Gradient monitor reports in " + monitorDir.toAbsolutePath());

@@ -22,7 +22,7 @@ import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.RecurrentLayer;
 import org.tapegrad.nn.Rnn;
 import org.tapegrad.nn.monitor.GradientMonitor;
-import org.tapegrad.nn.monitor.MonitorReports;
+import org.tapegrad.nn.monitor.LiveReports;
 import org.tapegrad.nn.monitor.TextSummary;
 import org.tapegrad.nn.monitor.TimeStepGradients;
 import org.tapegrad.nn.train.Accuracy;
@@ -165,6 +165,9 @@ final class SeqMnist {
         }
         List<MnistTrain.EpochResult> results = new ArrayList<>();
         GradientMonitor monitor = monitorDir == null ? null : GradientMonitor.attach(model, monitorEvery);
+        // The reports grow while training runs: lines appended per sample, the page rewritten every 10 samples.
+        LiveReports live = monitor == null ? null : LiveReports.start(monitor, "Sequential MNIST, " + c.cell() + " "
+                + c.hidden() + ", Adam lr " + c.lr() + ", clip-norm " + c.clipNorm(), monitorDir, 10);
         RunningMean clipNorms = new RunningMean();
         long skippedLosses = 0;
         try (DataLoader train = new DataLoader(data.train(), c.batchSize(), true, c.seed(), false, true);
@@ -251,8 +254,7 @@ final class SeqMnist {
         }
         if (monitor != null) {
             monitor.close();
-            MonitorReports.writeAll(monitor, "Sequential MNIST, " + c.cell() + " " + c.hidden() + ", Adam lr " + c.lr()
-                    + ", clip-norm " + c.clipNorm(), monitorDir);
+            live.close();
             if (print) {
                 System.out.print(TextSummary.of(monitor));
                 System.out.println("Gradient monitor reports in " + monitorDir.toAbsolutePath());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.HookHandle;
@@ -19,8 +20,12 @@ import org.tapegrad.nn.monitor.Diagnostic.Kind;
 /**
  * Watches the gradients of a model during training: every N-th step it records, per parameter and per layer, the
  * gradient statistics, parameter norms and update-to-parameter ratios, the statistics of each layer's output and
- * the norm of the gradient reaching it, and runs the {@link Rules}. Each diagnostic is logged once as a warning
- * (slf4j) and kept in {@link #diagnostics()}.
+ * the norm of the gradient reaching it, and runs the {@link Rules}. What the rules conclude is data: each sampled
+ * {@link StepRecord} lists its {@link Finding}s (a condition new at that sample, still holding, or cleared),
+ * {@link #verdicts()} gives each (kind, layer) condition with its first occurrence and whether and when it cleared,
+ * {@link #diagnostics()} the first occurrences alone, and every report writes them. Logging (slf4j) is one more place
+ * they go: the first occurrence of each (kind, layer) as a warning, its first clearing as info, later returns and
+ * clearings at debug level. {@link #onSample} runs code after each sample (live reports: {@link LiveReports}).
  *
  * <pre>{@code
  * GradientMonitor monitor = GradientMonitor.attach(model, 10, Thresholds.defaults());
@@ -46,10 +51,9 @@ import org.tapegrad.nn.monitor.Diagnostic.Kind;
  * while they are still in cache; each parameter gradient once in {@code beforeStep}, in the same pass that copies
  * the parameter for the update ratio; and each parameter and its copy once more in {@code afterStep}
  * ({@code StatsKernel}; Vector API loops when {@code jdk.incubator.vector} is present). The parameter passes, bound
- * by memory traffic (about 8 MB of reads and writes for the MLP's 335k parameters), are about 60% of the cost. On the
- * 784-256-256-256-10 MLP a sampled step costs about 0.15 ms (0.10-0.18), 5-10% of a 1.7-2.4 ms step (the examples'
- * {@code MonitorOverhead} on a shared 2-core machine; median 7.8%). Until the JIT has compiled those loops, the first
- * few sampled steps after start-up are slower (about 0.4 s in all).
+ * by memory traffic, are most of the cost. The examples' {@code MonitorOverhead} measures a sampled step's cost
+ * (figures in docs/PERFORMANCE.md). Until the JIT has compiled those loops, the first few sampled steps after
+ * start-up are slower.
  *
  * <p>Layers are the modules without children plus any module with parameters of its own, in
  * {@link Layer#namedModules()} order (registration order, the forward order of a {@code Sequential}). A layer
@@ -72,6 +76,11 @@ public final class GradientMonitor implements AutoCloseable {
     private final List<Diagnostic> diagnostics = new ArrayList<>();
     /** The layers already reported, per kind: a check costs a set lookup, no key is built. */
     private final Map<Kind, Set<String>> reported = new EnumMap<>(Kind.class);
+    /** Per kind and layer, the state of each condition ever found; {@link #verdictOrder} keeps the order found. */
+    private final Map<Kind, Map<String, VerdictState>> verdicts = new EnumMap<>(Kind.class);
+    private final List<VerdictState> verdictOrder = new ArrayList<>();
+    /** Called after each sampled step, in registration order. */
+    private final List<Consumer<StepRecord>> sampleListeners = new ArrayList<>();
     private long step;
     private boolean attached = true;
     /** Per parameter, from beforeStep to afterStep of a sampled step; null otherwise. */
@@ -233,18 +242,71 @@ public final class GradientMonitor implements AutoCloseable {
                     l.outputSeen ? Math.sqrt(l.outputSquares) : Double.NaN, l.outputNonFinite, l.backwardOrder));
             l.reset();
         }
-        StepRecord r = new StepRecord(step, loss, Math.sqrt(globalSquares), layerStats, paramStats);
+        StepRecord figures = new StepRecord(step, loss, Math.sqrt(globalSquares), layerStats, paramStats);
+        StepRecord r = figures.withFindings(findings(figures));
         records.add(r);
         timeSteps.record(step);
-        for (Diagnostic d : rules.apply(r, (kind, layer) -> !flagged(kind, layer))) {
-            if (reported.computeIfAbsent(d.kind(), k -> new HashSet<>()).add(d.layer())) {
-                diagnostics.add(d);
-                LOG.warn("Gradient monitor: {}", d);
-            }
-        }
         gradStats = null;
         before = null;
         backwardCounter = 0;
+        for (Consumer<StepRecord> listener : List.copyOf(sampleListeners)) {
+            listener.accept(r);
+        }
+    }
+
+    /**
+     * Runs the rules on {@code r} and compares what holds with the previous sample: new conditions (whose diagnostics
+     * alone are built), conditions that still hold, and conditions that cleared. Updates the verdicts and logs.
+     */
+    private List<Finding> findings(StepRecord r) {
+        List<VerdictState> holding = new ArrayList<>();
+        List<Diagnostic> fresh = rules.apply(r, (kind, layer) -> {
+            VerdictState v = verdicts.computeIfAbsent(kind, k -> new java.util.HashMap<>()).get(layer);
+            holding.add(v); // null for a first occurrence: its state is made from its diagnostic below
+            return v == null || v.clearedStep >= 0;
+        });
+        List<Finding> out = new ArrayList<>();
+        int next = 0; // the diagnostics come in the order of the conditions that asked for one
+        Set<VerdictState> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (VerdictState v : holding) {
+            if (v != null && v.clearedStep < 0) { // held at the previous sample too
+                v.lastHeldStep = r.step();
+                out.add(new Finding(v.first.kind(), v.first.layer(), Finding.Status.HOLDS, null));
+                seen.add(v);
+                continue;
+            }
+            Diagnostic d = fresh.get(next++);
+            if (v == null) {
+                v = new VerdictState(d);
+                verdicts.get(d.kind()).put(d.layer(), v);
+                verdictOrder.add(v);
+                reported.computeIfAbsent(d.kind(), k -> new HashSet<>()).add(d.layer());
+                diagnostics.add(d);
+                LOG.warn("Gradient monitor: {}", d);
+            } else {
+                v.clearedStep = -1;
+                v.occurrences++;
+                v.lastHeldStep = r.step();
+                LOG.debug("Gradient monitor: back after clearing: {}", d);
+            }
+            out.add(new Finding(d.kind(), d.layer(), Finding.Status.NEW, d));
+            seen.add(v);
+        }
+        for (VerdictState v : verdictOrder) {
+            if (v.clearedStep < 0 && !seen.contains(v)) {
+                v.clearedStep = r.step();
+                v.clearings++;
+                out.add(new Finding(v.first.kind(), v.first.layer(), Finding.Status.CLEARED, null));
+                if (v.clearings == 1) {
+                    LOG.info("Gradient monitor: {} at layer {} cleared at step {} (first found at step {})",
+                            v.first.kind(), v.first.layer(), r.step(), v.first.step());
+                } else {
+                    LOG.debug("Gradient monitor: {} at layer {} cleared again at step {}", v.first.kind(),
+                            v.first.layer(), r.step());
+                }
+            }
+        }
+        return out;
     }
 
     private static double ratio(double updateSquares, double paramSquares, boolean measured) {
@@ -366,6 +428,32 @@ public final class GradientMonitor implements AutoCloseable {
         return List.copyOf(diagnostics);
     }
 
+    /**
+     * Every (kind, layer) condition found so far, in the order first found, with whether and when it cleared: the
+     * verdicts of the run as data (see {@link Verdict}).
+     */
+    public List<Verdict> verdicts() {
+        return verdictOrder.stream().map(VerdictState::snapshot).toList();
+    }
+
+    /** The verdicts that hold at the latest sample. */
+    public List<Verdict> activeVerdicts() {
+        return verdicts().stream().filter(v -> !v.cleared()).toList();
+    }
+
+    /**
+     * Runs {@code listener} on the training thread after each sampled step, with that step's record (findings
+     * included), after the monitor's own bookkeeping; {@link LiveReports} writes reports from here. A listener that
+     * throws propagates out of {@link #afterStep}.
+     *
+     * @return a handle that removes the listener
+     */
+    public HookHandle onSample(Consumer<StepRecord> listener) {
+        Objects.requireNonNull(listener, "listener");
+        sampleListeners.add(listener);
+        return () -> sampleListeners.remove(listener);
+    }
+
     /** The diagnostics of one kind. */
     public List<Diagnostic> diagnostics(Kind kind) {
         return diagnostics.stream().filter(d -> d.kind() == kind).toList();
@@ -375,6 +463,24 @@ public final class GradientMonitor implements AutoCloseable {
     public boolean flagged(Kind kind, String layer) {
         Set<String> layers = reported.get(kind);
         return layers != null && layers.contains(layer);
+    }
+
+    /** A verdict while the run goes on. */
+    private static final class VerdictState {
+        final Diagnostic first;
+        long lastHeldStep;
+        long clearedStep = -1;
+        int occurrences = 1;
+        int clearings;
+
+        VerdictState(Diagnostic first) {
+            this.first = first;
+            this.lastHeldStep = first.step();
+        }
+
+        Verdict snapshot() {
+            return new Verdict(first, lastHeldStep, clearedStep, occurrences);
+        }
     }
 
     /** A layer and its figures for the step being recorded. */

@@ -22,7 +22,10 @@ import org.tapegrad.core.AtomicFile;
  * </ol>
  * then, for a model with recurrent layers, one chart per recurrent layer ({@link #TIME_STEP_CHART_PREFIX} followed
  * by its index in {@link TimeStepGradients#layerNames()}): {@code ‖∂L/∂h_t‖} against the time step t, one line per
- * sampled training step (see {@link TimeStepGradients}); then the diagnostics table and the {@link TextSummary}.
+ * sampled training step (see {@link TimeStepGradients}); then the {@link TextSummary}. Above the charts, the
+ * verdicts table ({@code id="diagnostics"}: each (kind, layer) condition with its first step, figures, and whether it
+ * still holds or cleared, and at which step) and the thresholds of the rules as a table ({@code id="thresholds"}).
+ * Line-chart legends and bar-chart categories name each layer by name and type, e.g. {@code 0 (Linear)}.
  */
 public final class HtmlReport {
     /** The ids of the chart elements, in page order. */
@@ -41,11 +44,22 @@ public final class HtmlReport {
         AtomicFile.writeString(file, render(monitor, title));
     }
 
+    /**
+     * Writes {@link #render} to {@code file} atomically: into a temporary file in the same folder, then renamed over
+     * {@code file}, so that a browser reloading the page during training sees the previous page or the new one,
+     * never a half-written one. A failure leaves the previous page and removes the temporary file.
+     */
+    public static void writeAtomically(GradientMonitor monitor, String title, Path file) throws IOException {
+        MonitorReports.replace(file, render(monitor, title));
+    }
+
     /** The page for {@code monitor}'s records and diagnostics. */
     public static String render(GradientMonitor monitor, String title) {
         List<StepRecord> records = monitor.records();
         List<String> withParams = layers(records, l -> l.grad() != null);
+        List<String> paramLabels = labels(records, withParams);
         List<String> withOutput = layers(records, l -> l.activation() != null);
+        List<String> outputLabels = labels(records, withOutput);
         double[] steps = records.stream().mapToDouble(StepRecord::step).toArray();
         Thresholds t = monitor.thresholds();
 
@@ -55,51 +69,61 @@ public final class HtmlReport {
                 .append("<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
                         + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
                         + "th{background:#eee}pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
-                        + "h2{margin-top:1.6em}.note{color:#555;font-size:13px}</style>\n</head>\n<body>\n");
+                        + "h2{margin-top:1.6em}.note{color:#555;font-size:13px}"
+                        + "tr.holds td.state{color:#b00020;font-weight:bold}tr.cleared td.state{color:#2e7d32}"
+                        + "</style>\n</head>\n<body>\n");
         sb.append("<h1>").append(escape(title)).append("</h1>\n");
-        sb.append(String.format(Locale.ROOT, "<p>%d steps, %d sampled (every %d). Thresholds: %s.</p>%n",
-                monitor.step(), records.size(), monitor.every(), escape(t.toString())));
+        sb.append(String.format(Locale.ROOT, "<p>%d steps, %d sampled (every %d).</p>%n",
+                monitor.step(), records.size(), monitor.every()));
 
         sb.append("<h2>Diagnostics</h2>\n");
-        List<Diagnostic> diagnostics = monitor.diagnostics();
-        if (diagnostics.isEmpty()) {
+        List<Verdict> verdicts = monitor.verdicts();
+        if (verdicts.isEmpty()) {
             sb.append("<p id=\"no-diagnostics\">No rule fired.</p>\n");
         } else {
-            sb.append("<table id=\"diagnostics\">\n<tr><th>kind</th><th>layer</th><th>step</th><th>value</th>"
-                    + "<th>threshold</th><th>message</th></tr>\n");
-            for (Diagnostic d : diagnostics) {
-                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%.3g</td><td>%.3g</td>"
-                        + "<td>%s</td></tr>%n", d.kind(), escape(d.layer()), d.step(), d.value(), d.threshold(),
+            long holding = verdicts.stream().filter(v -> !v.cleared()).count();
+            sb.append(String.format(Locale.ROOT, "<p class=\"note\">%d conditions found, %d holding at the last "
+                    + "sample, %d cleared. Value and threshold are those of the first occurrence.</p>%n",
+                    verdicts.size(), holding, verdicts.size() - holding));
+            sb.append("<table id=\"diagnostics\">\n<tr><th>kind</th><th>layer</th><th>first step</th><th>value</th>"
+                    + "<th>threshold</th><th>state</th><th>message</th></tr>\n");
+            for (Verdict v : verdicts) {
+                Diagnostic d = v.first();
+                sb.append(String.format(Locale.ROOT, "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%d</td><td>%s</td>"
+                        + "<td>%s</td><td class=\"state\">%s</td><td>%s</td></tr>%n", v.cleared() ? "cleared"
+                        : "holds", d.kind(), escape(d.layer()), d.step(), readable(d.value()), readable(d.threshold()),
+                        escape(v.state()),
                         escape(d.message())));
             }
             sb.append("</table>\n");
         }
+        thresholds(sb, t);
 
         section(sb, "Gradient norm per layer over steps (log scale)",
                 "‖g‖ of each layer's parameters; blue is the input side, red the output side. Lines that sink to the "
                 + "bottom are layers whose gradient vanished.",
-                SvgCharts.lineChart("grad-norm", "‖g‖", steps, withParams, series(records, withParams,
+                SvgCharts.lineChart("grad-norm", "‖g‖", steps, paramLabels, series(records, withParams,
                         LayerStats::gradNorm), true, List.of()));
         section(sb, "Gradient flow: mean and max |g| per layer (log scale)",
                 "Averaged over the samples, in network order; a healthy network has bars of similar height.",
-                SvgCharts.barChart("gradient-flow", "|g|", withParams, List.of("mean |g|", "max |g|"), new double[][] {
+                SvgCharts.barChart("gradient-flow", "|g|", paramLabels, List.of("mean |g|", "max |g|"), new double[][] {
                     meanOver(records, withParams, l -> l.grad() == null ? Double.NaN : l.grad().meanAbs()),
                     meanOver(records, withParams, l -> l.grad() == null ? Double.NaN : l.grad().maxAbs())}, true));
         section(sb, "Update-to-parameter ratio per layer over steps (log scale)",
                 "‖Δθ‖/‖θ‖ of each layer's parameters after each optimizer step; about 1e-3 is healthy.",
-                SvgCharts.lineChart("update-ratio", "‖Δθ‖/‖θ‖", steps, withParams, series(records, withParams,
+                SvgCharts.lineChart("update-ratio", "‖Δθ‖/‖θ‖", steps, paramLabels, series(records, withParams,
                         LayerStats::updateRatio), true, List.of(new SvgCharts.Rule(1e-3, "1e-3 (healthy)"),
                         new SvgCharts.Rule(t.updateRatioLow(), "rule: low"),
                         new SvgCharts.Rule(t.updateRatioHigh(), "rule: high"))));
         section(sb, "Dead units per layer",
                 "Fraction of a layer's units that output exactly 0 for the whole batch (dead ReLUs).",
-                SvgCharts.barChart("dead-units", "dead fraction", withOutput, List.of("last sample",
+                SvgCharts.barChart("dead-units", "dead fraction", outputLabels, List.of("last sample",
                     "mean over samples"), new double[][] {
                         lastOf(records, withOutput, HtmlReport::deadFraction),
                         meanOver(records, withOutput, HtmlReport::deadFraction)}, false));
         section(sb, "Gradient reaching each layer's output (log scale)",
                 "‖∂L/∂output‖ per layer at the first and the last sample: how much signal reaches each depth.",
-                SvgCharts.barChart("output-grad", "‖∂L/∂out‖", withOutput, List.of("first sample", "last sample"),
+                SvgCharts.barChart("output-grad", "‖∂L/∂out‖", outputLabels, List.of("first sample", "last sample"),
                         new double[][] {firstOf(records, withOutput, LayerStats::outputGradNorm),
                             lastOf(records, withOutput, LayerStats::outputGradNorm)}, true));
 
@@ -147,6 +171,55 @@ public final class HtmlReport {
                     SvgCharts.lineChart(TIME_STEP_CHART_PREFIX + k, "‖∂L/∂h_t‖", "time step t", xs, lines, ys, true,
                             List.of()));
         }
+    }
+
+    /** The thresholds of the rules, one row per rule with the condition in words. */
+    private static void thresholds(StringBuilder sb, Thresholds t) {
+        sb.append("<h2>Thresholds</h2>\n<table id=\"thresholds\">\n<tr><th>rule</th><th>fires when</th>"
+                + "<th>threshold</th></tr>\n");
+        String k = " on " + t.patience() + " consecutive samples";
+        row(sb, "VANISHING", "a layer's gradient norm is below the larger of an absolute floor and a fraction of the "
+                + "last layer's norm" + k, readable(t.vanishingNorm()) + "; " + readable(t.vanishingFraction())
+                + " × last layer's");
+        row(sb, "EXPLODING", "a layer's gradient norm is above a bound, or grew by more than a factor over "
+                + t.patience() + " samples", readable(t.explodingNorm()) + "; " + readable(t.explodingGrowth())
+                + "-fold");
+        row(sb, "DEAD_UNITS", "at least this fraction of a layer's units output 0 for the whole batch" + k,
+                readable(t.deadFraction()));
+        row(sb, "UPDATE_RATIO", "a layer's ‖Δθ‖/‖θ‖ is outside the band" + k, "[" + readable(t.updateRatioLow())
+                + ", " + readable(t.updateRatioHigh()) + "]");
+        row(sb, "NON_FINITE", "a NaN or infinity in a layer's gradients or output, or in the loss", "any");
+        sb.append("</table>\n");
+    }
+
+    /** Plain digits from 0.001 to a million ({@code 0.5}, {@code 1000}), otherwise {@code 1e-07}-style. */
+    static String readable(double x) {
+        double a = Math.abs(x);
+        if (x == 0 || (a >= 1e-3 && a < 1e6)) {
+            return java.math.BigDecimal.valueOf(x).round(new java.math.MathContext(4)).stripTrailingZeros()
+                    .toPlainString();
+        }
+        return String.format(Locale.ROOT, "%.3g", x).replaceFirst("\\.?0+e", "e");
+    }
+
+    private static void row(StringBuilder sb, String rule, String when, String value) {
+        sb.append("<tr><td>").append(rule).append("</td><td>").append(escape(when)).append("</td><td>")
+                .append(escape(value)).append("</td></tr>\n");
+    }
+
+    /** {@code "name (Type)"} for each layer name, the type from the last record that has the layer. */
+    private static List<String> labels(List<StepRecord> records, List<String> names) {
+        List<String> out = new ArrayList<>(names.size());
+        for (String name : names) {
+            String type = "";
+            for (LayerStats l : records.get(records.size() - 1).layers()) {
+                if (l.name().equals(name)) {
+                    type = l.type();
+                }
+            }
+            out.add(type.isEmpty() ? name : name + " (" + type + ")");
+        }
+        return out;
     }
 
     private static void section(StringBuilder sb, String heading, String note, String svg) {

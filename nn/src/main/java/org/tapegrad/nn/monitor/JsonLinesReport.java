@@ -17,8 +17,13 @@ import org.tapegrad.core.Json;
  *             "act_zero_fraction":0.0,"dead_fraction":0.0,"act_non_finite":0,"output_grad_norm":0.3,
  *             "output_grad_non_finite":0,"backward_order":2}, ...],
  *  "params":[{"name":"0.weight","grad_norm":0.8,"grad_mean_abs":0.01,"grad_max_abs":0.2,"grad_zero_fraction":0.0,
- *             "grad_non_finite":0,"param_norm":3.1,"update_ratio":0.001}, ...]}
+ *             "grad_non_finite":0,"param_norm":3.1,"update_ratio":0.001}, ...],
+ *  "findings":[{"kind":"VANISHING","layer":"0","status":"new","value":1.2e-6,"threshold":5.3e-4,"message":"..."},
+ *              {"kind":"DEAD_UNITS","layer":"3","status":"holds"},{"kind":"EXPLODING","layer":"4","status":"cleared"}]}
  * }</pre>
+ *
+ * <p>{@code findings} are the rules' conclusions at that sample ({@link Finding}): a condition that is {@code new}
+ * (with its figures and message), one that still {@code holds}, one that {@code cleared}.
  */
 public final class JsonLinesReport {
     private JsonLinesReport() {
@@ -65,19 +70,49 @@ public final class JsonLinesReport {
             field(sb, "param_norm", p.norm()).append(',');
             field(sb, "update_ratio", p.updateRatio()).append('}');
         }
+        sb.append("],\"findings\":[");
+        for (int i = 0; i < r.findings().size(); i++) {
+            Finding f = r.findings().get(i);
+            sb.append(i == 0 ? "{" : ",{");
+            text(sb, "kind", f.kind().name()).append(',');
+            text(sb, "layer", f.layer()).append(',');
+            text(sb, "status", f.status().name().toLowerCase(java.util.Locale.ROOT));
+            Diagnostic d = f.diagnostic();
+            if (d != null) {
+                sb.append(',');
+                field(sb, "value", d.value()).append(',');
+                field(sb, "threshold", d.threshold()).append(',');
+                text(sb, "message", d.message());
+            }
+            sb.append('}');
+        }
         return sb.append("]}").toString();
     }
 
     /**
-     * Writes one line per recurrent layer and sample, samples in step order, each as {@link #timeStepLine}, to
-     * {@code file} (replaced).
+     * Writes one line per recurrent layer and sample, each as {@link #timeStepLine}, to {@code file} (replaced): in
+     * step order, and for each step the layers in {@link TimeStepGradients#layerNames()} order (the order in which
+     * {@link LiveReports} appends them while training runs).
      */
     public static void writeTimeSteps(TimeStepGradients timeSteps, Path file) throws IOException {
         StringBuilder sb = new StringBuilder();
-        for (String layer : timeSteps.layerNames()) {
-            for (TimeStepGradients.Sample s : timeSteps.samples(layer)) {
-                sb.append(timeStepLine(layer, s)).append('\n');
+        List<String> layers = timeSteps.layerNames();
+        int[] next = new int[layers.size()];
+        while (true) { // merge the layers' sample lists, each in step order, by step
+            int best = -1;
+            long bestStep = Long.MAX_VALUE;
+            for (int k = 0; k < layers.size(); k++) {
+                List<TimeStepGradients.Sample> s = timeSteps.samples(layers.get(k));
+                if (next[k] < s.size() && s.get(next[k]).step() < bestStep) {
+                    best = k;
+                    bestStep = s.get(next[k]).step();
+                }
             }
+            if (best < 0) {
+                break;
+            }
+            sb.append(timeStepLine(layers.get(best), timeSteps.samples(layers.get(best)).get(next[best]++)))
+                    .append('\n');
         }
         AtomicFile.writeString(file, sb);
     }

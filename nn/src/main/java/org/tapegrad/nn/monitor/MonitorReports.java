@@ -37,4 +37,12 @@ public final class MonitorReports {
         }
         return dir;
     }
+
+    /**
+     * Replaces {@code file} by {@code text} (UTF-8) atomically: written to a temporary file in the same folder, then
+     * renamed over it. A failure leaves the previous file and removes the temporary one.
+     */
+    static void replace(Path file, String text) throws IOException {
+        AtomicFile.writeString(file, text);
+    }
 }

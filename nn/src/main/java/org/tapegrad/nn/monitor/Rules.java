@@ -24,8 +24,8 @@ import org.tapegrad.nn.monitor.Diagnostic.Kind;
  * <li>UPDATE_RATIO: {@code ‖Δθ‖/‖θ‖} outside {@code [updateRatioLow, updateRatioHigh]} on {@code patience}
  * consecutive samples.</li>
  * </ul>
- * A persistent condition keeps firing on every sample while it holds; {@link GradientMonitor} reports each
- * (kind, layer) once.
+ * A persistent condition keeps firing on every sample while it holds; {@link GradientMonitor} turns the conditions
+ * of consecutive samples into {@link Finding}s (new, holds, cleared) and {@link Verdict}s.
  */
 public final class Rules {
     private final Thresholds t;
@@ -83,12 +83,14 @@ public final class Rules {
 
     /**
      * {@link #apply(StepRecord)}, building only the diagnostics for which {@code wanted} holds (the history is kept
-     * alike). A caller that reports each (kind, layer) once skips the messages of conditions that persist: a
-     * message formats several numbers and costs microseconds, on every sample while the condition holds.
+     * alike). {@code wanted} is called exactly once for every (kind, layer) condition that holds at this sample, in
+     * the order of the result, and for no other: so a caller learns every condition that holds, and builds the
+     * messages only of those that are new to it (a message formats several numbers and costs microseconds, on every
+     * sample while a condition persists).
      */
     List<Diagnostic> apply(StepRecord r, BiPredicate<Kind, String> wanted) {
         List<Diagnostic> out = new ArrayList<>();
-        nonFinite(r, out); // builds a message only when a value is not finite: rare, and wanted then
+        nonFinite(r, wanted, out);
         LayerStats last = null;
         for (LayerStats l : r.layers()) {
             if (l.grad() != null) {
@@ -152,7 +154,7 @@ public final class Rules {
         }
     }
 
-    private void nonFinite(StepRecord r, List<Diagnostic> out) {
+    private void nonFinite(StepRecord r, BiPredicate<Kind, String> wanted, List<Diagnostic> out) {
         LayerStats first = null;
         long total = 0;
         List<LayerStats> layers = r.layers();
@@ -166,10 +168,13 @@ public final class Rules {
             }
         }
         if (first == null) {
-            if (!Double.isFinite(r.loss())) {
+            if (!Double.isFinite(r.loss()) && wanted.test(Kind.NON_FINITE, "loss")) {
                 out.add(new Diagnostic(Kind.NON_FINITE, "loss", r.step(), r.loss(), 0, "the loss is " + r.loss()
                         + " while every layer's values and gradients are finite"));
             }
+            return;
+        }
+        if (!wanted.test(Kind.NON_FINITE, first.name())) {
             return;
         }
         String forward = "";

@@ -6,8 +6,7 @@ import org.tapegrad.core.BlockedMatmul;
  * The passes over tensor storage behind the monitor's statistics, each reading its arrays once and allocating
  * nothing. Two implementations: {@link JavaStatsKernel}, plain loops for both dtypes and the reference for the
  * statistics, and {@code VectorStatsKernel}, the JDK's Vector API for float32 storage (used when
- * {@code jdk.incubator.vector} is present; 7-10x faster on the MLP's parameters, which is what keeps a sampled
- * step within its budget). Sums are accumulated in float64 by both.
+ * {@code jdk.incubator.vector} is present; it is what keeps a sampled step cheap: docs/PERFORMANCE.md). Sums are accumulated in float64 by both.
  */
 interface StatsKernel {
     /** The fastest kernel this JVM can run. */
@@ -28,7 +27,7 @@ interface StatsKernel {
     /**
      * {@link #magnitudes(Entries, double[])}, and in the same pass copies {@code copyFrom} into {@code copyInto}: the
      * monitor's snapshot of a parameter rides along the read of its gradient, which is bound by arithmetic while a
-     * copy is bound by memory, so the copy costs little (on the MLP, 36 + 34 us as two passes, about 50 us as one).
+     * copy is bound by memory, so the copy costs little (one pass costs less than two: docs/PERFORMANCE.md).
      *
      * @param x        entries (not modified)
      * @param copyFrom entries of x's size, or null for no copy (not modified)

@@ -11,7 +11,9 @@ import java.util.stream.Collectors;
  * A one-screen text summary for the end of training: a table by layer of the last sample's figures, then the
  * diagnostics. Columns: gradient norm {@code ‖g‖} of the layer's parameters and its ratio to the last layer's,
  * mean and max {@code |g|}, update ratio {@code ‖Δθ‖/‖θ‖}, output mean and standard deviation, dead units, the norm
- * of the gradient reaching the output {@code ‖∂L/∂out‖}, and the kinds of diagnostics found for the layer.
+ * of the gradient reaching the output {@code ‖∂L/∂out‖}, and the kinds of diagnostics found for the layer (marked
+ * {@code (cleared)} when the condition no longer holds). Then each verdict: its first occurrence and whether it
+ * still holds or cleared, at which step.
  */
 public final class TextSummary {
     private TextSummary() {
@@ -30,8 +32,9 @@ public final class TextSummary {
                 last.step(), last.loss(), last.globalGradNorm()));
         double lastNorm = lastLayerNorm(last);
         Map<String, String> flags = new LinkedHashMap<>();
-        for (Diagnostic d : monitor.diagnostics()) {
-            flags.merge(d.layer(), d.kind().name(), (a, b) -> a + "," + b);
+        List<Verdict> verdicts = monitor.verdicts();
+        for (Verdict v : verdicts) {
+            flags.merge(v.layer(), v.kind().name() + (v.cleared() ? "(cleared)" : ""), (a, b) -> a + "," + b);
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"layer", "type", "‖g‖", "‖g‖/‖g_L‖", "mean|g|", "max|g|", "‖Δθ‖/‖θ‖", "out mean",
@@ -60,16 +63,17 @@ public final class TextSummary {
             sb.append(line.toString().stripTrailing()).append('\n');
         }
         timeSteps(sb, monitor.timeSteps());
-        List<Diagnostic> diagnostics = monitor.diagnostics();
-        if (diagnostics.isEmpty()) {
+        if (verdicts.isEmpty()) {
             sb.append("No diagnostics.\n");
         } else {
-            sb.append(diagnostics.size()).append(" diagnostics (each logged once, at its first occurrence): ")
-                    .append(String.valueOf(diagnostics.stream().collect(Collectors.groupingBy(d -> d.kind().name(),
+            long cleared = verdicts.stream().filter(Verdict::cleared).count();
+            sb.append(verdicts.size()).append(" diagnostics (").append(verdicts.size() - cleared)
+                    .append(" holding, ").append(cleared).append(" cleared): ")
+                    .append(String.valueOf(verdicts.stream().collect(Collectors.groupingBy(v -> v.kind().name(),
                             LinkedHashMap::new, Collectors.counting()))))
                     .append('\n');
-            for (Diagnostic d : diagnostics) {
-                sb.append("  ").append(d).append('\n');
+            for (Verdict v : verdicts) {
+                sb.append("  ").append(v.first()).append(" [").append(v.state()).append("]\n");
             }
         }
         return sb.toString();

@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The {@link StatsKernel} on the JDK's Vector API for float32 storage (float64 goes to {@link JavaStatsKernel}):
  * each float vector (of the matrix kernel's species) is widened to two double vectors of half as many lanes, so
- * every sum is accumulated in float64 as in the reference, only in a different order. The loops keep several sets of accumulators: one chain of
- * dependent adds waits for each add to finish, two or four keep the floating-point units busy (1.5-2x faster on the
- * MLP's arrays). A non-finite sum sends the array to the reference, which counts the culprits and gives max its
+ * every sum is accumulated in float64 as in the reference, only in a different order. The loops keep several sets
+ * of accumulators: one chain of dependent adds waits for each add to finish, two or four keep the floating-point
+ * units busy. A non-finite sum sends the array to the reference, which counts the culprits and gives max its
  * NaN. Loaded only when the {@code jdk.incubator.vector} module is present (see {@link StatsKernel#INSTANCE}).
  */
 final class VectorStatsKernel implements StatsKernel {
@@ -49,7 +49,7 @@ final class VectorStatsKernel implements StatsKernel {
      * for the JIT: {@code FloatVector.intoArray} is one method for every vector shape, and once other code (the
      * GEMM) has stored 512-bit vectors through it, C2 on JDK 17 does not intrinsify a store of a vector whose exact
      * class it cannot see, the case straight out of {@code fromArray}: each store became a loop of scalar stores on
-     * a boxed vector, and the pass 10x slower. {@code blend(Vector, VectorMask)} is implemented by each vector class
+     * a boxed vector, and the pass many times slower. {@code blend(Vector, VectorMask)} is implemented by each vector class
      * and dispatched from here, so its result has its exact class. ({@code blend(long, VectorMask)} would not do:
      * it is one method for all shapes too, and its own calls go through the shared profile.)
      */
@@ -126,7 +126,7 @@ final class VectorStatsKernel implements StatsKernel {
         }
         float[] x = e.floats;
         int n = e.size;
-        // Four chains of fused multiply-adds: with two, each waits on the latency of the one before (2x slower).
+        // Four chains of fused multiply-adds: with two, each waits on the latency of the one before.
         DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, sq2 = sq0, sq3 = sq0;
         int i = 0;
         for (; i <= n - 4 * L; i += 4 * L) {

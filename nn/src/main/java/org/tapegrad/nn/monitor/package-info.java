@@ -5,9 +5,12 @@
  * recurrent layers the gradient with respect to the hidden state at each time step
  * ({@link org.tapegrad.nn.monitor.TimeStepGradients});
  * {@link org.tapegrad.nn.monitor.Rules} turn them into {@link org.tapegrad.nn.monitor.Diagnostic}s (VANISHING,
- * EXPLODING, DEAD_UNITS, NON_FINITE, UPDATE_RATIO) with {@link org.tapegrad.nn.monitor.Thresholds}; reports are JSON
- * Lines ({@link org.tapegrad.nn.monitor.JsonLinesReport}), CSV ({@link org.tapegrad.nn.monitor.CsvReport}), a
+ * EXPLODING, DEAD_UNITS, NON_FINITE, UPDATE_RATIO) with {@link org.tapegrad.nn.monitor.Thresholds}, and the monitor
+ * keeps them as data: per sample as {@link org.tapegrad.nn.monitor.Finding}s (new, holds, cleared), over the run as
+ * {@link org.tapegrad.nn.monitor.Verdict}s; logging is one more place they go. Reports are JSON Lines
+ * ({@link org.tapegrad.nn.monitor.JsonLinesReport}), CSV ({@link org.tapegrad.nn.monitor.CsvReport}), a
  * self-contained HTML page with SVG charts ({@link org.tapegrad.nn.monitor.HtmlReport}) and a text table
- * ({@link org.tapegrad.nn.monitor.TextSummary}); {@link org.tapegrad.nn.monitor.MonitorReports} writes all four.
+ * ({@link org.tapegrad.nn.monitor.TextSummary}); {@link org.tapegrad.nn.monitor.MonitorReports} writes all four at
+ * the end, {@link org.tapegrad.nn.monitor.LiveReports} while training runs.
  */
 package org.tapegrad.nn.monitor;

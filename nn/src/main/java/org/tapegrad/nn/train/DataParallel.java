@@ -37,11 +37,11 @@ import org.tapegrad.nn.Layer;
  * the cores exchange each layer's output before the next layer can start. Here each thread keeps its slice's
  * activations and gradients in its own core's cache for the whole forward and backward pass; the cores share only
  * the parameters (read) and exchange each parameter's gradient once, in the sum at the end of the step, which is
- * itself cut into one range of elements per thread. For inference, where nothing is written to shared memory, that
- * is about 1.5x one thread on two cores. A training step still rewrites memory the other core has read (each
- * thread's range of the parameters, and its gradient buffer after the sum), and where a core pays much more for
- * that than for its own memory (14-21x on the development machine: the examples' {@code CoreHandoff}) a step on two
- * threads gains little over one.
+ * itself cut into one range of elements per thread. Inference, where nothing is written to shared memory, gains
+ * from a second core. A training step still rewrites memory the other core has read (each thread's range of the
+ * parameters, and its gradient buffer after the sum), and where a core pays much more for that than for its own
+ * memory (the examples' {@code CoreHandoff} measures it; figures in docs/PERFORMANCE.md) a step on two threads gains
+ * little over one.
  *
  * <p><b>How.</b> The threads are a {@link WorkerTeam} created once (the caller and {@code threads - 1} workers). Each
  * slice records on its own thread's tape, takes its tensors from a {@link Workspace} of its own (so a step allocates
@@ -65,7 +65,7 @@ import org.tapegrad.nn.Layer;
 public final class DataParallel implements AutoCloseable {
     /**
      * How long an idle worker spins for the next loop before it parks: longer than the optimizer step and the data
-     * loading between two steps, since waking a parked thread costs 50 µs and more.
+     * loading between two steps, since waking a parked thread costs more than such a gap.
      */
     private static final long WORKER_SPIN_NANOS = 2_000_000;
     private final Layer model;

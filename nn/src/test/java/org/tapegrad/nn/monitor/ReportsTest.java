@@ -60,7 +60,19 @@ class ReportsTest {
             assertTrue(sigmoid.containsKey("grad_norm"));
             assertNull(sigmoid.get("grad_norm"), "a layer without parameters has no gradient norm");
             assertEquals(r.params().size(), ((List<?>) o.get("params")).size());
+            List<?> findings = (List<?>) o.get("findings");
+            assertEquals(r.findings().size(), findings.size());
+            for (int k = 0; k < findings.size(); k++) {
+                Map<?, ?> f = (Map<?, ?>) findings.get(k);
+                Finding expected = r.findings().get(k);
+                assertEquals(expected.kind().name(), f.get("kind"));
+                assertEquals(expected.layer(), f.get("layer"));
+                assertEquals(expected.status().name().toLowerCase(java.util.Locale.ROOT), f.get("status"));
+                assertEquals(expected.diagnostic() == null ? null : expected.diagnostic().message(), f.get("message"));
+            }
         }
+        long written = lines.stream().mapToLong(l -> l.split("\"status\":\"new\"", -1).length - 1).sum();
+        assertTrue(written >= monitor.diagnostics().size(), "every first occurrence is in the JSON Lines");
     }
 
     @Test
@@ -71,9 +83,27 @@ class ReportsTest {
         assertEquals(CsvReport.HEADER, lines.get(0));
         int columns = CsvReport.HEADER.split(",").length;
         StepRecord r0 = monitor.records().get(0);
-        assertEquals(1 + 5 * (r0.layers().size() + r0.params().size()), lines.size());
+        int findings = monitor.records().stream().mapToInt(r -> r.findings().size()).sum();
+        assertTrue(findings > 0, "the fixture's findings are written");
+        assertEquals(1 + 5 * (r0.layers().size() + r0.params().size()) + findings, lines.size());
         for (String line : lines) {
             assertEquals(columns, line.split(",", -1).length, line);
+        }
+        List<String> header = List.of(CsvReport.HEADER.split(","));
+        for (StepRecord r : monitor.records()) {
+            List<String[]> rows = lines.stream().map(l -> l.split(",", -1))
+                    .filter(c -> c[0].equals(Long.toString(r.step())) && c[3].equals("finding")).toList();
+            assertEquals(r.findings().size(), rows.size());
+            for (int k = 0; k < rows.size(); k++) {
+                Finding f = r.findings().get(k);
+                String[] c = rows.get(k);
+                assertEquals(f.layer(), c[header.indexOf("name")]);
+                assertEquals(f.kind().name(), c[header.indexOf("type")]);
+                assertEquals(f.status().name().toLowerCase(java.util.Locale.ROOT), c[header.indexOf("status")]);
+                if (f.diagnostic() != null) {
+                    assertEquals(f.diagnostic().value(), Double.parseDouble(c[header.indexOf("value")]), 0);
+                }
+            }
         }
         String[] firstLayer = lines.get(1).split(",", -1);
         assertEquals("layer", firstLayer[3]);
@@ -110,7 +140,18 @@ class ReportsTest {
 
         Element table = doc.getElementById("diagnostics");
         table = table != null ? table : byId(doc, "diagnostics");
-        assertEquals(monitor.diagnostics().size() + 1, table.getElementsByTagNameNS("*", "tr").getLength());
+        assertEquals(monitor.verdicts().size() + 1, table.getElementsByTagNameNS("*", "tr").getLength());
+        Element thresholds = byId(doc, "thresholds");
+        assertEquals(1 + Diagnostic.Kind.values().length, thresholds.getElementsByTagNameNS("*", "tr").getLength(),
+                "a row per rule");
+        assertTrue(thresholds.getTextContent().contains("1000; 100-fold"), thresholds.getTextContent());
+        assertTrue(thresholds.getTextContent().contains("1e-07; 0.001"), thresholds.getTextContent());
+        NodeList legend = grads.getElementsByTagNameNS("*", "text");
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < legend.getLength(); i++) {
+            texts.add(legend.item(i).getTextContent());
+        }
+        assertTrue(texts.contains("0 (Linear)"), "legends name the layer and its type: " + texts);
 
         // Self-contained: no script and nothing loaded from elsewhere.
         assertEquals(0, doc.getElementsByTagNameNS("*", "script").getLength());
