@@ -2,7 +2,10 @@ package org.tapegrad.core;
 
 import static org.tapegrad.core.Autograd.record;
 
-/** Element-wise arithmetic of two tensors with broadcasting, and affine maps by scalars. */
+/**
+ * Element-wise arithmetic of two tensors with broadcasting, affine maps by scalars, and the selections (maximum,
+ * minimum, where, maskedFill). Masks are float tensors of 0s and 1s in the data's dtype (there is no boolean dtype).
+ */
 final class ArithmeticOps {
     private ArithmeticOps() {
     }
@@ -44,6 +47,76 @@ final class ArithmeticOps {
         Tensor out = x.constant(UnaryFn.AFFINE, scale, shift);
         return record(scale == 1 ? "add" : shift == 0 ? "mul" : "affine", out,
                 (g, needs) -> new Tensor[] {scale == 1 ? g : g.mul(scale)}, x);
+    }
+
+    /** max(a, b) element-wise, broadcasting. dA = g·s, dB = g·(1 - s), s = 1 where a &gt; b, ½ where a = b, else 0. */
+    static Tensor maximum(Tensor a, Tensor b) {
+        Tensor out = broadcast("maximum", BinaryFn.MAX, a, b);
+        return record("maximum", out, (g, needs) -> {
+            Tensor share = broadcast("maximum", BinaryFn.MAX_SHARE, a, b);
+            return new Tensor[] {
+                    needs[0] ? g.mul(share).sumTo(a.shapeRef()) : null,
+                    needs[1] ? g.mul(share.constant(UnaryFn.AFFINE, -1, 1)).sumTo(b.shapeRef()) : null};
+        }, a, b);
+    }
+
+    /** min(a, b) element-wise, broadcasting. dA = g·s, dB = g·(1 - s), s = 1 where a &lt; b, ½ where a = b, else 0. */
+    static Tensor minimum(Tensor a, Tensor b) {
+        Tensor out = broadcast("minimum", BinaryFn.MIN, a, b);
+        return record("minimum", out, (g, needs) -> {
+            Tensor share = broadcast("minimum", BinaryFn.MAX_SHARE, b, a);
+            return new Tensor[] {
+                    needs[0] ? g.mul(share).sumTo(a.shapeRef()) : null,
+                    needs[1] ? g.mul(share.constant(UnaryFn.AFFINE, -1, 1)).sumTo(b.shapeRef()) : null};
+        }, a, b);
+    }
+
+    /** a where mask = 1, b where mask = 0, all three broadcast; composed from {@link #keep}. dA, dB = g where taken. */
+    static Tensor where(Tensor mask, Tensor a, Tensor b) {
+        a.checkSameDtype("where", b);
+        Tensor m = checkMask("where", mask, a.dtype());
+        Shape.broadcast("where", Shape.broadcast("where", m.shapeRef(), a.shapeRef()), b.shapeRef());
+        return keep(a, m).add(keep(b, m.constant(UnaryFn.AFFINE, -1, 1)));
+    }
+
+    /** value where mask = 1, x where mask = 0; the mask broadcasts to x's shape. dX = g where mask = 0, else 0. */
+    static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+        Tensor m = checkMask("maskedFill", mask, x.dtype());
+        if (!Shape.broadcastsTo(m.shapeRef(), x.shapeRef())) {
+            throw new IllegalArgumentException("maskedFill: mask " + Shape.str(m.shapeRef()) + " cannot be broadcast "
+                    + "to the input's shape " + Shape.str(x.shapeRef()));
+        }
+        Tensor fill = broadcast("maskedFill", BinaryFn.KEEP, Tensor.scalar(x.dtype(), value), m);
+        return keep(x, m.constant(UnaryFn.AFFINE, -1, 1)).add(fill);
+    }
+
+    /**
+     * x where mask = 1, 0 where mask = 0, broadcasting: a selection, not a product, so an infinity or NaN that the
+     * mask drops gives 0. The primitive of where and maskedFill. dX = keep(g, mask) summed to x's shape.
+     */
+    static Tensor keep(Tensor x, Tensor mask) {
+        Tensor out = broadcast("where", BinaryFn.KEEP, x, mask);
+        return record("where", out, (g, needs) -> new Tensor[] {keep(g, mask).sumTo(x.shapeRef())}, x);
+    }
+
+    /**
+     * The mask as a constant in {@code dtype}, after checking that it holds only 0s and 1s: a float mask stands in
+     * for a boolean tensor until there is a boolean dtype.
+     */
+    private static Tensor checkMask(String op, Tensor mask, DType dtype) {
+        double[] v = mask.toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] != 0 && v[i] != 1) {
+                throw new IllegalArgumentException(op + ": the mask " + Shape.str(mask.shapeRef()) + " holds " + v[i]
+                        + " at element " + i + "; a mask is a float tensor of 0s and 1s only (1 selects)");
+            }
+        }
+        return mask.detach().to(dtype);
+    }
+
+    /** fn of a and b element-wise with broadcasting, not recorded: the masks and shares of backward rules. */
+    static Tensor constant(BinaryFn fn, Tensor a, Tensor b) {
+        return broadcast(fn.name().toLowerCase(java.util.Locale.ROOT), fn, a, b);
     }
 
     private static Tensor broadcast(String op, BinaryFn fn, Tensor a, Tensor b) {

@@ -8,6 +8,7 @@ import java.util.random.RandomGenerator;
 final class ElementwiseOps {
     private static final double TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
     private static final double INV_SQRT_2 = 1 / Math.sqrt(2);
+    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
     private ElementwiseOps() {
     }
@@ -100,6 +101,61 @@ final class ElementwiseOps {
         return x.mul(x.mul(INV_SQRT_2).erf().add(1)).mul(0.5);
     }
 
+    /** x·Φ(x) in the tanh approximation, ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))), composed (no rule of its own). */
+    static Tensor geluTanh(Tensor x) {
+        return x.mul(x.pow(3).mul(0.044715).add(x).mul(SQRT_2_OVER_PI).tanh().add(1)).mul(0.5);
+    }
+
+    /** log(1 + x), accurate for small x. dX = g/(1 + x). */
+    static Tensor log1p(Tensor x) {
+        return record("log1p", x.constant(UnaryFn.LOG1P, 0, 0), (g, needs) -> new Tensor[] {g.div(x.add(1))}, x);
+    }
+
+    /** e^x - 1, accurate for small x. dX = g·(y + 1). */
+    static Tensor expm1(Tensor x) {
+        Tensor y = x.constant(UnaryFn.EXPM1, 0, 0);
+        return record("expm1", y, (g, needs) -> new Tensor[] {g.mul(y.add(1))}, x);
+    }
+
+    /** log(1 + e^(βx))/β, x itself where βx &gt; threshold. dX = g·σ(βx), g where βx &gt; threshold. */
+    static Tensor softplus(Tensor x, double beta, double threshold) {
+        if (!(beta > 0) || Double.isInfinite(beta) || Double.isNaN(threshold)) {
+            throw new IllegalArgumentException("softplus: beta must be positive and finite and threshold a number, got "
+                    + "beta " + beta + ", threshold " + threshold + " (PyTorch's defaults are 1 and 20)");
+        }
+        return record("softplus", x.constant(UnaryFn.SOFTPLUS, beta, threshold), (g, needs) -> {
+            Tensor linear = x.constant(UnaryFn.AFFINE, beta, 0).constant(UnaryFn.GREATER, threshold, 0);
+            Tensor slope = x.mul(beta).sigmoid().mul(linear.constant(UnaryFn.AFFINE, -1, 1)).add(linear);
+            return new Tensor[] {g.mul(slope)};
+        }, x);
+    }
+
+    /** x·σ(x), composed (dX = g·σ(x)·(1 + x·(1 - σ(x))) follows). */
+    static Tensor silu(Tensor x) {
+        return x.mul(x.sigmoid());
+    }
+
+    /** x where x &gt; 0, else α(e^x - 1). dX = g where x &gt; 0, else g·(y + α). */
+    static Tensor elu(Tensor x, double alpha) {
+        Tensor y = x.constant(UnaryFn.ELU, alpha, 0);
+        return record("elu", y, (g, needs) -> {
+            Tensor positive = x.constant(UnaryFn.GREATER, 0, 0);
+            return new Tensor[] {g.mul(y.add(alpha).mul(positive.constant(UnaryFn.AFFINE, -1, 1)).add(positive))};
+        }, x);
+    }
+
+    /** min(max(x, lo), hi). dX = g where lo &lt; x &lt; hi, else 0 (strictly inside, as PyTorch's hardtanh). */
+    static Tensor hardtanh(Tensor x, double lo, double hi) {
+        if (!(lo < hi)) {
+            throw new IllegalArgumentException("hardtanh: min " + lo + " must be below max " + hi);
+        }
+        return record("hardtanh", x.constant(UnaryFn.CLAMP, lo, hi), (g, needs) -> {
+            Tensor inside = x.constant(UnaryFn.GREATER, lo, 0).mul(x.constant(UnaryFn.NEG, 0, 0)
+                    .constant(UnaryFn.GREATER, -hi, 0));
+            return new Tensor[] {g.mul(inside)};
+        }, x);
+    }
+
     /** x·mask/(1-p) with mask ~ Bernoulli(1-p) in training; x itself otherwise. Composed: the mask is a constant. */
     static Tensor dropout(Tensor x, double p, boolean training, RandomGenerator rng) {
         if (!(p >= 0 && p <= 1)) {
@@ -110,16 +166,7 @@ final class ElementwiseOps {
         }
         double keep = p == 1 ? 0 : 1 / (1 - p);
         Tensor mask = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
-        if (mask.array() instanceof float[] m) {
-            for (int i = 0, n = mask.numel(); i < n; i++) {
-                m[i] = rng.nextDouble() < p ? 0 : (float) keep;
-            }
-        } else {
-            double[] m = (double[]) mask.array();
-            for (int i = 0, n = mask.numel(); i < n; i++) {
-                m[i] = rng.nextDouble() < p ? 0 : keep;
-            }
-        }
+        x.dtype().kernels().bernoulliMask(mask.matrix(), mask.numel(), p, keep, rng);
         return x.mul(mask);
     }
 }

@@ -271,6 +271,33 @@ final class Float64Kernels implements Kernels {
     }
 
     @Override
+    public void addRange(Matrix src, Matrix dst, int from, int to) {
+        double[] s = data(src);
+        double[] d = data(dst);
+        for (int i = from; i < to; i++) {
+            d[i] += s[i];
+        }
+    }
+
+    @Override
+    public void fillRange(Matrix m, int from, int to, double value) {
+        Arrays.fill(data(m), from, to, (double) value);
+    }
+
+    @Override
+    public void copyRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count) {
+        System.arraycopy(data(src), srcFrom, data(dst), dstFrom, count);
+    }
+
+    @Override
+    public void bernoulliMask(Matrix m, int n, double p, double keep, java.util.random.RandomGenerator rng) {
+        double[] d = data(m);
+        for (int i = 0; i < n; i++) {
+            d[i] = rng.nextDouble() < p ? 0 : (double) keep;
+        }
+    }
+
+    @Override
     public double sum(Matrix x) {
         double[] s = data(x);
         int n = size(x);

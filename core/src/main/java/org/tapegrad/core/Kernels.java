@@ -66,6 +66,18 @@ interface Kernels {
     /** y += alpha·x (same element count). */
     void axpy(double alpha, Matrix x, Matrix y);
 
+    /** {@code dst[i] += src[i]} for i in [from, to), in the dtype's arithmetic. */
+    void addRange(Matrix src, Matrix dst, int from, int to);
+
+    /** {@code m[i] = value} for i in [from, to). */
+    void fillRange(Matrix m, int from, int to, double value);
+
+    /** {@code dst[dstFrom + i] = src[srcFrom + i]} for i in [0, count). */
+    void copyRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count);
+
+    /** {@code m[i] = 0} with probability p (one {@code rng.nextDouble()} per element, in order), else {@code keep}, for i in [0, n). */
+    void bernoulliMask(Matrix m, int n, double p, double keep, java.util.random.RandomGenerator rng);
+
     /** Sum of all elements, accumulated in double precision. */
     double sum(Matrix x);
 

@@ -6,7 +6,10 @@ import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
 
-/** Sums, broadcasts and maxima. {@code expand} and {@code sumTo} are each other's adjoint. */
+/**
+ * Sums, broadcasts, maxima and the reductions built on them (log-sum-exp, cumulative sums, variance, norms).
+ * {@code expand} and {@code sumTo} are each other's adjoint.
+ */
 final class ReductionOps {
     private ReductionOps() {
     }
@@ -141,6 +144,131 @@ final class ReductionOps {
             }
             return new Tensor[] {g.reshape(kept).expand(s).mul(mask)};
         }, x);
+    }
+
+    /**
+     * Maximum along {@code dim}. dX = g shared evenly among the maxima of each slice (ties split, as PyTorch's
+     * amax; {@link #max} sends it to the first).
+     */
+    static Tensor amax(Tensor x, int dim, boolean keepdim) {
+        int d = Shape.dim("amax", dim, x.rank());
+        int[] kept = Shape.reduced(x.shapeRef(), d, true);
+        Tensor values;
+        try (Scope s = Tape.noGrad()) {
+            values = max(x, d, keepdim);
+        }
+        return record("amax", values, (g, needs) -> {
+            Tensor chosen = ArithmeticOps.constant(BinaryFn.EQ, x, values.detach().reshape(kept));
+            Tensor share = ArithmeticOps.constant(BinaryFn.DIV, chosen, chosen.sum(d, true));
+            return new Tensor[] {g.reshape(kept).mul(share)};
+        }, x);
+    }
+
+    /**
+     * log Σ e^x along {@code dim}, computed as m + log Σ e^(x - m) with m the slice's maximum (0 where that is
+     * infinite, so a slice of -∞ gives -∞). dX = g·e^(x - y), the softmax.
+     */
+    static Tensor logsumexp(Tensor x, int dim, boolean keepdim) {
+        int d = Shape.dim("logsumexp", dim, x.rank());
+        if (x.shapeRef()[d] == 0) {
+            throw new IllegalArgumentException("logsumexp: dimension " + d + " of shape " + Shape.str(x.shapeRef())
+                    + " is empty");
+        }
+        Tensor y;
+        try (Scope s = Tape.noGrad()) {
+            Tensor m = max(x, d, true).constant(UnaryFn.FINITE_OR_ZERO, 0, 0);
+            y = x.sub(m).exp().sum(d, true).log().add(m);
+        }
+        Tensor out = record("logsumexp", y, (g, needs) -> new Tensor[] {g.mul(x.sub(y).exp())}, x);
+        return keepdim ? out : out.reshape(Shape.reduced(x.shapeRef(), d, false));
+    }
+
+    /** y_i = Σ_{j ≤ i} x_j along {@code dim}, summed in double. dX = the reverse cumulative sum of g. */
+    static Tensor cumsum(Tensor x, int dim) {
+        int d = Shape.dim("cumsum", dim, x.rank());
+        return record("cumsum", cumulate(x, d, false), (g, needs) -> new Tensor[] {reverseCumsum(g, d)}, x);
+    }
+
+    /** y_i = Σ_{j ≥ i} x_j along {@code dim}: the adjoint of cumsum. dX = cumsum(g). */
+    static Tensor reverseCumsum(Tensor x, int d) {
+        return record("reverseCumsum", cumulate(x, d, true), (g, needs) -> new Tensor[] {cumsum(g, d)}, x);
+    }
+
+    private static Tensor cumulate(Tensor x, int d, boolean reverse) {
+        int[] s = x.shapeRef();
+        int outer = Shape.outer(s, d);
+        int n = s[d];
+        int inner = Shape.inner(s, d);
+        double[] v = x.toDoubleArray();
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * n * inner + j;
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    int k = base + (reverse ? n - 1 - i : i) * inner;
+                    sum += v[k];
+                    v[k] = sum;
+                }
+            }
+        }
+        return ShapeOps.fromDoubles(x.dtype(), v, s);
+    }
+
+    /** Σ (x - mean)² / (n - correction) along {@code dim}; composed (dX = g·2(x - mean)/(n - correction) follows). */
+    static Tensor var(Tensor x, int dim, int correction, boolean keepdim) {
+        int d = Shape.dim("var", dim, x.rank());
+        int n = x.shapeRef()[d];
+        if (n - correction <= 0) {
+            throw new IllegalArgumentException("var: dimension " + d + " of shape " + Shape.str(x.shapeRef()) + " has "
+                    + n + " elements, too few for correction " + correction + " (n - correction must be positive; "
+                    + "use correction 0 for the population variance)");
+        }
+        Tensor centred = x.sub(x.mean(d, true));
+        return centred.mul(centred).sum(d, keepdim).div(n - correction);
+    }
+
+    /**
+     * The p-norm along {@code dim} for p = 1 (Σ|x|), 2 (√Σx²) or ∞ (max |x|). Gradients: g·sign(x); g·x/y (0 where
+     * y = 0, as PyTorch's subgradient); g·sign(x) shared evenly among the elements of largest |x|.
+     */
+    static Tensor norm(Tensor x, double p, int dim, boolean keepdim) {
+        int d = Shape.dim("norm", dim, x.rank());
+        if (p == 1) {
+            return x.abs().sum(d, keepdim);
+        }
+        if (p == Double.POSITIVE_INFINITY) {
+            return x.abs().amax(d, keepdim);
+        }
+        if (p != 2) {
+            throw new IllegalArgumentException("norm: p = " + p + " is not supported; use 1, 2 or "
+                    + "Double.POSITIVE_INFINITY");
+        }
+        Tensor y;
+        try (Scope s = Tape.noGrad()) {
+            y = x.mul(x).sum(d, true).sqrt();
+        }
+        Tensor out = record("norm", y, (g, needs) -> {
+            Tensor zero = y.constant(UnaryFn.IN_RANGE, 0, 0); // divide by 1 where y = 0 (and so x = 0): gradient 0
+            return new Tensor[] {g.mul(x.div(y.add(zero)))};
+        }, x);
+        return keepdim ? out : out.reshape(Shape.reduced(x.shapeRef(), d, false));
+    }
+
+    /**
+     * Σ a·b / (max(‖a‖, ε)·max(‖b‖, ε)) along {@code dim} of the broadcast shape of a and b (PyTorch's
+     * cosine_similarity), composed from norm, clamp, div and sum.
+     */
+    static Tensor cosineSimilarity(Tensor a, Tensor b, int dim, double eps) {
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException("cosineSimilarity: eps must be >= 0, got " + eps);
+        }
+        int[] shape = Shape.broadcast("cosineSimilarity", a.shapeRef(), b.shapeRef());
+        int d = Shape.dim("cosineSimilarity", dim, shape.length);
+        Tensor x = a.expand(shape);
+        Tensor y = b.expand(shape);
+        Tensor nx = x.norm(2, d, true).clamp(eps, Double.POSITIVE_INFINITY);
+        Tensor ny = y.norm(2, d, true).clamp(eps, Double.POSITIVE_INFINITY);
+        return x.div(nx).mul(y.div(ny)).sum(d, false);
     }
 
     /** Index of the first maximum along {@code dim}. */

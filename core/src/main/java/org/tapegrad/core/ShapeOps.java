@@ -374,6 +374,60 @@ final class ShapeOps {
         }, inputs);
     }
 
+    /** Tensors of one shape joined along a new dimension {@code dim}; composed from unsqueeze and concat. */
+    static Tensor stack(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) {
+            throw new IllegalArgumentException("stack: no tensors given");
+        }
+        int[] s = tensors.get(0).shapeRef();
+        int d = Shape.dim("stack", dim, s.length + 1);
+        List<Tensor> parts = new ArrayList<>(tensors.size());
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            if (!Arrays.equals(t.shapeRef(), s)) {
+                throw new IllegalArgumentException("stack: tensor " + i + " has shape " + Shape.str(t.shapeRef())
+                        + " and tensor 0 " + Shape.str(s) + "; stack needs equal shapes (cat joins unequal ones)");
+            }
+            parts.add(t.unsqueeze(d));
+        }
+        return concat(parts, d);
+    }
+
+    /** x with the order of elements reversed along each of {@code dims}. dX = g.flip(dims). */
+    static Tensor flip(Tensor x, int[] dims) {
+        int[] s = x.shapeRef();
+        boolean[] flipped = new boolean[s.length];
+        for (int dim : dims) {
+            int d = Shape.dim("flip", dim, s.length);
+            if (flipped[d]) {
+                throw new IllegalArgumentException("flip: dimension " + d + " appears twice in "
+                        + Arrays.toString(dims));
+            }
+            flipped[d] = true;
+        }
+        double[] v = x.toDoubleArray();
+        double[] out = new double[v.length];
+        int[] strides = Shape.strides(s);
+        for (int i = 0; i < v.length; i++) {
+            int source = 0;
+            for (int d = 0, rest = i; d < s.length; d++) {
+                int c = rest / strides[d];
+                rest -= c * strides[d];
+                source += (flipped[d] ? s[d] - 1 - c : c) * strides[d];
+            }
+            out[i] = v[source];
+        }
+        int[] given = dims.clone();
+        return record("flip", fromDoubles(x.dtype(), out, s), (g, needs) -> new Tensor[] {g.flip(given)}, x);
+    }
+
+    /** A new op output (lent by an open workspace) holding {@code values}, rounded to {@code dtype}. */
+    static Tensor fromDoubles(DType dtype, double[] values, int[] shape) {
+        Tensor out = Tensor.uninitializedOutput(dtype, shape);
+        dtype.kernels().fromDoubleArray(values, out.matrix());
+        return out;
+    }
+
     /** Rows index[i] of x along dim 0. dX = g's rows added into a zero tensor at the selected rows. */
     static Tensor indexSelect(Tensor x, int[] index) {
         int[] s = x.shapeRef();

@@ -1034,9 +1034,9 @@ public final class Tensor {
         return sum(dim, keepdim).mul(1.0 / shape[Shape.dim("mean", dim, shape.length)]);
     }
 
-    /** Maximum of all elements, a scalar. Gradient: g at the (first) maximum, 0 elsewhere. */
+    /** Maximum of all elements, a scalar. Gradient: g shared evenly among the maxima (ties split, as PyTorch). */
     public Tensor max() {
-        return flatten().max(0, false);
+        return amax();
     }
 
     /** Maximum along {@code dim}. Gradient: g at the (first) maximum of each slice, 0 elsewhere. */
@@ -1047,6 +1047,137 @@ public final class Tensor {
     /** Index of the (first) maximum along {@code dim}, row-major over the remaining dimensions. Not differentiable. */
     public int[] argmax(int dim) {
         return ReductionOps.argmax(this, dim);
+    }
+
+    /** Maximum of all elements, a scalar (as {@link #max()}). Gradient: g shared evenly among the maxima. */
+    public Tensor amax() {
+        return flatten().amax(0, false);
+    }
+
+    /** Maximum along {@code dim}. Gradient: g shared evenly among the maxima of each slice (ties split). */
+    public Tensor amax(int dim, boolean keepdim) {
+        return ReductionOps.amax(this, dim, keepdim);
+    }
+
+    /** Minimum of all elements, a scalar. Gradient: g shared evenly among the minima. */
+    public Tensor min() {
+        return neg().max().neg();
+    }
+
+    /** Minimum along {@code dim}. Gradient: g at the (first) minimum of each slice, 0 elsewhere. */
+    public Tensor min(int dim, boolean keepdim) {
+        return neg().max(dim, keepdim).neg();
+    }
+
+    /** Minimum of all elements, a scalar (as {@link #min()}). Gradient: g shared evenly among the minima. */
+    public Tensor amin() {
+        return neg().amax().neg();
+    }
+
+    /** Minimum along {@code dim}. Gradient: g shared evenly among the minima of each slice (ties split). */
+    public Tensor amin(int dim, boolean keepdim) {
+        return neg().amax(dim, keepdim).neg();
+    }
+
+    /** log Σ e^this along {@code dim}, stable (the maximum subtracted first). Gradient: g·softmax(this, dim). */
+    public Tensor logsumexp(int dim, boolean keepdim) {
+        return ReductionOps.logsumexp(this, dim, keepdim);
+    }
+
+    /** Running sum along {@code dim}: y_i = Σ_{j ≤ i} x_j. Gradient: the running sum of g taken from the end. */
+    public Tensor cumsum(int dim) {
+        return ReductionOps.cumsum(this, dim);
+    }
+
+    /**
+     * Variance of all elements with Bessel's correction, Σ(x - mean)²/(n - 1). For another correction use
+     * {@code flatten().var(0, correction, false)}. Gradient: g·2(x - mean)/(n - 1).
+     */
+    public Tensor var() {
+        return flatten().var(0, 1, false);
+    }
+
+    /**
+     * Variance along {@code dim}, Σ(x - mean)²/(n - correction): correction 1 is the unbiased estimate (PyTorch's
+     * default), 0 the population variance. Gradient: g·2(x - mean)/(n - correction).
+     */
+    public Tensor var(int dim, int correction, boolean keepdim) {
+        return ReductionOps.var(this, dim, correction, keepdim);
+    }
+
+    /** Standard deviation of all elements, √var() (correction 1). Gradient: g·(x - mean)/((n - 1)·std). */
+    public Tensor std() {
+        return var().sqrt();
+    }
+
+    /** Standard deviation along {@code dim}, √var(dim, correction, keepdim). Gradient: g·(x - mean)/((n - c)·std). */
+    public Tensor std(int dim, int correction, boolean keepdim) {
+        return var(dim, correction, keepdim).sqrt();
+    }
+
+    /** The p-norm of all elements, p = 1, 2 or {@code Double.POSITIVE_INFINITY}. Gradient: as along a dimension. */
+    public Tensor norm(double p) {
+        return flatten().norm(p, 0, false);
+    }
+
+    /**
+     * The p-norm along {@code dim}: Σ|x| (p = 1), √Σx² (p = 2), max |x| (p = ∞). Gradient: g·sign(x);
+     * g·x/‖x‖ (0 where the norm is 0); g·sign(x) shared evenly among the largest |x|.
+     */
+    public Tensor norm(double p, int dim, boolean keepdim) {
+        return ReductionOps.norm(this, p, dim, keepdim);
+    }
+
+    /**
+     * Cosine similarity along {@code dim} of the broadcast shape: Σ a·b / (max(‖a‖, eps)·max(‖b‖, eps)), PyTorch's
+     * {@code cosine_similarity} (defaults dim 1, eps 1e-8). Composed; its gradient follows from norm and div.
+     */
+    public static Tensor cosineSimilarity(Tensor a, Tensor b, int dim, double eps) {
+        return ReductionOps.cosineSimilarity(a, b, dim, eps);
+    }
+
+    // ------------------------------------------------------------------------------------------ selection
+
+    /** max(this, other) element-wise, broadcasting. Gradient: g to the larger, split evenly on ties. */
+    public Tensor maximum(Tensor other) {
+        return ArithmeticOps.maximum(this, other);
+    }
+
+    /** min(this, other) element-wise, broadcasting. Gradient: g to the smaller, split evenly on ties. */
+    public Tensor minimum(Tensor other) {
+        return ArithmeticOps.minimum(this, other);
+    }
+
+    /**
+     * {@code a} where {@code mask} is 1, {@code b} where it is 0, all three broadcast; {@code mask} is a float
+     * tensor of 0s and 1s (there is no boolean dtype yet), not differentiated. Gradient: g to a where mask is 1,
+     * to b where it is 0 (a dropped infinity gives 0, not NaN).
+     */
+    public static Tensor where(Tensor mask, Tensor a, Tensor b) {
+        return ArithmeticOps.where(mask, a, b);
+    }
+
+    /**
+     * {@code value} where {@code mask} (float 0/1, broadcast to this shape) is 1, this elsewhere, e.g. -∞ at masked
+     * attention scores. Gradient: g where the mask is 0, else 0.
+     */
+    public Tensor maskedFill(Tensor mask, double value) {
+        return ArithmeticOps.maskedFill(this, mask, value);
+    }
+
+    /** This tensor with the order of elements reversed along each of {@code dims} (a copy). Gradient: g flipped. */
+    public Tensor flip(int... dims) {
+        return ShapeOps.flip(this, dims);
+    }
+
+    /** Tensors of equal shape joined along a new dimension {@code dim}. Gradient: the matching slice of g for each. */
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return ShapeOps.stack(tensors, dim);
+    }
+
+    /** PyTorch's name for {@link #concat}: joins tensors along any {@code dim} (negative counts from the end). */
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return ShapeOps.concat(tensors, dim);
     }
 
     // -------------------------------------------------------------------------------- convolution and pooling
@@ -1153,6 +1284,57 @@ public final class Tensor {
     /** GELU, exact form: this·Φ(this) = this·(1 + erf(this/√2))/2 (composed; no rule of its own). */
     public Tensor gelu() {
         return ElementwiseOps.gelu(this);
+    }
+
+    /**
+     * GELU with {@code approximate} "none" (exact, as {@link #gelu()}) or "tanh": ½x·(1 + tanh(√(2/π)·(x +
+     * 0.044715x³))), PyTorch's two forms. Composed; no rule of its own.
+     */
+    public Tensor gelu(String approximate) {
+        return switch (approximate) {
+            case "none" -> ElementwiseOps.gelu(this);
+            case "tanh" -> ElementwiseOps.geluTanh(this);
+            default -> throw new IllegalArgumentException("gelu: approximate must be \"none\" or \"tanh\", got \""
+                    + approximate + "\"");
+        };
+    }
+
+    /** log(1 + this), accurate near 0. Gradient: g/(1 + this). */
+    public Tensor log1p() {
+        return ElementwiseOps.log1p(this);
+    }
+
+    /** e^this - 1, accurate near 0. Gradient: g·e^this. */
+    public Tensor expm1() {
+        return ElementwiseOps.expm1(this);
+    }
+
+    /** softplus(1, 20): log(1 + e^this). Gradient: g·σ(this). */
+    public Tensor softplus() {
+        return softplus(1, 20);
+    }
+
+    /**
+     * log(1 + e^(β·this))/β, and this itself where β·this &gt; threshold (PyTorch's softplus, which reverts to the
+     * identity there to avoid overflow). Gradient: g·σ(β·this), g where β·this &gt; threshold.
+     */
+    public Tensor softplus(double beta, double threshold) {
+        return ElementwiseOps.softplus(this, beta, threshold);
+    }
+
+    /** SiLU (swish): this·σ(this), composed. Gradient: g·σ(this)·(1 + this·(1 - σ(this))). */
+    public Tensor silu() {
+        return ElementwiseOps.silu(this);
+    }
+
+    /** ELU: this where this &gt; 0, else α(e^this - 1). Gradient: g where this &gt; 0, else g·(y + α). */
+    public Tensor elu(double alpha) {
+        return ElementwiseOps.elu(this, alpha);
+    }
+
+    /** min(max(this, min), max), min &lt; max. Gradient: g where min &lt; this &lt; max, else 0 (as PyTorch). */
+    public Tensor hardtanh(double min, double max) {
+        return ElementwiseOps.hardtanh(this, min, max);
     }
 
     /** Softmax along {@code dim}, computed after subtracting the maximum. Gradient: y·(g - Σ g·y). */

@@ -5,7 +5,7 @@ package org.tapegrad.core;
  * {@code p} and {@code q} are the function's parameters where it has any (an exponent, bounds, a slope).
  */
 enum UnaryFn {
-    NEG, EXP, LOG, LOG1P, SQRT, ABS,
+    NEG, EXP, LOG, LOG1P, EXPM1, SQRT, ABS,
     /** -1, 0 or 1; used as the subgradient of |x| (0 at 0, as PyTorch). */
     SIGN,
     RELU,
@@ -19,7 +19,15 @@ enum UnaryFn {
     /** 1 where p &lt;= x &lt;= q, else 0: the derivative of clamp (PyTorch passes the gradient at the bounds). */
     IN_RANGE,
     /** p·x + q. */
-    AFFINE;
+    AFFINE,
+    /** log(1 + e^(p·x))/p, or x where p·x &gt; q (PyTorch's softplus with beta p and threshold q). */
+    SOFTPLUS,
+    /** x where x &gt; 0, else p·(e^x - 1). */
+    ELU,
+    /** 1 where x &gt; p, else 0: the masks of the piecewise rules (elu, softplus, hardtanh). */
+    GREATER,
+    /** x where it is finite, else 0: the shift of a stable log-sum-exp when a maximum is infinite. */
+    FINITE_OR_ZERO;
 
     double apply(double x, double p, double q) {
         switch (this) {
@@ -39,6 +47,11 @@ enum UnaryFn {
             case CLAMP: return Math.min(Math.max(x, p), q);
             case IN_RANGE: return x >= p && x <= q ? 1 : 0;
             case AFFINE: return p * x + q;
+            case EXPM1: return Math.expm1(x);
+            case SOFTPLUS: return p * x > q ? x : Math.log1p(Math.exp(p * x)) / p;
+            case ELU: return x > 0 ? x : p * Math.expm1(x);
+            case GREATER: return x > p ? 1 : 0;
+            case FINITE_OR_ZERO: return Double.isFinite(x) ? x : 0;
             default: throw new AssertionError(this);
         }
     }

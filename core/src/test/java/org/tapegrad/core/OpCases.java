@@ -92,6 +92,31 @@ final class OpCases {
         add("abs", "[2,3]", in -> in[0].abs(), awayFromZero(2, 3));
         add("clamp", "[-0.5, 0.5] on values inside and outside",
                 in -> in[0].clamp(-0.5, 0.5), Tensor.of(new double[] {-0.9, -0.3, 0.1, 0.45, 0.7, -0.6}, 2, 3));
+        add("log1p", "[2,3]", in -> in[0].log1p(), any(2, 3));
+        add("expm1", "[2,3]", in -> in[0].expm1(), any(2, 3));
+        add("softplus", "defaults (beta 1, threshold 20)", in -> in[0].mul(3).softplus(), any(3, 4));
+        add("softplus", "beta 2, threshold 1: both sides of the switch to the identity",
+                in -> in[0].softplus(2, 1), Tensor.of(new double[] {-0.9, -0.2, 0.1, 0.3, 0.7, 0.95}, 2, 3));
+        add("silu", "[3,4]", in -> in[0].mul(3).silu(), any(3, 4));
+        add("elu", "alpha 0.7", in -> in[0].mul(2).elu(0.7), awayFromZero(3, 4));
+        add("hardtanh", "[-0.5, 0.4] on values inside and outside",
+                in -> in[0].hardtanh(-0.5, 0.4), Tensor.of(new double[] {-0.9, -0.3, 0.1, 0.35, 0.7, -0.6}, 2, 3));
+        add("maximum", "[3,4] and [3,4]", in -> in[0].maximum(in[1]), any(3, 4), any(3, 4));
+        add("maximum", "[3,4] and row [1,4]", in -> in[0].maximum(in[1]), any(3, 4), any(1, 4));
+        add("maximum", "column [3,1] and [2,3,4]", in -> in[0].maximum(in[1]), any(3, 1), any(2, 3, 4));
+        add("minimum", "[3,4] and [3,4]", in -> in[0].minimum(in[1]), any(3, 4), any(3, 4));
+        add("minimum", "[2,3,4] and [4]", in -> in[0].minimum(in[1]), any(2, 3, 4), any(4));
+        Tensor mask34 = Tensor.of(new double[] {1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1}, 3, 4);
+        add("where", "[3,4] mask, a and b [3,4]", in -> Tensor.where(mask34, in[0], in[1]), any(3, 4), any(3, 4));
+        add("where", "row mask [1,4], a [3,1], b []", in -> Tensor.where(Tensor.of(new double[] {0, 1, 1, 0}, 1, 4),
+                in[0], in[1]), any(3, 1), any());
+        add("where", "the same tensor on both sides", in -> Tensor.where(mask34, in[0].exp(), in[0].mul(in[0])),
+                any(3, 4));
+        add("maskedFill", "[3,4] with -2 where the mask is 1", in -> in[0].maskedFill(mask34, -2).mul(in[0]),
+                any(3, 4));
+        add("maskedFill", "-inf at a broadcast column mask [3,1], then softmax",
+                in -> in[0].maskedFill(Tensor.of(new double[] {0, 1, 0}, 3, 1).t(), Double.NEGATIVE_INFINITY)
+                        .softmax(1), any(2, 3));
         add("copy", "[2,3]", in -> in[0].copy().mul(in[0]), any(2, 3));
         add("to", "float64 to float64 is the identity", in -> in[0].to(DType.FLOAT64).mul(2), any(2, 3));
 
@@ -158,6 +183,15 @@ final class OpCases {
         add("concat", "three along dim 1", in -> Tensor.concat(List.of(in[0], in[1], in[0]), 1),
                 any(2, 2), any(2, 3));
         add("concat", "[2,2,3] along dim 1", in -> Tensor.concat(List.of(in[0], in[1]), 1), any(2, 2, 3), any(2, 1, 3));
+        add("cat", "[2,3,2] and [2,3,1] along -1", in -> Tensor.cat(List.of(in[0], in[1]), -1), any(2, 3, 2),
+                any(2, 3, 1));
+        add("cat", "[1,3] and [2,3] along 0", in -> Tensor.cat(List.of(in[0], in[1]), 0), any(1, 3), any(2, 3));
+        add("stack", "three [2,3] along 0", in -> Tensor.stack(List.of(in[0], in[1], in[0]), 0), any(2, 3),
+                any(2, 3));
+        add("stack", "two [2,3] along -1 (a new last dimension)", in -> Tensor.stack(List.of(in[0], in[1]), -1),
+                any(2, 3), any(2, 3));
+        add("flip", "[3,4] dim 1", in -> in[0].flip(1), any(3, 4));
+        add("flip", "[2,3,2] dims 0 and -1", in -> in[0].flip(0, -1).mul(in[0]), any(2, 3, 2));
         add("indexSelect", "rows 2, 0, 2 (a repeat)", in -> in[0].indexSelect(2, 0, 2), any(3, 4));
         add("indexSelect", "rows of [4,2,3]", in -> in[0].indexSelect(3, 1), any(4, 2, 3));
         add("indexAdd", "into 3 rows, with a repeat", in -> ShapeOps.indexAdd(in[0], new int[] {1, 0, 1, 2}, 3),
@@ -180,6 +214,36 @@ final class OpCases {
         add("max", "dim 0 of [3,4], keepdim", in -> in[0].max(0, true), any(3, 4));
         add("max", "dim 1 of [2,3,2]", in -> in[0].max(1, false), any(2, 3, 2));
 
+        add("max", "all of [2,3,2] (a unique maximum)", in -> in[0].max(), any(2, 3, 2));
+        add("amax", "all of [3,4]", in -> in[0].amax(), any(3, 4));
+        add("amax", "dim 1 of [3,4]", in -> in[0].amax(1, false), any(3, 4));
+        add("amax", "dim 0 of [2,3,2], keepdim", in -> in[0].amax(0, true), any(2, 3, 2));
+        add("min", "all of [3,4]", in -> in[0].min(), any(3, 4));
+        add("min", "dim 1 of [3,4], keepdim", in -> in[0].min(1, true), any(3, 4));
+        add("amin", "all of [3,4]", in -> in[0].amin(), any(3, 4));
+        add("amin", "dim -1 of [2,3,2]", in -> in[0].amin(-1, false), any(2, 3, 2));
+        add("logsumexp", "dim 1 of [3,4]", in -> in[0].mul(3).logsumexp(1, false), any(3, 4));
+        add("logsumexp", "dim 0 of [2,3,2], keepdim", in -> in[0].logsumexp(0, true), any(2, 3, 2));
+        add("cumsum", "dim 1 of [3,4]", in -> in[0].cumsum(1).mul(in[0]), any(3, 4));
+        add("cumsum", "dim 0 of [3,2,2]", in -> in[0].cumsum(0), any(3, 2, 2));
+        add("reverseCumsum", "dim -1 of [2,3]", in -> ReductionOps.reverseCumsum(in[0], 1).mul(in[0]), any(2, 3));
+        add("var", "all of [3,4]", in -> in[0].var(), any(3, 4));
+        add("var", "dim 1 of [3,4], correction 0", in -> in[0].var(1, 0, false), any(3, 4));
+        add("var", "dim 0 of [3,2,2], correction 1, keepdim", in -> in[0].var(0, 1, true), any(3, 2, 2));
+        add("std", "all of [3,4]", in -> in[0].std(), any(3, 4));
+        add("std", "dim -1 of [2,3,4], correction 1", in -> in[0].std(-1, 1, false), any(2, 3, 4));
+        add("norm", "p 1, all of [3,4]", in -> in[0].norm(1), awayFromZero(3, 4));
+        add("norm", "p 2, all of [3,4]", in -> in[0].norm(2), any(3, 4));
+        add("norm", "p inf, all of [3,4]", in -> in[0].norm(Double.POSITIVE_INFINITY), any(3, 4));
+        add("norm", "p 1, dim 0 of [3,4]", in -> in[0].norm(1, 0, false), awayFromZero(3, 4));
+        add("norm", "p 2, dim 1 of [3,4], keepdim", in -> in[0].norm(2, 1, true), any(3, 4));
+        add("norm", "p inf, dim -1 of [2,3,2]", in -> in[0].norm(Double.POSITIVE_INFINITY, -1, false),
+                any(2, 3, 2));
+        add("cosineSimilarity", "rows of [3,4]", in -> Tensor.cosineSimilarity(in[0], in[1], 1, 1e-8), any(3, 4),
+                any(3, 4));
+        add("cosineSimilarity", "[2,3,4] against [4] along -1", in -> Tensor.cosineSimilarity(in[0], in[1], -1, 1e-8),
+                any(2, 3, 4), any(4));
+
         // Activations.
         add("relu", "[3,4]", in -> in[0].relu(), awayFromZero(3, 4));
         add("leakyRelu", "slope 0.1", in -> in[0].leakyRelu(0.1), awayFromZero(3, 4));
@@ -187,6 +251,8 @@ final class OpCases {
         add("tanh", "[3,4]", in -> in[0].mul(2).tanh(), any(3, 4));
         add("erf", "[3,4]", in -> in[0].mul(2).erf(), any(3, 4));
         add("gelu", "[3,4]", in -> in[0].mul(3).gelu(), any(3, 4));
+        add("gelu", "approximate tanh", in -> in[0].mul(3).gelu("tanh"), any(3, 4));
+        add("gelu", "approximate none", in -> in[0].mul(3).gelu("none"), any(3, 4));
         add("softmax", "rows of [3,4]", in -> in[0].mul(3).softmax(1), any(3, 4));
         add("softmax", "columns of [3,4]", in -> in[0].softmax(0), any(3, 4));
         add("softmax", "dim 1 of [2,3,2]", in -> in[0].softmax(1), any(2, 3, 2));
@@ -235,6 +301,52 @@ final class OpCases {
                 any(4, 5));
         add("crossEntropy", "[1,3] logits", in -> Losses.crossEntropy(in[0], new int[] {1}), any(1, 3));
         add("mse", "[3,4]", in -> Losses.mse(in[0], in[1]), any(3, 4), any(3, 4));
+        Tensor classWeights = Tensor.of(new double[] {0.5, 2, 1, 1.5, 0.8}, 5);
+        int[] someIgnored = {0, -100, 4, 2};
+        add("crossEntropy", "class weights, an ignored row, label smoothing 0.1",
+                in -> Losses.crossEntropy(in[0].mul(2), someIgnored, classWeights, -100, 0.1), any(4, 5));
+        add("crossEntropy", "ignoreIndex 2, no weights",
+                in -> Losses.crossEntropy(in[0], new int[] {0, 2, 1}, null, 2, 0), any(3, 4));
+        add("crossEntropy", "probability targets (both differentiated)",
+                in -> Losses.crossEntropy(in[0].mul(2), in[1].softmax(1)), any(4, 5), any(4, 5));
+        add("crossEntropy", "probability targets, class weights, label smoothing 0.2",
+                in -> Losses.crossEntropy(in[0], in[1].softmax(1), classWeights, 0.2), any(3, 5), any(3, 5));
+        add("crossEntropyUnreduced", "class weights, an ignored row, label smoothing 0.1",
+                in -> Losses.crossEntropyUnreduced(in[0], someIgnored, classWeights, -100, 0.1), any(4, 5));
+        add("crossEntropyUnreduced", "probability targets with weights",
+                in -> Losses.crossEntropyUnreduced(in[0], in[1].softmax(1), classWeights, 0), any(3, 5), any(3, 5));
+        add("nllLoss", "log-probabilities [4,5]", in -> Losses.nllLoss(in[0].logSoftmax(1), new int[] {1, 0, 4, 4}),
+                any(4, 5));
+        add("nllLoss", "class weights and an ignored row", in -> Losses.nllLoss(in[0], someIgnored, classWeights, -100),
+                any(4, 5));
+        add("nllLossUnreduced", "class weights and an ignored row",
+                in -> Losses.nllLossUnreduced(in[0], someIgnored, classWeights, -100), any(4, 5));
+        add("binaryCrossEntropyWithLogits", "posWeight [4] over the last dimension",
+                in -> Losses.binaryCrossEntropyWithLogits(in[0].mul(3), in[1],
+                        Tensor.of(new double[] {0.5, 1, 2, 3}, 4)),
+                any(3, 4), positive(3, 4).div(2));
+        add("binaryCrossEntropyWithLogitsUnreduced", "no posWeight",
+                in -> Losses.binaryCrossEntropyWithLogitsUnreduced(in[0].mul(3), in[1], null), any(3, 4),
+                positive(3, 4).div(2));
+        add("binaryCrossEntropyWithLogitsUnreduced", "posWeight [] (a scalar)",
+                in -> Losses.binaryCrossEntropyWithLogitsUnreduced(in[0], in[1], Tensor.scalar(DType.FLOAT64, 2.5)),
+                any(3, 4), positive(3, 4).div(2));
+        add("klDiv", "log-probabilities against probabilities",
+                in -> Losses.klDiv(in[0].logSoftmax(1), in[1].softmax(1), false), any(3, 4), any(3, 4));
+        add("klDiv", "logTarget", in -> Losses.klDiv(in[0].logSoftmax(1), in[1].logSoftmax(1), true), any(3, 4),
+                any(3, 4));
+        add("klDivUnreduced", "a target with zeros (taken as 0·log 0 = 0)",
+                in -> Losses.klDivUnreduced(in[0],
+                        Tensor.of(in[0].dtype(), new double[] {0, 0.5, 0.5, 0, 1, 0}, 2, 3), false),
+                any(2, 3));
+        add("klDivUnreduced", "logTarget", in -> Losses.klDivUnreduced(in[0], in[1], true), any(2, 3), any(2, 3));
+        Tensor pairs = Tensor.of(new double[] {1, -1, -1, 1}, 4);
+        add("cosineEmbeddingLoss", "[4,3] pairs, margin -0.5 (every dissimilar pair counts)",
+                in -> Losses.cosineEmbeddingLoss(in[0], in[1], pairs, -0.5), any(4, 3), any(4, 3));
+        add("cosineEmbeddingLossUnreduced", "one pair [3], similar",
+                in -> Losses.cosineEmbeddingLossUnreduced(in[0], in[1], Tensor.scalar(DType.FLOAT64, 1), 0),
+                any(3), any(3));
+
         add("binaryCrossEntropyWithLogits", "logits and soft targets",
                 in -> Losses.binaryCrossEntropyWithLogits(in[0].mul(3), in[1]), any(3, 4), positive(3, 4).div(2));
     }

@@ -72,7 +72,7 @@ class TensorTest {
     }
 
     @Test
-    void argmaxAndMaxPickTheFirstMaximum() {
+    void argmaxAndMaxAlongADimensionPickTheFirstMaximum() {
         Tensor x = Tensor.of(new double[] {1, 5, 5, -1, 0, -3}, 2, 3);
         assertArrayEquals(new int[] {1, 1}, x.argmax(1));
         assertArrayEquals(new int[] {0, 0, 0}, x.argmax(0));
@@ -80,9 +80,15 @@ class TensorTest {
         assertEquals(5, x.max().item(), 0);
         Tensor g = Tensor.of(new double[] {1, 5, 5}, 3).requiresGrad(true);
         try (Tape tape = Tape.record()) {
-            tape.backward(g.max());
+            tape.backward(g.max(0, false));
         }
         assertArrayEquals(new double[] {0, 1, 0}, g.grad().toDoubleArray(), 0, "ties: the first maximum only");
+        g.zeroGrad();
+        try (Tape tape = Tape.record()) {
+            tape.backward(g.max());
+        }
+        assertArrayEquals(new double[] {0, 0.5, 0.5}, g.grad().toDoubleArray(), 0,
+                "all elements: ties share the gradient, as PyTorch's max()");
     }
 
     @Test

@@ -196,7 +196,7 @@ class CommandLineTest {
 
         Outcome typo = run("mnist", "--epoch", "3");
         assertEquals(2, typo.code());
-        assertTrue(typo.err().startsWith("mnist: unknown option '--epoch'; did you mean --epochs? (accepted: --batch-size, "),
+        assertTrue(typo.err().startsWith("mnist: unknown option '--epoch'; did you mean --epochs? (accepted: --augment, --batch-size, "),
                 typo.err());
         assertFalse(run("mnist", "--zzzzzzzz", "1").err().contains("did you mean"));
         assertTrue(run("mnsit").err().startsWith("Unknown command 'mnsit'; did you mean mnist?"));

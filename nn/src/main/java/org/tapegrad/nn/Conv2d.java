@@ -84,6 +84,22 @@ public class Conv2d extends Layer {
         return bias;
     }
 
+    int[] stride() {
+        return stride;
+    }
+
+    int[] padding() {
+        return padding;
+    }
+
+    int[] dilation() {
+        return dilation;
+    }
+
+    int groups() {
+        return groups;
+    }
+
     /** {@code conv2d(x, W, b)} for x [N, in, H, W]; output [N, out, OH, OW]. */
     @Override
     public Tensor forward(Tensor input) {

@@ -10,6 +10,11 @@ final class LossChecks {
 
     /** An input [N, C] and N labels, each in [0, C). */
     static void checkLabels(String loss, Tensor input, int[] labels) {
+        checkLabels(loss, input, labels, Integer.MIN_VALUE);
+    }
+
+    /** An input [N, C] and N labels, each in [0, C) or equal to {@code ignoreIndex}. */
+    static void checkLabels(String loss, Tensor input, int[] labels, int ignoreIndex) {
         if (input.rank() != 2) {
             throw new IllegalArgumentException(loss + ": expected input [N, C] (one row of class scores per sample), got "
                     + Arrays.toString(input.shape()));
@@ -21,9 +26,10 @@ final class LossChecks {
                     + Arrays.toString(input.shape()) + "; expected one label per row (" + n + ")");
         }
         for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= c) {
+            if ((labels[i] < 0 || labels[i] >= c) && labels[i] != ignoreIndex) {
                 throw new IllegalArgumentException(loss + ": label " + labels[i] + " at position " + i
-                        + " is out of range; expected a class index in [0, " + c + ")");
+                        + " is out of range; expected a class index in [0, " + c + ")"
+                        + (ignoreIndex == Integer.MIN_VALUE ? "" : " or the ignoreIndex " + ignoreIndex));
             }
         }
     }
@@ -63,6 +69,20 @@ final class LossChecks {
         if (reduction == null) {
             throw new IllegalArgumentException("loss: reduction must not be null (NONE, MEAN or SUM)");
         }
+        if (reduction == Reduction.BATCHMEAN) {
+            throw new IllegalArgumentException("loss: BATCHMEAN is for KlDivLoss only; use MEAN (for a per-sample "
+                    + "loss it is the same value)");
+        }
         return reduction;
+    }
+
+    /** True when some label is {@code ignoreIndex}. */
+    static boolean anyIgnored(int[] labels, int ignoreIndex) {
+        for (int y : labels) {
+            if (y == ignoreIndex) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -9,7 +9,10 @@ public enum Reduction {
     /** Their mean (the default). */
     MEAN,
     /** Their sum. */
-    SUM;
+    SUM,
+    /** Their sum divided by the size of the first dimension (the batch): {@link KlDivLoss} only, where it gives the
+     *  KL divergence per sample (PyTorch's "batchmean"). */
+    BATCHMEAN;
 
     /** {@code values} reduced as this says. */
     Tensor apply(Tensor values) {
@@ -17,6 +20,7 @@ public enum Reduction {
             case NONE -> values;
             case MEAN -> values.mean();
             case SUM -> values.sum();
+            case BATCHMEAN -> values.sum().div(values.rank() == 0 ? 1 : values.size(0));
         };
     }
 }

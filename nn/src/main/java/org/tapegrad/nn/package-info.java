@@ -3,15 +3,16 @@
  * {@link org.tapegrad.nn.Layer} (explicitly registered parameters, buffers and children; hooks; state dicts),
  * layers ({@link org.tapegrad.nn.Linear}, {@link org.tapegrad.nn.Sequential}, activations,
  * {@link org.tapegrad.nn.Dropout}, {@link org.tapegrad.nn.BatchNorm1d}, {@link org.tapegrad.nn.LayerNorm},
- * {@link org.tapegrad.nn.Embedding}), convolutional layers ({@link org.tapegrad.nn.Conv2d},
+ * {@link org.tapegrad.nn.GroupNorm}, {@link org.tapegrad.nn.Embedding}), convolutional layers
+ * ({@link org.tapegrad.nn.Conv1d}, {@link org.tapegrad.nn.Conv2d},
  * {@link org.tapegrad.nn.ConvTranspose2d}, {@link org.tapegrad.nn.MaxPool2d}, {@link org.tapegrad.nn.AvgPool2d},
- * {@link org.tapegrad.nn.GlobalAvgPool2d}, {@link org.tapegrad.nn.BatchNorm2d}, {@link org.tapegrad.nn.Dropout2d},
+ * {@link org.tapegrad.nn.AdaptiveAvgPool2d}, {@link org.tapegrad.nn.GlobalAvgPool2d}, {@link org.tapegrad.nn.BatchNorm2d}, {@link org.tapegrad.nn.Dropout2d},
  * {@link org.tapegrad.nn.Unflatten}), recurrent layers over {@code [batch, time, features]} ({@link org.tapegrad.nn.Rnn},
  * {@link org.tapegrad.nn.Lstm}, {@link org.tapegrad.nn.Gru}, returning a {@link org.tapegrad.nn.RecurrentOutput}) and
  * their cells ({@link org.tapegrad.nn.RnnCell}, {@link org.tapegrad.nn.LstmCell}, {@link org.tapegrad.nn.GruCell};
  * state in a {@link org.tapegrad.nn.RecurrentState}, whose {@code detach()} gives truncated backpropagation through
  * time), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and friends, each with a
- * {@link org.tapegrad.nn.Reduction}), initialisers ({@link org.tapegrad.nn.Init}) and the global
+ * {@link org.tapegrad.nn.Reduction}), per-example gradients ({@link org.tapegrad.nn.PerSampleGradients}), initialisers ({@link org.tapegrad.nn.Init}) and the global
  * {@link org.tapegrad.nn.Seed} for layers built without an explicit generator.
  *
  * <pre>{@code

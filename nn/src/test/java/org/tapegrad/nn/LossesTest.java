@@ -126,7 +126,7 @@ class LossesTest {
     void composedReductionsHaveCorrectGradients() {
         Tensor x = Tensor.of(new double[] {0.3, -1.2, 2.5, 0.7}, 4);
         Tensor t = Tensor.of(new double[] {0.1, 1, 0, 0.6}, 4);
-        for (Reduction r : Reduction.values()) {
+        for (Reduction r : new Reduction[] {Reduction.NONE, Reduction.MEAN, Reduction.SUM}) {
             GradCheck.check(in -> new BceWithLogitsLoss(r).forward(in[0], in[1]), x, t);
             GradCheck.check(in -> new MseLoss(r).forward(in[0], in[1]), x, t);
             GradCheck.check(in -> new HuberLoss(r, 0.5).forward(in[0], in[1]), x, t);

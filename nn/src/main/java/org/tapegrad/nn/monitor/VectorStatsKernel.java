@@ -5,35 +5,47 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The {@link StatsKernel} on the JDK's Vector API for float32 storage (float64 goes to {@link JavaStatsKernel}):
- * each float vector is widened to a double vector of as many lanes (8 with AVX-512), so every sum is accumulated in
- * float64 as in the reference, only in a different order. The loops keep several sets of accumulators: one chain of
- * dependent adds waits for each add to finish, two or four keep the floating-point units busy. A non-finite sum
- * sends the array to the reference, which counts the culprits and gives max its NaN. Loaded only when the {@code jdk.incubator.vector} module is present (see {@link StatsKernel#INSTANCE}).
+ * each float vector (of the matrix kernel's species) is widened to two double vectors of half as many lanes, so
+ * every sum is accumulated in float64 as in the reference, only in a different order. The loops keep several sets
+ * of accumulators: one chain of dependent adds waits for each add to finish, two or four keep the floating-point
+ * units busy. A non-finite sum sends the array to the reference, which counts the culprits and gives max its
+ * NaN. Loaded only when the {@code jdk.incubator.vector} module is present (see {@link StatsKernel#INSTANCE}).
  */
 final class VectorStatsKernel implements StatsKernel {
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    /** Floats with as many lanes as D: one float vector widens to one double vector. */
-    private static final VectorSpecies<Float> F =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+    /**
+     * The matrix kernel's float species, and only it: a second float shape in the same JVM (this kernel used 128-bit
+     * floats, half of a 256-bit double vector) pollutes the type profiles that every {@code FloatVector} method
+     * shares, and when the GEMM's loop is compiled after such a pass, C2 on JDK 17 cannot intrinsify its vectors
+     * (each training step of the LSTM became 3-4x slower after one monitored step).
+     */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Doubles of the same bit size: one float vector widens into two double vectors, parts 0 and 1. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED.vectorBitSize() == F.vectorBitSize()
+            ? DoubleVector.SPECIES_PREFERRED : VectorSpecies.of(double.class, F.vectorShape());
+    /** Doubles per double vector; a float vector holds 2L floats. */
     private static final int L = D.length();
-    /** Ints with as many lanes as D: the bit patterns of a float vector. */
-    private static final VectorSpecies<Integer> I =
-            VectorSpecies.of(int.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+    /** Ints with as many lanes as F: the bit patterns of a float vector. */
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorMask<Float> NO_LANES = F.maskAll(false);
 
     private final JavaStatsKernel reference = new JavaStatsKernel();
 
-    private static DoubleVector widen(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+    /** The one float species this kernel uses (for the test that it is the matrix kernel's). */
+    static VectorSpecies<Float> floatSpecies() {
+        return F;
+    }
+
+    /** Lanes [part·L, part·L + L) of {@code v}, widened to doubles. */
+    private static DoubleVector widen(FloatVector v, int part) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, part);
     }
 
     /**
-     * Copies {@code from[i, i + L)} into {@code into}, bit for bit. {@code v.blend(v, NO_LANES)} is v, and is there
+     * Copies {@code from[i, i + 2L)} into {@code into}, bit for bit. {@code v.blend(v, NO_LANES)} is v, and is there
      * for the JIT: {@code FloatVector.intoArray} is one method for every vector shape, and once other code (the
      * GEMM) has stored 512-bit vectors through it, C2 on JDK 17 does not intrinsify a store of a vector whose exact
      * class it cannot see, the case straight out of {@code fromArray}: each store became a loop of scalar stores on
@@ -65,23 +77,18 @@ final class VectorStatsKernel implements StatsKernel {
         int n = e.size;
         IntVector one = IntVector.broadcast(I, 1);
         DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, abs0 = sq0, abs1 = sq0;
-        IntVector max0 = IntVector.zero(I), max1 = max0, nonZeros0 = max0, nonZeros1 = max0;
+        IntVector max = IntVector.zero(I), nonZeros = max;
         int i = 0;
         for (; i <= n - 2 * L; i += 2 * L) {
-            FloatVector a0 = FloatVector.fromArray(F, x, i).abs();
-            FloatVector a1 = FloatVector.fromArray(F, x, i + L).abs();
+            FloatVector a = FloatVector.fromArray(F, x, i).abs();
             if (copy) { // a loop-invariant test: the JIT compiles the loop once with the copy, once without
                 copy(from, into, i);
-                copy(from, into, i + L);
             }
-            IntVector b0 = a0.reinterpretAsInts();
-            IntVector b1 = a1.reinterpretAsInts();
-            max0 = max0.max(b0);
-            max1 = max1.max(b1);
-            nonZeros0 = nonZeros0.add(b0.min(one));
-            nonZeros1 = nonZeros1.add(b1.min(one));
-            DoubleVector d0 = widen(a0);
-            DoubleVector d1 = widen(a1);
+            IntVector b = a.reinterpretAsInts();
+            max = max.max(b);
+            nonZeros = nonZeros.add(b.min(one));
+            DoubleVector d0 = widen(a, 0);
+            DoubleVector d1 = widen(a, 1);
             sq0 = d0.fma(d0, sq0);
             sq1 = d1.fma(d1, sq1);
             abs0 = abs0.add(d0);
@@ -89,8 +96,8 @@ final class VectorStatsKernel implements StatsKernel {
         }
         double squares = sq0.add(sq1).reduceLanes(VectorOperators.ADD);
         double sumAbs = abs0.add(abs1).reduceLanes(VectorOperators.ADD);
-        double maxAbs = Float.intBitsToFloat(max0.max(max1).reduceLanes(VectorOperators.MAX));
-        long zeros = i - nonZeros0.add(nonZeros1).reduceLanes(VectorOperators.ADD);
+        double maxAbs = Float.intBitsToFloat(max.reduceLanes(VectorOperators.MAX));
+        long zeros = i - nonZeros.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             if (copy) {
                 into[i] = from[i];
@@ -123,10 +130,12 @@ final class VectorStatsKernel implements StatsKernel {
         DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, sq2 = sq0, sq3 = sq0;
         int i = 0;
         for (; i <= n - 4 * L; i += 4 * L) {
-            DoubleVector d0 = widen(FloatVector.fromArray(F, x, i));
-            DoubleVector d1 = widen(FloatVector.fromArray(F, x, i + L));
-            DoubleVector d2 = widen(FloatVector.fromArray(F, x, i + 2 * L));
-            DoubleVector d3 = widen(FloatVector.fromArray(F, x, i + 3 * L));
+            FloatVector v0 = FloatVector.fromArray(F, x, i);
+            FloatVector v1 = FloatVector.fromArray(F, x, i + 2 * L);
+            DoubleVector d0 = widen(v0, 0);
+            DoubleVector d1 = widen(v0, 1);
+            DoubleVector d2 = widen(v1, 0);
+            DoubleVector d3 = widen(v1, 1);
             sq0 = d0.fma(d0, sq0);
             sq1 = d1.fma(d1, sq1);
             sq2 = d2.fma(d2, sq2);
@@ -152,10 +161,12 @@ final class VectorStatsKernel implements StatsKernel {
         DoubleVector sq0 = DoubleVector.zero(D), sq1 = sq0, ch0 = sq0, ch1 = sq0;
         int i = 0;
         for (; i <= n - 2 * L; i += 2 * L) {
-            DoubleVector b0 = widen(FloatVector.fromArray(F, b, i));
-            DoubleVector b1 = widen(FloatVector.fromArray(F, b, i + L));
-            DoubleVector d0 = widen(FloatVector.fromArray(F, a, i)).sub(b0);
-            DoubleVector d1 = widen(FloatVector.fromArray(F, a, i + L)).sub(b1);
+            FloatVector vb = FloatVector.fromArray(F, b, i);
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            DoubleVector b0 = widen(vb, 0);
+            DoubleVector b1 = widen(vb, 1);
+            DoubleVector d0 = widen(va, 0).sub(b0);
+            DoubleVector d1 = widen(va, 1).sub(b1);
             sq0 = b0.fma(b0, sq0);
             sq1 = b1.fma(b1, sq1);
             ch0 = d0.fma(d0, ch0);
@@ -192,22 +203,19 @@ final class VectorStatsKernel implements StatsKernel {
         // from one block to the next through the outer loop would not stay in registers: C2 on JDK 17 boxes them.)
         for (int u = 0; u < blocked; u += 2 * L) {
             DoubleVector s0 = DoubleVector.zero(D), s1 = s0, q0 = s0, q1 = s0;
-            IntVector nonZeros0 = IntVector.zero(I), nonZeros1 = nonZeros0;
+            IntVector nonZeros = IntVector.zero(I);
             for (int i = u; i < n; i += units) {
-                FloatVector v0 = FloatVector.fromArray(F, x, i);
-                FloatVector v1 = FloatVector.fromArray(F, x, i + L);
-                nonZeros0 = nonZeros0.add(v0.abs().reinterpretAsInts().min(one));
-                nonZeros1 = nonZeros1.add(v1.abs().reinterpretAsInts().min(one));
-                DoubleVector d0 = widen(v0).sub(k);
-                DoubleVector d1 = widen(v1).sub(k);
+                FloatVector v = FloatVector.fromArray(F, x, i);
+                nonZeros = nonZeros.add(v.abs().reinterpretAsInts().min(one));
+                DoubleVector d0 = widen(v, 0).sub(k);
+                DoubleVector d1 = widen(v, 1).sub(k);
                 s0 = s0.add(d0);
                 s1 = s1.add(d1);
                 q0 = d0.fma(d0, q0);
                 q1 = d1.fma(d1, q1);
             }
             IntVector allRows = IntVector.broadcast(I, rows);
-            IntVector.fromArray(I, zeros, u).add(allRows.sub(nonZeros0)).intoArray(zeros, u);
-            IntVector.fromArray(I, zeros, u + L).add(allRows.sub(nonZeros1)).intoArray(zeros, u + L);
+            IntVector.fromArray(I, zeros, u).add(allRows.sub(nonZeros)).intoArray(zeros, u);
             sum += s0.add(s1).reduceLanes(VectorOperators.ADD);
             squares += q0.add(q1).reduceLanes(VectorOperators.ADD);
         }

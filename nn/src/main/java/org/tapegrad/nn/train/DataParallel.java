@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiFunction;
-import org.tapegrad.core.DType;
 import org.tapegrad.core.LeafGradients;
+import org.tapegrad.core.Ranges;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
@@ -374,32 +374,11 @@ public final class DataParallel implements AutoCloseable {
             int numel = p.numel();
             int lo = WorkerTeam.partStart(numel, r, threads);
             int hi = WorkerTeam.partStart(numel, r + 1, threads);
-            boolean float32 = p.dtype() == DType.FLOAT32;
-            float[] sum32 = float32 ? grad.float32Matrix().data : null;
-            double[] sum64 = float32 ? null : grad.float64Matrix().data;
             for (LeafGradients g : gradients) {
-                if (!g.received(i)) {
-                    continue;
-                }
-                if (float32) {
-                    add(g.gradient(i).float32Matrix().data, sum32, lo, hi);
-                } else {
-                    add(g.gradient(i).float64Matrix().data, sum64, lo, hi);
+                if (g.received(i)) {
+                    Ranges.add(g.gradient(i), grad, lo, hi);
                 }
             }
-        }
-    }
-
-    /** {@code sum[lo, hi) += part[lo, hi)}. */
-    private static void add(float[] part, float[] sum, int lo, int hi) {
-        for (int j = lo; j < hi; j++) {
-            sum[j] += part[j];
-        }
-    }
-
-    private static void add(double[] part, double[] sum, int lo, int hi) {
-        for (int j = lo; j < hi; j++) {
-            sum[j] += part[j];
         }
     }
 
@@ -412,11 +391,7 @@ public final class DataParallel implements AutoCloseable {
             }
             int lo = WorkerTeam.partStart(p.numel(), r, threads);
             int hi = WorkerTeam.partStart(p.numel(), r + 1, threads);
-            if (p.dtype() == DType.FLOAT32) {
-                Arrays.fill(grad.float32Matrix().data, lo, hi, 0f);
-            } else {
-                Arrays.fill(grad.float64Matrix().data, lo, hi, 0.0);
-            }
+            Ranges.fill(grad, 0, lo, hi);
         }
     }
 
@@ -435,12 +410,7 @@ public final class DataParallel implements AutoCloseable {
             }
             Tensor all = outputFor(out, n);
             int width = out.numel() / rows;
-            Tensor dense = out.contiguous(); // the model may end in a view (a transpose, a slice)
-            if (out.dtype() == DType.FLOAT32) {
-                System.arraycopy(dense.float32Matrix().data, 0, all.float32Matrix().data, from * width, rows * width);
-            } else {
-                System.arraycopy(dense.float64Matrix().data, 0, all.float64Matrix().data, from * width, rows * width);
-            }
+            Ranges.copy(out, all, from * width); // the model may end in a view: its elements, in order
         }
     }
 
