@@ -15,7 +15,8 @@ final class ArithmeticOps {
         Tensor out = broadcast("add", BinaryFn.ADD, a, b);
         return record("add", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.sumTo(a.shapeRef()) : null,
-                needs[1] ? g.sumTo(b.shapeRef()) : null}, a, b);
+                needs[1] ? g.sumTo(b.shapeRef()) : null}, t -> sumOfTerms(out,
+                t[0], t[1]), a, b);
     }
 
     /** a - b. dA = g, dB = -g. */
@@ -23,7 +24,8 @@ final class ArithmeticOps {
         Tensor out = broadcast("sub", BinaryFn.SUB, a, b);
         return record("sub", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.sumTo(a.shapeRef()) : null,
-                needs[1] ? g.neg().sumTo(b.shapeRef()) : null}, a, b);
+                needs[1] ? g.neg().sumTo(b.shapeRef()) : null}, t -> sumOfTerms(out,
+                t[0], t[1] == null ? null : t[1].neg()), a, b);
     }
 
     /** a · b. dA = g·b, dB = g·a. */
@@ -31,7 +33,8 @@ final class ArithmeticOps {
         Tensor out = broadcast("mul", BinaryFn.MUL, a, b);
         return record("mul", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.mul(b).sumTo(a.shapeRef()) : null,
-                needs[1] ? g.mul(a).sumTo(b.shapeRef()) : null}, a, b);
+                needs[1] ? g.mul(a).sumTo(b.shapeRef()) : null}, t -> sumOfTerms(out,
+                t[0] == null ? null : t[0].mul(b), t[1] == null ? null : a.mul(t[1])), a, b);
     }
 
     /** a / b. dA = g/b, dB = -g·a/b². */
@@ -39,14 +42,16 @@ final class ArithmeticOps {
         Tensor out = broadcast("div", BinaryFn.DIV, a, b);
         return record("div", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.div(b).sumTo(a.shapeRef()) : null,
-                needs[1] ? g.mul(a).div(b.mul(b)).neg().sumTo(b.shapeRef()) : null}, a, b);
+                needs[1] ? g.mul(a).div(b.mul(b)).neg().sumTo(b.shapeRef()) : null},
+                t -> sumOfTerms(out, t[0] == null ? null : t[0].div(b), t[1] == null ? null : out.mul(t[1]).div(b).neg()),
+                a, b);
     }
 
     /** scale·x + shift. dX = g·scale. */
     static Tensor affine(Tensor x, double scale, double shift) {
         Tensor out = x.constant(UnaryFn.AFFINE, scale, shift);
         return record(scale == 1 ? "add" : shift == 0 ? "mul" : "affine", out,
-                (g, needs) -> new Tensor[] {scale == 1 ? g : g.mul(scale)}, x);
+                (g, needs) -> new Tensor[] {scale == 1 ? g : g.mul(scale)}, t -> scale == 1 ? t[0] : t[0].mul(scale), x);
     }
 
     /** max(a, b) element-wise, broadcasting. dA = g·s, dB = g·(1 - s), s = 1 where a &gt; b, ½ where a = b, else 0. */
@@ -57,7 +62,7 @@ final class ArithmeticOps {
             return new Tensor[] {
                     needs[0] ? g.mul(share).sumTo(a.shapeRef()) : null,
                     needs[1] ? g.mul(share.constant(UnaryFn.AFFINE, -1, 1)).sumTo(b.shapeRef()) : null};
-        }, a, b);
+        }, t -> selected(out, broadcast("maximum", BinaryFn.MAX_SHARE, a, b), t), a, b);
     }
 
     /** min(a, b) element-wise, broadcasting. dA = g·s, dB = g·(1 - s), s = 1 where a &lt; b, ½ where a = b, else 0. */
@@ -68,7 +73,7 @@ final class ArithmeticOps {
             return new Tensor[] {
                     needs[0] ? g.mul(share).sumTo(a.shapeRef()) : null,
                     needs[1] ? g.mul(share.constant(UnaryFn.AFFINE, -1, 1)).sumTo(b.shapeRef()) : null};
-        }, a, b);
+        }, t -> selected(out, broadcast("minimum", BinaryFn.MAX_SHARE, b, a), t), a, b);
     }
 
     /** a where mask = 1, b where mask = 0, all three broadcast; composed from {@link #keep}. dA, dB = g where taken. */
@@ -96,7 +101,20 @@ final class ArithmeticOps {
      */
     static Tensor keep(Tensor x, Tensor mask) {
         Tensor out = broadcast("where", BinaryFn.KEEP, x, mask);
-        return record("where", out, (g, needs) -> new Tensor[] {keep(g, mask).sumTo(x.shapeRef())}, x);
+        return record("where", out, (g, needs) -> new Tensor[] {keep(g, mask).sumTo(x.shapeRef())},
+                t -> keep(t[0], mask), x);
+    }
+
+    /** The tangent of a two-input op: the sum of its terms (null = zero), broadcast to the output's shape. */
+    private static Tensor sumOfTerms(Tensor out, Tensor a, Tensor b) {
+        Tensor sum = a == null ? b : b == null ? a : a.add(b);
+        return sum.expand(out.shapeRef());
+    }
+
+    /** The tangent of maximum/minimum: {@code share·ta + (1 - share)·tb}, where share is a's part of the output. */
+    private static Tensor selected(Tensor out, Tensor share, Tensor[] t) {
+        return sumOfTerms(out, t[0] == null ? null : t[0].mul(share),
+                t[1] == null ? null : t[1].mul(share.constant(UnaryFn.AFFINE, -1, 1)));
     }
 
     /**

@@ -68,17 +68,35 @@ public final class Autograd {
      * is on. Called by every op right after its forward computation; checks the output in anomaly mode.
      */
     static Tensor record(String op, Tensor out, BackwardRule rule, Tensor... inputs) {
+        return record(op, out, rule, null, inputs);
+    }
+
+    /**
+     * Like {@link #record(String, Tensor, BackwardRule, Tensor...)}, for an op with a forward-mode rule: inside a
+     * dual level ({@link ForwardAD}) the output also gets its tangent, {@code jvp} applied to the inputs' tangents.
+     */
+    static Tensor record(String op, Tensor out, BackwardRule rule, ForwardRule jvp, Tensor... inputs) {
         GradState state = GradState.get();
         if (state.anomaly()) {
             Anomaly.checkForward(state, op, out);
         }
-        if (!state.recording() || !anyRequiresGrad(inputs)) {
-            return out;
+        if (state.recording() && anyRequiresGrad(inputs)) {
+            Node node = new Node(op, state.tape, out, inputs, rule, state.anomaly() ? new Throwable() : null);
+            out.setGradFn(node);
+            state.tape.append(node);
         }
-        Node node = new Node(op, state.tape, out, inputs, rule, state.anomaly() ? new Throwable() : null);
-        out.setGradFn(node);
-        state.tape.append(node);
+        if (state.dualLevel != null) { // after recording: a tangent made from the output depends on it
+            ForwardAD.propagate(state, op, out, jvp, inputs);
+        }
         return out;
+    }
+
+    /**
+     * Records a one-input op whose Jacobian is symmetric (an element-wise function, softmax): its forward rule is
+     * its backward rule applied to the tangent ({@link ForwardRule#selfAdjoint}).
+     */
+    static Tensor recordSelfAdjoint(String op, Tensor out, BackwardRule rule, Tensor x) {
+        return record(op, out, rule, ForwardRule.selfAdjoint(rule), x);
     }
 
     private static boolean anyRequiresGrad(Tensor[] inputs) {

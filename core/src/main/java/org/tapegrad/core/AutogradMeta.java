@@ -20,6 +20,9 @@ final class AutogradMeta {
     boolean retainGrad;
     /** Gradient hooks, in registration order; null until the first is registered. */
     List<UnaryOperator<Tensor>> hooks;
+    /** The forward-mode tangent ({@link ForwardAD}) and the level it belongs to; stale once that level is closed. */
+    Tensor tangent;
+    ForwardAD.Level tangentLevel;
 
     boolean hasHooks() {
         return hooks != null && !hooks.isEmpty();

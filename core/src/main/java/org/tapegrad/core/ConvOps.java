@@ -23,7 +23,7 @@ final class ConvOps {
     static Tensor im2col(Tensor x, ConvGeometry geometry) {
         Tensor cols = Tensor.output(x.dtype(), geometry.colsShape());
         x.dtype().kernels().im2col(x.contiguousData(), geometry, cols.matrix());
-        return record("im2col", cols, (g, needs) -> new Tensor[] {col2im(g, geometry)}, x);
+        return record("im2col", cols, (g, needs) -> new Tensor[] {col2im(g, geometry)}, t -> im2col(t[0], geometry), x);
     }
 
     /** Patch rows [N·OH·OW, C·KH·KW] summed back into an image [N, C, H, W] (the adjoint of im2col).
@@ -35,7 +35,7 @@ final class ConvOps {
         }
         Tensor x = Tensor.output(cols.dtype(), geometry.inputShape());
         cols.dtype().kernels().col2im(cols.contiguousData(), geometry, x.matrix());
-        return record("col2im", x, (g, needs) -> new Tensor[] {im2col(g, geometry)}, cols);
+        return record("col2im", x, (g, needs) -> new Tensor[] {im2col(g, geometry)}, t -> col2im(t[0], geometry), cols);
     }
 
     /**

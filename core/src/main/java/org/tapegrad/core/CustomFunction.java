@@ -67,6 +67,18 @@ public abstract class CustomFunction {
     protected abstract Tensor[] backward(Context ctx, Tensor gradOutput);
 
     /**
+     * The Jacobian-vector product, for forward mode ({@link ForwardAD}), as PyTorch's {@code Function.jvp}: the
+     * output's tangent given each input's ({@code null} for a zero tangent; at least one is not null), in Tensor
+     * ops; {@code ctx} holds what forward saved. Not overridden, a call on a dual tensor is refused.
+     *
+     * @return a tensor of the output's shape and dtype, or null for a zero tangent
+     */
+    protected Tensor jvp(Context ctx, Tensor... tangents) {
+        throw new UnsupportedOperationException(name() + " has no forward-mode rule: override CustomFunction.jvp to "
+                + "run it on dual tensors (ForwardAD), or use reverse mode");
+    }
+
+    /**
      * Runs {@link #forward} on {@code inputs} and, when recording and some input requires grad, records the call
      * with {@link #backward} as its rule, so that {@link Tape#backward}, {@link Autograd#grad} and
      * {@link Autograd#gradWithGraph} differentiate through it.
@@ -91,8 +103,13 @@ public abstract class CustomFunction {
             ctx.needs[i] = recording && in[i].requiresGrad();
         }
         Tensor out;
+        GradState state = GradState.get();
+        ForwardAD.Level level = state.dualLevel;
+        state.dualLevel = null; // forward's own ops carry no tangents: jvp gives the output's
         try (Scope noGrad = Tape.noGrad()) {
             out = forward(ctx, in.clone());
+        } finally {
+            state.dualLevel = level;
         }
         if (out == null) {
             throw new IllegalStateException(name() + ".forward returned null; expected the output tensor");
@@ -101,7 +118,7 @@ public abstract class CustomFunction {
             out = out.detach();
         }
         ctx.forwardDone = true;
-        return Autograd.record(name(), out, ctx::runBackward, in);
+        return Autograd.record(name(), out, ctx::runBackward, tangents -> jvp(ctx, tangents), in);
     }
 
     /**

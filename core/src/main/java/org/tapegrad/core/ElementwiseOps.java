@@ -1,6 +1,7 @@
 package org.tapegrad.core;
 
 import static org.tapegrad.core.Autograd.record;
+import static org.tapegrad.core.Autograd.recordSelfAdjoint;
 
 import java.util.random.RandomGenerator;
 
@@ -15,35 +16,35 @@ final class ElementwiseOps {
 
     /** -x. dX = -g. */
     static Tensor neg(Tensor x) {
-        return record("neg", x.constant(UnaryFn.NEG, 0, 0), (g, needs) -> new Tensor[] {g.neg()}, x);
+        return recordSelfAdjoint("neg", x.constant(UnaryFn.NEG, 0, 0), (g, needs) -> new Tensor[] {g.neg()}, x);
     }
 
     /** x^p. dX = g·p·x^(p-1). */
     static Tensor pow(Tensor x, double p) {
         Tensor y = x.constant(UnaryFn.POW, p, 0);
-        return record("pow", y, (g, needs) -> new Tensor[] {p == 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))}, x);
+        return recordSelfAdjoint("pow", y, (g, needs) -> new Tensor[] {p == 0 ? g.mul(0) : g.mul(x.pow(p - 1).mul(p))}, x);
     }
 
     /** e^x. dX = g·y. */
     static Tensor exp(Tensor x) {
         Tensor y = x.constant(UnaryFn.EXP, 0, 0);
-        return record("exp", y, (g, needs) -> new Tensor[] {g.mul(y)}, x);
+        return recordSelfAdjoint("exp", y, (g, needs) -> new Tensor[] {g.mul(y)}, x);
     }
 
     /** log x. dX = g/x. */
     static Tensor log(Tensor x) {
-        return record("log", x.constant(UnaryFn.LOG, 0, 0), (g, needs) -> new Tensor[] {g.div(x)}, x);
+        return recordSelfAdjoint("log", x.constant(UnaryFn.LOG, 0, 0), (g, needs) -> new Tensor[] {g.div(x)}, x);
     }
 
     /** √x. dX = g/(2y). */
     static Tensor sqrt(Tensor x) {
         Tensor y = x.constant(UnaryFn.SQRT, 0, 0);
-        return record("sqrt", y, (g, needs) -> new Tensor[] {g.div(y.mul(2))}, x);
+        return recordSelfAdjoint("sqrt", y, (g, needs) -> new Tensor[] {g.div(y.mul(2))}, x);
     }
 
     /** |x|. dX = g·sign(x); the subgradient 0 is used at 0. */
     static Tensor abs(Tensor x) {
-        return record("abs", x.constant(UnaryFn.ABS, 0, 0),
+        return recordSelfAdjoint("abs", x.constant(UnaryFn.ABS, 0, 0),
                 (g, needs) -> new Tensor[] {g.mul(x.constant(UnaryFn.SIGN, 0, 0))}, x);
     }
 
@@ -52,18 +53,18 @@ final class ElementwiseOps {
         if (!(lo <= hi)) {
             throw new IllegalArgumentException("clamp: min " + lo + " is greater than max " + hi);
         }
-        return record("clamp", x.constant(UnaryFn.CLAMP, lo, hi),
+        return recordSelfAdjoint("clamp", x.constant(UnaryFn.CLAMP, lo, hi),
                 (g, needs) -> new Tensor[] {g.mul(x.constant(UnaryFn.IN_RANGE, lo, hi))}, x);
     }
 
     /** max(x, 0). dX = g where x &gt; 0 (0 at 0, as PyTorch). */
     static Tensor relu(Tensor x) {
-        return record("relu", x.constant(UnaryFn.RELU, 0, 0), (g, needs) -> new Tensor[] {reluBackward(g, x, 0)}, x);
+        return recordSelfAdjoint("relu", x.constant(UnaryFn.RELU, 0, 0), (g, needs) -> new Tensor[] {reluBackward(g, x, 0)}, x);
     }
 
     /** x or slope·x. dX = g or slope·g. */
     static Tensor leakyRelu(Tensor x, double slope) {
-        return record("leakyRelu", x.constant(UnaryFn.LEAKY_RELU, slope, 0),
+        return recordSelfAdjoint("leakyRelu", x.constant(UnaryFn.LEAKY_RELU, slope, 0),
                 (g, needs) -> new Tensor[] {reluBackward(g, x, slope)}, x);
     }
 
@@ -75,24 +76,25 @@ final class ElementwiseOps {
     private static Tensor reluBackward(Tensor g, Tensor x, double slope) {
         Tensor out = Tensor.uninitializedOutput(g.dtype(), g.shapeRef());
         g.dtype().kernels().reluBackward(g.contiguousData(), x.contiguousData(), slope, out.matrix());
-        return record("reluBackward", out, (gg, needs) -> new Tensor[] {needs[0] ? reluBackward(gg, x, slope) : null, null}, g, x);
+        return record("reluBackward", out, (gg, needs) -> new Tensor[] {needs[0] ? reluBackward(gg, x, slope) : null, null},
+                t -> t[0] == null ? null : reluBackward(t[0], x, slope), g, x);
     }
 
     /** σ(x) = 1/(1+e^-x). dX = g·y·(1-y). */
     static Tensor sigmoid(Tensor x) {
         Tensor y = x.constant(UnaryFn.SIGMOID, 0, 0);
-        return record("sigmoid", y, (g, needs) -> new Tensor[] {g.mul(y.mul(y.neg().add(1)))}, x);
+        return recordSelfAdjoint("sigmoid", y, (g, needs) -> new Tensor[] {g.mul(y.mul(y.neg().add(1)))}, x);
     }
 
     /** tanh x. dX = g·(1-y²). */
     static Tensor tanh(Tensor x) {
         Tensor y = x.constant(UnaryFn.TANH, 0, 0);
-        return record("tanh", y, (g, needs) -> new Tensor[] {g.mul(y.mul(y).neg().add(1))}, x);
+        return recordSelfAdjoint("tanh", y, (g, needs) -> new Tensor[] {g.mul(y.mul(y).neg().add(1))}, x);
     }
 
     /** erf x. dX = g·(2/√π)·e^(-x²). */
     static Tensor erf(Tensor x) {
-        return record("erf", x.constant(UnaryFn.ERF, 0, 0),
+        return recordSelfAdjoint("erf", x.constant(UnaryFn.ERF, 0, 0),
                 (g, needs) -> new Tensor[] {g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI))}, x);
     }
 
@@ -108,13 +110,13 @@ final class ElementwiseOps {
 
     /** log(1 + x), accurate for small x. dX = g/(1 + x). */
     static Tensor log1p(Tensor x) {
-        return record("log1p", x.constant(UnaryFn.LOG1P, 0, 0), (g, needs) -> new Tensor[] {g.div(x.add(1))}, x);
+        return recordSelfAdjoint("log1p", x.constant(UnaryFn.LOG1P, 0, 0), (g, needs) -> new Tensor[] {g.div(x.add(1))}, x);
     }
 
     /** e^x - 1, accurate for small x. dX = g·(y + 1). */
     static Tensor expm1(Tensor x) {
         Tensor y = x.constant(UnaryFn.EXPM1, 0, 0);
-        return record("expm1", y, (g, needs) -> new Tensor[] {g.mul(y.add(1))}, x);
+        return recordSelfAdjoint("expm1", y, (g, needs) -> new Tensor[] {g.mul(y.add(1))}, x);
     }
 
     /** log(1 + e^(βx))/β, x itself where βx &gt; threshold. dX = g·σ(βx), g where βx &gt; threshold. */
@@ -123,7 +125,7 @@ final class ElementwiseOps {
             throw new IllegalArgumentException("softplus: beta must be positive and finite and threshold a number, got "
                     + "beta " + beta + ", threshold " + threshold + " (PyTorch's defaults are 1 and 20)");
         }
-        return record("softplus", x.constant(UnaryFn.SOFTPLUS, beta, threshold), (g, needs) -> {
+        return recordSelfAdjoint("softplus", x.constant(UnaryFn.SOFTPLUS, beta, threshold), (g, needs) -> {
             Tensor linear = x.constant(UnaryFn.AFFINE, beta, 0).constant(UnaryFn.GREATER, threshold, 0);
             Tensor slope = x.mul(beta).sigmoid().mul(linear.constant(UnaryFn.AFFINE, -1, 1)).add(linear);
             return new Tensor[] {g.mul(slope)};
@@ -138,7 +140,7 @@ final class ElementwiseOps {
     /** x where x &gt; 0, else α(e^x - 1). dX = g where x &gt; 0, else g·(y + α). */
     static Tensor elu(Tensor x, double alpha) {
         Tensor y = x.constant(UnaryFn.ELU, alpha, 0);
-        return record("elu", y, (g, needs) -> {
+        return recordSelfAdjoint("elu", y, (g, needs) -> {
             Tensor positive = x.constant(UnaryFn.GREATER, 0, 0);
             return new Tensor[] {g.mul(y.add(alpha).mul(positive.constant(UnaryFn.AFFINE, -1, 1)).add(positive))};
         }, x);
@@ -149,7 +151,7 @@ final class ElementwiseOps {
         if (!(lo < hi)) {
             throw new IllegalArgumentException("hardtanh: min " + lo + " must be below max " + hi);
         }
-        return record("hardtanh", x.constant(UnaryFn.CLAMP, lo, hi), (g, needs) -> {
+        return recordSelfAdjoint("hardtanh", x.constant(UnaryFn.CLAMP, lo, hi), (g, needs) -> {
             Tensor inside = x.constant(UnaryFn.GREATER, lo, 0).mul(x.constant(UnaryFn.NEG, 0, 0)
                     .constant(UnaryFn.GREATER, -hi, 0));
             return new Tensor[] {g.mul(inside)};

@@ -15,6 +15,8 @@ final class GradState {
     Tape.Walk walk;
     /** Where a plain backward on this thread puts the gradients of the leaves it lists, instead of their grad. */
     LeafGradients leafGradients;
+    /** The open forward-mode level ({@link ForwardAD}); null outside one, and while a forward rule runs. */
+    ForwardAD.Level dualLevel;
 
     static GradState get() {
         return CURRENT.get();

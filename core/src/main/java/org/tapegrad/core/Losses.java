@@ -220,7 +220,9 @@ public final class Losses {
         Tensor loss = Tensor.scalar(logits.dtype(), perElement.dtype().kernels().sum(perElement.contiguousData()) / n);
         return record("binaryCrossEntropyWithLogits", loss, (g, needs) -> new Tensor[] {
                 needs[0] ? logits.sigmoid().sub(targets).mul(g.div(n)) : null,
-                needs[1] ? logits.neg().mul(g.div(n)) : null}, logits, targets);
+                needs[1] ? logits.neg().mul(g.div(n)) : null},
+                t -> ForwardRule.sum(t[0] == null ? null : logits.sigmoid().sub(targets).mul(t[0]).sum(),
+                        t[1] == null ? null : logits.neg().mul(t[1]).sum()).div(n), logits, targets);
     }
 
     /**

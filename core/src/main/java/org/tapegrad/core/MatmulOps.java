@@ -31,7 +31,8 @@ final class MatmulOps {
         Tensor c = ka == 0 ? Tensor.output(a.dtype(), new int[] {m, n}) // an empty sum is 0
                 : Tensor.uninitializedOutput(a.dtype(), new int[] {m, n});
         a.dtype().kernels().gemm(operand(a), ta != flipped(a), operand(b), tb != flipped(b), c.matrix(), false);
-        return record("matmul", c, new MatmulRule(a, ta, b, tb), a, b);
+        return record("matmul", c, new MatmulRule(a, ta, b, tb), t -> ForwardRule.sum(
+                t[0] == null ? null : matmul(t[0], ta, b, tb), t[1] == null ? null : matmul(a, ta, t[1], tb)), a, b);
     }
 
     /**
@@ -43,7 +44,10 @@ final class MatmulOps {
         Tensor y = linearOutput(x, w, b);
         x.dtype().kernels().gemm(operand(x), flipped(x), operand(w), !flipped(w), y.matrix(), b != null);
         LinearRule rule = new LinearRule(x, w, b);
-        return b == null ? record("linear", y, rule, x, w) : record("linear", y, rule, x, w, b);
+        ForwardRule jvp = t -> ForwardRule.sum(t[0] == null ? null : linear(t[0], w, null),
+                t[1] == null ? null : linear(x, t[1], null),
+                t.length == 2 || t[2] == null ? null : t[2].expand(y.shapeRef()));
+        return b == null ? record("linear", y, rule, jvp, x, w) : record("linear", y, rule, jvp, x, w, b);
     }
 
     /**

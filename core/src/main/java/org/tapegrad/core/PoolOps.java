@@ -24,7 +24,8 @@ final class PoolOps {
         x.dtype().kernels().maxPool2d(x.contiguousData(), g, out.matrix(), argmax);
         int numel = x.numel();
         return record("maxPool2d", out, (gr, needs) -> new Tensor[] {
-                ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)}, x);
+                ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)},
+                t -> ShapeOps.indexSelect(t[0].reshape(numel, 1), argmax).reshape(out.shapeRef()), x);
     }
 
     /**

@@ -25,7 +25,7 @@ final class ReductionOps {
                     + Shape.str(target));
         }
         Tensor out = x.view(x.offset(), target, Shape.expandedStrides(x.shapeRef(), x.stridesRef(), target));
-        return record("expand", out, (g, needs) -> new Tensor[] {g.sumTo(x.shapeRef())}, x);
+        return record("expand", out, (g, needs) -> new Tensor[] {g.sumTo(x.shapeRef())}, t -> t[0].expand(target), x);
     }
 
     /** The sum of x over the dimensions along which {@code shape} broadcasts to x's shape. dX = g.expand(x.shape). */
@@ -46,7 +46,7 @@ final class ReductionOps {
             out = Tensor.output(x.dtype(), target);
             addSumTo(x, out);
         }
-        return record("sum", out, (g, needs) -> new Tensor[] {g.expand(x.shapeRef())}, x);
+        return record("sum", out, (g, needs) -> new Tensor[] {g.expand(x.shapeRef())}, t -> t[0].sumTo(target), x);
     }
 
     /**
@@ -133,17 +133,23 @@ final class ReductionOps {
         Tensor values = Tensor.output(x.dtype(), keepdim ? kept : Shape.reduced(s, d, false));
         int[] argmax = Workspace.indices(outer * inner);
         x.dtype().kernels().maxAlong(x.contiguousData(), outer, s[d], inner, values.matrix(), argmax);
-        return record("max", values, (g, needs) -> {
-            // The mask of the chosen elements is a constant of the backward pass: g flows only where it is 1.
-            Tensor mask = Tensor.output(x.dtype(), s);
-            Kernels k = x.dtype().kernels();
-            for (int i = 0; i < argmax.length; i++) {
-                int o = i / inner;
-                int j = i % inner;
-                k.set(mask.matrix(), (o * s[d] + argmax[i]) * inner + j, 1);
-            }
-            return new Tensor[] {g.reshape(kept).expand(s).mul(mask)};
-        }, x);
+        return record("max", values,
+                (g, needs) -> new Tensor[] {g.reshape(kept).expand(s).mul(firstMaxima(x, d, argmax))},
+                t -> t[0].mul(firstMaxima(x, d, argmax)).sum(d, keepdim), x);
+    }
+
+    /** 1 at the first maximum of each slice along d (at {@code argmax}), 0 elsewhere: a constant of the rules. */
+    private static Tensor firstMaxima(Tensor x, int d, int[] argmax) {
+        int[] s = x.shapeRef();
+        int inner = Shape.inner(s, d);
+        Tensor mask = Tensor.output(x.dtype(), s);
+        Kernels k = x.dtype().kernels();
+        for (int i = 0; i < argmax.length; i++) {
+            int o = i / inner;
+            int j = i % inner;
+            k.set(mask.matrix(), (o * s[d] + argmax[i]) * inner + j, 1);
+        }
+        return mask;
     }
 
     /**
@@ -157,11 +163,15 @@ final class ReductionOps {
         try (Scope s = Tape.noGrad()) {
             values = max(x, d, keepdim);
         }
-        return record("amax", values, (g, needs) -> {
-            Tensor chosen = ArithmeticOps.constant(BinaryFn.EQ, x, values.detach().reshape(kept));
-            Tensor share = ArithmeticOps.constant(BinaryFn.DIV, chosen, chosen.sum(d, true));
-            return new Tensor[] {g.reshape(kept).mul(share)};
-        }, x);
+        return record("amax", values, (g, needs) -> new Tensor[] {g.reshape(kept).mul(maximaShare(x, d, values))},
+                t -> t[0].mul(maximaShare(x, d, values)).sum(d, keepdim), x);
+    }
+
+    /** 1/k at each of the k maxima of a slice along d, 0 elsewhere: how amax shares its gradient. */
+    private static Tensor maximaShare(Tensor x, int d, Tensor values) {
+        Tensor chosen = ArithmeticOps.constant(BinaryFn.EQ, x, values.detach().reshape(Shape.reduced(x.shapeRef(), d,
+                true)));
+        return ArithmeticOps.constant(BinaryFn.DIV, chosen, chosen.sum(d, true));
     }
 
     /**
@@ -179,19 +189,22 @@ final class ReductionOps {
             Tensor m = max(x, d, true).constant(UnaryFn.FINITE_OR_ZERO, 0, 0);
             y = x.sub(m).exp().sum(d, true).log().add(m);
         }
-        Tensor out = record("logsumexp", y, (g, needs) -> new Tensor[] {g.mul(x.sub(y).exp())}, x);
+        Tensor out = record("logsumexp", y, (g, needs) -> new Tensor[] {g.mul(x.sub(y).exp())},
+                t -> t[0].mul(x.sub(y).exp()).sum(d, true), x);
         return keepdim ? out : out.reshape(Shape.reduced(x.shapeRef(), d, false));
     }
 
     /** y_i = Σ_{j ≤ i} x_j along {@code dim}, summed in double. dX = the reverse cumulative sum of g. */
     static Tensor cumsum(Tensor x, int dim) {
         int d = Shape.dim("cumsum", dim, x.rank());
-        return record("cumsum", cumulate(x, d, false), (g, needs) -> new Tensor[] {reverseCumsum(g, d)}, x);
+        return record("cumsum", cumulate(x, d, false), (g, needs) -> new Tensor[] {reverseCumsum(g, d)},
+                t -> cumsum(t[0], d), x);
     }
 
     /** y_i = Σ_{j ≥ i} x_j along {@code dim}: the adjoint of cumsum. dX = cumsum(g). */
     static Tensor reverseCumsum(Tensor x, int d) {
-        return record("reverseCumsum", cumulate(x, d, true), (g, needs) -> new Tensor[] {cumsum(g, d)}, x);
+        return record("reverseCumsum", cumulate(x, d, true), (g, needs) -> new Tensor[] {cumsum(g, d)},
+                t -> reverseCumsum(t[0], d), x);
     }
 
     private static Tensor cumulate(Tensor x, int d, boolean reverse) {
@@ -247,11 +260,15 @@ final class ReductionOps {
         try (Scope s = Tape.noGrad()) {
             y = x.mul(x).sum(d, true).sqrt();
         }
-        Tensor out = record("norm", y, (g, needs) -> {
-            Tensor zero = y.constant(UnaryFn.IN_RANGE, 0, 0); // divide by 1 where y = 0 (and so x = 0): gradient 0
-            return new Tensor[] {g.mul(x.div(y.add(zero)))};
-        }, x);
+        Tensor out = record("norm", y, (g, needs) -> new Tensor[] {g.mul(unitDirection(x, y))},
+                t -> t[0].mul(unitDirection(x, y)).sum(d, true), x);
         return keepdim ? out : out.reshape(Shape.reduced(x.shapeRef(), d, false));
+    }
+
+    /** x / y, with 0 where y = 0 (and so x = 0): the 2-norm's derivative, PyTorch's subgradient at 0. */
+    private static Tensor unitDirection(Tensor x, Tensor y) {
+        Tensor zero = y.constant(UnaryFn.IN_RANGE, 0, 0); // divide by 1 where y = 0
+        return x.div(y.add(zero));
     }
 
     /**

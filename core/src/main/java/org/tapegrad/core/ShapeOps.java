@@ -60,7 +60,7 @@ final class ShapeOps {
         }
         Tensor out = x.view(x.offset(), s, strides);
         int[] in = x.shapeRef();
-        return record("reshape", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
+        return record("reshape", out, (g, needs) -> new Tensor[] {g.reshape(in)}, t -> t[0].reshape(s), x);
     }
 
     /**
@@ -130,7 +130,7 @@ final class ShapeOps {
             outStrides[i] = strides[order[i]];
         }
         Tensor out = x.view(x.offset(), outShape, outStrides);
-        return record("permute", out, (g, needs) -> new Tensor[] {g.permute(inverse)}, x);
+        return record("permute", out, (g, needs) -> new Tensor[] {g.permute(inverse)}, t -> t[0].permute(order), x);
     }
 
     private static boolean isIdentity(int[] order) {
@@ -157,7 +157,7 @@ final class ShapeOps {
         outShape[d] = length;
         int[] strides = x.stridesRef();
         Tensor out = x.view(x.offset() + start * strides[d], outShape, strides);
-        return record("narrow", out, new Slice(in, d, start, length, false), x);
+        return record("narrow", out, new Slice(in, d, start, length, false), t -> narrow(t[0], d, start, length), x);
     }
 
     /** x[..., index, ...] along dim, that dimension removed, a view. dX = g at that index of zeros. */
@@ -172,7 +172,7 @@ final class ShapeOps {
         int i = index < 0 ? index + in[d] : index;
         int[] strides = x.stridesRef();
         Tensor out = x.view(x.offset() + i * strides[d], without(in, d), without(strides, d));
-        return record("select", out, new Slice(in, d, i, 1, true), x);
+        return record("select", out, new Slice(in, d, i, 1, true), t -> select(t[0], d, i), x);
     }
 
     private static int[] without(int[] a, int d) {
@@ -237,7 +237,8 @@ final class ShapeOps {
         int[] strides = out.stridesRef();
         g.copyInto(out.view(start * strides[dim], g.shapeRef(), strides));
         int length = g.shapeRef()[dim];
-        return record("padSlice", out, (gg, needs) -> new Tensor[] {gg.narrow(dim, start, length)}, g);
+        return record("padSlice", out, (gg, needs) -> new Tensor[] {gg.narrow(dim, start, length)},
+                t -> padSlice(t[0], shape, dim, start), g);
     }
 
     /** Pieces of {@code size} along dim (the last may be shorter), each a narrow view. */
@@ -298,7 +299,7 @@ final class ShapeOps {
             }
         }
         Tensor out = x.view(x.offset(), shape, st);
-        return record("squeeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
+        return record("squeeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, t -> t[0].reshape(shape), x);
     }
 
     /** x with a size-1 dimension inserted at dim (0 to rank), a view. dX = g.reshape(x.shape). */
@@ -324,7 +325,7 @@ final class ShapeOps {
         }
         Shape.validate("unsqueeze", shape);
         Tensor out = x.view(x.offset(), shape, st);
-        return record("unsqueeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, x);
+        return record("unsqueeze", out, (g, needs) -> new Tensor[] {g.reshape(in)}, t -> t[0].reshape(shape), x);
     }
 
     /** Tensors joined along dim. dInput_i = g.narrow(dim, offset_i, size_i). */
@@ -371,6 +372,12 @@ final class ShapeOps {
                 grads[i] = needs[i] ? g.narrow(d, offsets[i], inputs[i].shapeRef()[d]) : null;
             }
             return grads;
+        }, t -> {
+            List<Tensor> parts = new ArrayList<>(inputs.length);
+            for (int i = 0; i < inputs.length; i++) {
+                parts.add(t[i] != null ? t[i] : Tensor.zeros(inputs[i].dtype(), inputs[i].shapeRef()));
+            }
+            return concat(parts, d);
         }, inputs);
     }
 
@@ -418,7 +425,8 @@ final class ShapeOps {
             out[i] = v[source];
         }
         int[] given = dims.clone();
-        return record("flip", fromDoubles(x.dtype(), out, s), (g, needs) -> new Tensor[] {g.flip(given)}, x);
+        return record("flip", fromDoubles(x.dtype(), out, s), (g, needs) -> new Tensor[] {g.flip(given)},
+                t -> t[0].flip(given), x);
     }
 
     /** A new op output (lent by an open workspace) holding {@code values}, rounded to {@code dtype}. */
@@ -441,7 +449,8 @@ final class ShapeOps {
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
         x.dtype().kernels().indexSelectRows(x.contiguousData(), Shape.cols(s), idx, out.matrix());
-        return record("indexSelect", out, (g, needs) -> new Tensor[] {indexAdd(g, idx, s[0])}, x);
+        return record("indexSelect", out, (g, needs) -> new Tensor[] {indexAdd(g, idx, s[0])},
+                t -> indexSelect(t[0], idx), x);
     }
 
     /** A tensor with {@code rows} rows, zero except that row index[i] accumulates row i of src. dSrc = g.indexSelect(index). */
@@ -457,7 +466,8 @@ final class ShapeOps {
         int[] idx = Workspace.indices(index.length); // a copy: the caller may change its array later
         System.arraycopy(index, 0, idx, 0, index.length);
         src.dtype().kernels().indexAddRows(src.contiguousData(), Shape.cols(s), idx, out.matrix());
-        return record("indexAdd", out, (g, needs) -> new Tensor[] {g.indexSelect(idx)}, src);
+        return record("indexAdd", out, (g, needs) -> new Tensor[] {g.indexSelect(idx)},
+                t -> indexAdd(t[0], idx, rows), src);
     }
 
     private static void checkIndex(String op, int[] index, int rows) {
@@ -473,7 +483,7 @@ final class ShapeOps {
     static Tensor copy(Tensor x, String op) {
         Tensor out = Tensor.uninitializedOutput(x.dtype(), x.shapeRef());
         x.copyInto(out);
-        return record(op, out, (g, needs) -> new Tensor[] {g}, x);
+        return record(op, out, (g, needs) -> new Tensor[] {g}, t -> copy(t[0], op), x);
     }
 
     /** x converted to another dtype. dX = g converted back. */
@@ -488,6 +498,6 @@ final class ShapeOps {
             target.kernels().fromFloatArray(x.toFloatArray(), out.matrix());
         }
         DType source = x.dtype();
-        return record("to", out, (g, needs) -> new Tensor[] {g.to(source)}, x);
+        return record("to", out, (g, needs) -> new Tensor[] {g.to(source)}, t -> t[0].to(target), x);
     }
 }

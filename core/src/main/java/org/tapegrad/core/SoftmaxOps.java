@@ -11,14 +11,16 @@ final class SoftmaxOps {
     static Tensor softmax(Tensor x, int dim) {
         int d = Shape.dim("softmax", dim, x.rank());
         Tensor y = along(x, d, false);
-        return record("softmax", y, (g, needs) -> new Tensor[] {y.mul(g.sub(g.mul(y).sum(d, true)))}, x);
+        return Autograd.recordSelfAdjoint("softmax", y, (g, needs) -> new Tensor[] {y.mul(g.sub(g.mul(y).sum(d, true)))},
+                x);
     }
 
     /** y = x - max - log Σ e^(x-max). dX = g - e^y·Σ g. */
     static Tensor logSoftmax(Tensor x, int dim) {
         int d = Shape.dim("logSoftmax", dim, x.rank());
         Tensor y = along(x, d, true);
-        return record("logSoftmax", y, (g, needs) -> new Tensor[] {g.sub(y.exp().mul(g.sum(d, true)))}, x);
+        return record("logSoftmax", y, (g, needs) -> new Tensor[] {g.sub(y.exp().mul(g.sum(d, true)))},
+                t -> t[0].sub(y.exp().mul(t[0]).sum(d, true)), x);
     }
 
     private static Tensor along(Tensor x, int d, boolean log) {
@@ -57,12 +59,19 @@ final class SoftmaxOps {
         Kernels k = logits.dtype().kernels();
         Tensor logp = along(logits, 1, true);
         Tensor loss = Tensor.scalar(logits.dtype(), -k.pickSum(logp.matrix(), c, y) / n);
-        return record("crossEntropy", loss, (g, needs) -> {
-            Tensor onehot = Tensor.output(logits.dtype(), logits.shapeRef());
-            for (int i = 0; i < n; i++) {
-                k.set(onehot.matrix(), i * c + y[i], 1);
-            }
-            return new Tensor[] {logits.softmax(1).sub(onehot).mul(g.div(n))};
-        }, logits);
+        return record("crossEntropy", loss,
+                (g, needs) -> new Tensor[] {probabilitiesMinusTargets(logits, y).mul(g.div(n))},
+                t -> probabilitiesMinusTargets(logits, y).mul(t[0]).sum().div(n), logits);
+    }
+
+    /** softmax(logits) - onehot(labels), rows [N, C]: the loss's derivative with respect to the logits, times N. */
+    private static Tensor probabilitiesMinusTargets(Tensor logits, int[] labels) {
+        int c = logits.shapeRef()[1];
+        Kernels k = logits.dtype().kernels();
+        Tensor onehot = Tensor.output(logits.dtype(), logits.shapeRef());
+        for (int i = 0; i < labels.length; i++) {
+            k.set(onehot.matrix(), i * c + labels[i], 1);
+        }
+        return logits.softmax(1).sub(onehot);
     }
 }

@@ -493,6 +493,18 @@ public final class Tensor {
         return this;
     }
 
+    /** The forward-mode tangent of this tensor in {@code level}, or null. */
+    Tensor tangentAt(ForwardAD.Level level) {
+        AutogradMeta m = autograd;
+        return m == null || m.tangentLevel != level ? null : m.tangent;
+    }
+
+    void setTangent(Tensor tangent, ForwardAD.Level level) {
+        AutogradMeta m = meta();
+        m.tangent = tangent;
+        m.tangentLevel = level;
+    }
+
     /** Makes this tensor the output of a recorded op (called once, by {@link Autograd#record}). */
     void setGradFn(Node node) {
         AutogradMeta m = meta();
