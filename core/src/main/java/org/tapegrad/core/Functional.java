@@ -20,14 +20,15 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p><b>Cost</b>, counted in passes over f's graph (a backward pass costs about one or two forward passes; one
- * through a recorded backward, a "double backward", about as much as both together). Every function is reverse
- * mode on the tape; forward mode does not exist yet, so {@link #jvp} is a reverse pass in disguise:
+ * through a recorded backward, a "double backward", about as much as both together; a forward-mode pass, which
+ * carries a tangent beside every value, about two forward passes). {@link #jvp} is forward mode ({@link ForwardAD});
+ * the others are reverse mode on the tape:
  * <ul>
  *   <li>{@code vjp}: 1 forward + 1 backward, whatever the sizes.</li>
- *   <li>{@code jvp}: 1 forward + 2 backward (the double-vjp trick below): for f: Rⁿ → Rᵐ it costs what a vjp
- *       costs twice, not the small constant times one evaluation that forward mode would.</li>
- *   <li>{@code jacobian} of f: Rⁿ → Rᵐ: 1 forward + m backward (one per output element, a loop, no
- *       vectorisation), so it suits few outputs; with few inputs and many outputs forward mode would take n.</li>
+ *   <li>{@code jvp}: 1 forward-mode pass, whatever the sizes.</li>
+ *   <li>{@code jacobian} of f: Rⁿ → Rᵐ: in {@link Mode#REVERSE}, 1 forward + m backward (one per output element,
+ *       a loop, no vectorisation), so it suits few outputs; in {@link Mode#FORWARD}, n forward-mode passes (one per
+ *       input element), so it suits few inputs; {@link Mode#AUTO} picks the cheaper.</li>
  *   <li>{@code hessian} of f: Rⁿ → R: 1 forward + 1 recorded backward + n backward passes through it (the
  *       Jacobian of the gradient, row by row).</li>
  *   <li>{@code vhp}: 1 forward + 2 backward (the first recorded); {@code hvp}: 1 forward + 3 backward (two
@@ -84,36 +85,125 @@ public final class Functional {
     // ------------------------------------------------------------------------------------------------- jvp
 
     /**
-     * The Jacobian-vector product {@code Σᵢ ∂f/∂inputs[i] · v[i]}, of f's output shape.
-     *
-     * <p>Computed by the double-vjp trick, not by forward mode (which this project does not have yet): with u a
-     * dummy cotangent of the output's shape, {@code g(u) = uᵀ·J} is recorded (it is linear in u), and the gradient
-     * of {@code <g(u), v>} with respect to u is {@code J·v}. Cost: 1 forward + 2 backward passes, the second
-     * through the recorded first, so a JVP costs here about what two VJPs cost, not one evaluation.
+     * The Jacobian-vector product {@code Σᵢ ∂f/∂inputs[i] · v[i]}, of f's output shape, by forward mode: f runs once
+     * on dual tensors ({@link ForwardAD}) carrying {@code v} as their tangents. Cost: 1 forward-mode pass, whatever
+     * the number of outputs. Must not be called inside an open dual level (levels do not nest).
      *
      * @param v           one tangent per input, of that input's shape and dtype
      * @param createGraph record on the caller's tape, so that the result can be differentiated again
      */
     public static JvpResult jvp(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor[] v, boolean createGraph) {
         checkTangents("jvp", inputs, v);
-        return run("jvp", createGraph, () -> {
-            Tensor[] x = prepare("jvp", inputs, createGraph);
-            Tensor out = evaluate("jvp", f, x);
-            if (!out.requiresGrad()) {
-                return new JvpResult(finish(out, createGraph), Tensor.zeros(out.dtype(), out.shape()));
+        if (createGraph) {
+            return run("jvp", true, () -> forwardPass(f, prepare("jvp", inputs, true), v, true));
+        }
+        Tensor[] x = new Tensor[inputs.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Objects.requireNonNull(inputs[i], "jvp: input " + i + " is null").detach();
+        }
+        try (Scope noGrad = Tape.noGrad()) { // nothing to record: the tangent is the whole result
+            return forwardPass(f, x, v, false);
+        }
+    }
+
+    /** f on dual tensors (x with tangents v): its output and the output's tangent. */
+    private static JvpResult forwardPass(Function<Tensor[], Tensor> f, Tensor[] x, Tensor[] v, boolean createGraph) {
+        try (ForwardAD.Level level = ForwardAD.dualLevel()) {
+            Tensor[] duals = new Tensor[x.length];
+            for (int i = 0; i < x.length; i++) {
+                duals[i] = ForwardAD.makeDual(x[i], v[i]);
             }
-            Tensor u = Tensor.zeros(out.dtype(), out.shape()).requiresGrad(true);
-            Tensor[] g = Autograd.grad(out, u, List.of(x), true, true);
-            Tensor jv = grad(innerProduct(g, v), null, new Tensor[] {u}, false, createGraph)[0];
-            return new JvpResult(finish(out, createGraph), jv);
-        });
+            Tensor out = evaluate("jvp", f, duals);
+            Tensor jv = ForwardAD.tangent(out);
+            return new JvpResult(finish(out, createGraph), finish(jv, createGraph));
+        }
     }
 
     // -------------------------------------------------------------------------------------------- jacobian
 
-    /** {@link #jacobian(Function, Tensor[], boolean)} without createGraph. */
+    /** How {@link #jacobian(Function, Tensor[], Mode)} builds the Jacobian of f: Rⁿ → Rᵐ. */
+    public enum Mode {
+        /** One backward pass per output element: 1 forward + m backward. */
+        REVERSE,
+        /** One forward-mode pass per input element: n passes. */
+        FORWARD,
+        /** FORWARD when the inputs have fewer elements than the output (n &lt; m), else REVERSE. */
+        AUTO
+    }
+
+    /** {@link #jacobian(Function, Tensor[], boolean)} without createGraph (reverse mode). */
     public static Tensor[] jacobian(Function<Tensor[], Tensor> f, Tensor... inputs) {
         return jacobian(f, inputs, false);
+    }
+
+    /**
+     * The Jacobian of f with respect to each input, as {@link #jacobian(Function, Tensor[], boolean)} (same shapes
+     * and values), built by the given mode. AUTO evaluates f once more, without recording, to learn the output's
+     * size. The result has no history.
+     */
+    public static Tensor[] jacobian(Function<Tensor[], Tensor> f, Tensor[] inputs, Mode mode) {
+        Objects.requireNonNull(mode, "jacobian: mode");
+        if (mode == Mode.AUTO) {
+            int n = 0;
+            for (Tensor in : Objects.requireNonNull(inputs, "jacobian: inputs")) {
+                n += Objects.requireNonNull(in, "jacobian: an input is null").numel();
+            }
+            int m;
+            try (Scope noGrad = Tape.noGrad()) {
+                m = evaluate("jacobian", f, detached(inputs)).numel();
+            }
+            mode = n < m ? Mode.FORWARD : Mode.REVERSE;
+        }
+        return mode == Mode.REVERSE ? jacobian(f, inputs, false) : forwardJacobian(f, inputs);
+    }
+
+    /** The Jacobian column by column: one forward-mode pass per input element, along that element's basis vector. */
+    private static Tensor[] forwardJacobian(Function<Tensor[], Tensor> f, Tensor[] inputs) {
+        if (inputs.length == 0) {
+            throw new IllegalArgumentException("jacobian: no inputs given; expected at least one tensor");
+        }
+        Tensor[] x = detached(inputs);
+        Tensor[] zero = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) {
+            zero[i] = Tensor.zeros(x[i].dtype(), x[i].shapeRef());
+        }
+        Tensor[] jacobian = new Tensor[x.length];
+        try (Scope noGrad = Tape.noGrad()) {
+            for (int i = 0; i < x.length; i++) {
+                int n = x[i].numel();
+                double[] values = null;
+                int[] outShape = null;
+                for (int k = 0; k < n; k++) {
+                    Tensor[] v = zero.clone();
+                    double[] e = new double[n];
+                    e[k] = 1;
+                    v[i] = Tensor.of(x[i].dtype(), e, x[i].shapeRef());
+                    JvpResult pass = forwardPass(f, x, v, false);
+                    double[] column = pass.jvp().toDoubleArray();
+                    if (values == null) {
+                        values = new double[column.length * n];
+                        outShape = pass.output().shape();
+                    }
+                    for (int o = 0; o < column.length; o++) {
+                        values[o * n + k] = column[o];
+                    }
+                }
+                if (values == null) { // an empty input: evaluate once for the output's shape
+                    outShape = forwardPass(f, x, zero, false).output().shape();
+                    values = new double[0];
+                }
+                jacobian[i] = Tensor.of(x[i].dtype(), values, concat(outShape, x[i].shape()));
+            }
+        }
+        return jacobian;
+    }
+
+    private static Tensor[] detached(Tensor[] inputs) {
+        Tensor[] x = new Tensor[inputs.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Objects.requireNonNull(inputs[i], "jacobian: input " + i + " is null").detach();
+        }
+        return x;
     }
 
     /**

@@ -38,6 +38,11 @@ class FunctionalTest {
             Tensor d = (cos ? SIN : COS).apply(ctx.saved(0));
             return new Tensor[] {cos ? g.mul(d).neg() : g.mul(d)};
         }
+
+        @Override
+        protected Tensor jvp(Context ctx, Tensor... t) {
+            return backward(ctx, t[0])[0]; // element-wise: the Jacobian is diagonal, so J·t = Jᵀ·t
+        }
     }
 
     static final CustomFunction SIN = new Sin(false);
@@ -69,6 +74,35 @@ class FunctionalTest {
                 }
             }
         }
+    }
+
+    @Test
+    void forwardAndReverseJacobiansAgreeAndCostWhatTheModesPromise() {
+        int[] calls = {0};
+        Function<Tensor[], Tensor> f = in -> {
+            calls[0]++;
+            return matVec(in[0], in[1]).mul(SIN.apply(in[1]).sum()); // R^(2·3) × R^3 → R^2
+        };
+        Tensor[] reverse = Functional.jacobian(f, new Tensor[] {A, X}, Functional.Mode.REVERSE);
+        assertEquals(1, calls[0], "reverse mode: one evaluation, then one backward pass per output element");
+        calls[0] = 0;
+        Tensor[] forward = Functional.jacobian(f, new Tensor[] {A, X}, Functional.Mode.FORWARD);
+        assertEquals(A.numel() + X.numel(), calls[0], "forward mode: one pass per input element");
+        for (int i = 0; i < 2; i++) {
+            assertArrayEquals(reverse[i].shape(), forward[i].shape());
+            assertArrayEquals(reverse[i].toDoubleArray(), forward[i].toDoubleArray(), EXACT);
+        }
+        calls[0] = 0;
+        Functional.jacobian(f, new Tensor[] {A, X}, Functional.Mode.AUTO); // 9 inputs, 2 outputs: reverse
+        assertEquals(2, calls[0], "AUTO: one evaluation for the sizes, then reverse mode's one");
+        calls[0] = 0;
+        Function<Tensor[], Tensor> g = in -> {
+            calls[0]++;
+            return A.mul(in[0]); // R → R^(2·3)
+        };
+        Tensor[] auto = Functional.jacobian(g, new Tensor[] {Tensor.scalar(DType.FLOAT64, 0.7)}, Functional.Mode.AUTO);
+        assertEquals(2, calls[0], "AUTO: one evaluation for the sizes, then forward mode's one pass");
+        assertArrayEquals(A.toDoubleArray(), auto[0].toDoubleArray(), EXACT);
     }
 
     @Test
