@@ -27,6 +27,7 @@ public final class Main {
               seq-mnist         MNIST read row by row by an RNN, LSTM or GRU (--cell), with gradient clipping
                                 and the hidden-state gradient per time step
               lstm-scaling      LSTM backward time and allocated bytes at 28, 112 and 448 steps
+              ad-modes          full Jacobians of f: R^n -> R and g: R -> R^m by forward and reverse mode, timed
               mnist-spark       mnist trained data-parallel on Spark, one barrier task per rank (spark-submit)
               mnist-ddp         mnist trained data-parallel by processes started with RANK, WORLD_SIZE,
                                 MASTER_ADDR and MASTER_PORT
@@ -78,6 +79,7 @@ public final class Main {
                 case "vanishing-gradients" -> VanishingGradients.main(rest);
                 case "seq-mnist" -> SeqMnist.main(rest);
                 case "lstm-scaling" -> LstmScaling.main(rest);
+                case "ad-modes" -> AdModes.main(rest);
                 case "mnist-spark" -> MnistDistributed.spark(rest);
                 case "mnist-ddp" -> MnistDistributed.environment(rest);
                 default -> {
