@@ -27,6 +27,8 @@ class AdModesTest {
             assertEquals(1, gForward.forwardPasses(), "g: R -> R^m, forward mode: 1 pass");
             assertEquals(size, gReverse.backwardPasses(), "g, reverse mode: m backward passes");
             assertEquals(2L * size, cell(cells, "f", size, "finite differences").forwardPasses());
+            assertEquals(size, cell(cells, "h", size, "forward").forwardPasses(), "h: R^n -> R^100: n passes forward");
+            assertEquals(AdModes.H_OUTPUTS, cell(cells, "h", size, "reverse").backwardPasses(), "and 100 backward");
             assertTrue(fForward.forwardPasses() > fReverse.forwardPasses() + fReverse.backwardPasses(),
                     "few outputs: reverse mode needs fewer passes");
             assertTrue(gForward.forwardPasses() < gReverse.forwardPasses() + gReverse.backwardPasses(),
@@ -35,6 +37,9 @@ class AdModesTest {
                 assertEquals(c.forwardPasses() + c.backwardPasses(), c.passesRun(), "a 10 s budget runs them all");
             }
         }
+        // h: the mode with fewer passes changes between n = 10 (forward: 10 < 100) and n = 200 (reverse: 100 < 200).
+        assertTrue(cell(cells, "h", 10, "forward").forwardPasses() < AdModes.H_OUTPUTS);
+        assertTrue(cell(cells, "h", 200, "forward").forwardPasses() > AdModes.H_OUTPUTS);
         assertTrue(outcome.largestDisagreement() < 1e-6, "Jacobians agree: " + outcome.largestDisagreement());
         String chart = AdModes.svg(cells);
         assertTrue(chart.startsWith("<svg") && chart.contains("f, forward") && chart.contains("g, reverse"), chart);
