@@ -12,8 +12,9 @@ import java.nio.file.Path;
  * A line carrying the marker {@code // both dtypes} deals in double arrays in both twins: only the class and matrix
  * names change on it. The first line's "Hand-written" comment becomes a "Generated" one.
  *
- * <p>With the option {@code --scalars}, every {@code double} becomes {@code float} (scalars too): for loops that must
- * run entirely in float arithmetic, such as the optimizers' updates.
+ * <p>With the option {@code --scalars}, every {@code double} becomes {@code float} (scalars too), and the matrix
+ * names change as above: for loops that must run entirely in float arithmetic, such as the optimizers' updates and
+ * the recurrent cells.
  *
  * <p>Usage: {@code java Float32Twin.java [--scalars] SOURCE TARGET}; TARGET is rewritten only when its content
  * changes.
@@ -53,6 +54,8 @@ public final class Float32Twin {
                         .replace("Float64", "Float32")
                         .replace("float64", "float32")
                         .replaceAll("\\bdouble\\b", "float")
+                        .replace("DMatrixRMaj", "FMatrixRMaj")
+                        .replace("DDRM", "FDRM")
                         .replace("Double.", "Float."));
             } else {
                 out.append(line

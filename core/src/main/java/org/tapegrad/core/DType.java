@@ -7,20 +7,27 @@ package org.tapegrad.core;
  * is for gradient checks and for users who need the precision (storage: EJML {@code DMatrixRMaj}).
  */
 public enum DType {
-    FLOAT32("float32", Float32Kernels.INSTANCE),
-    FLOAT64("float64", Float64Kernels.INSTANCE);
+    FLOAT32("float32", Float32Kernels.INSTANCE, Float32CellKernels.INSTANCE),
+    FLOAT64("float64", Float64Kernels.INSTANCE, Float64CellKernels.INSTANCE);
 
     private final String displayName;
     private final Kernels kernels;
+    private final CellKernels cellKernels;
 
-    DType(String displayName, Kernels kernels) {
+    DType(String displayName, Kernels kernels, CellKernels cellKernels) {
         this.displayName = displayName;
         this.kernels = kernels;
+        this.cellKernels = cellKernels;
     }
 
     /** The loops that compute on storage of this type. */
     Kernels kernels() {
         return kernels;
+    }
+
+    /** The fused recurrent cells' element-wise passes on storage of this type. */
+    CellKernels cellKernels() {
+        return cellKernels;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.tapegrad.nn;
 
 import java.util.List;
+import org.tapegrad.core.Recurrence;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -32,9 +33,12 @@ enum CellKind {
 
     /** Number of gate blocks stacked in the weights: weight_ih is [gates·hidden, input]. */
     final int gates;
+    /** The same cell in the fused sequence op. */
+    final Recurrence.Cell fusedCell;
 
     CellKind(int gates) {
         this.gates = gates;
+        this.fusedCell = Recurrence.Cell.valueOf(name());
     }
 
     /** The nonlinearity named as in PyTorch's {@code nn.RNN(nonlinearity=...)}: "tanh" or "relu". */

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.tapegrad.core.DType;
+import org.tapegrad.core.ForwardAD;
 import org.tapegrad.core.HookHandle;
+import org.tapegrad.core.Recurrence;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -26,8 +28,12 @@ import org.tapegrad.core.Tensor;
  * jshell> out.state().h().shape()                        // [1, 32, 128]: the last step's, per layer
  * }</pre>
  *
- * <p>The loop is written with core ops and recorded on the tape like any other computation, so backward is
- * backpropagation through time. Per layer, the input projection {@code x·W_ihᵀ + b_ih} of the whole sequence is one
+ * <p>Each layer runs as one fused op, {@link Recurrence} (libtorch's way: one input-projection product, one
+ * recurrent product and one element-wise gate pass per step, and the mirror image in backward). With
+ * {@link #fused fused(false)}, while a step hook is registered, and inside a forward-mode dual level, the loop is
+ * instead composed from core ops and recorded on the tape like any other computation, so that gradients of
+ * gradients and forward mode work and hooks see each step; backward is backpropagation through time either way,
+ * with the same equations. In the composed form, per layer, the input projection {@code x·W_ihᵀ + b_ih} of the whole sequence is one
  * product, [batch·time, G·hidden]; each step reads its slice of it as a view ({@code select}), adds
  * {@code h·W_hhᵀ + b_hh} and reads the gates as views ({@code chunk}), as PyTorch's LSTM does. In backward, the
  * gradients of the T slices add into one buffer of the projection's shape (and those of a step's gates into one of
@@ -51,6 +57,7 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
     private final Tensor[] biasHh;
     /** Null while no step hook is registered. */
     private List<StepHook> stepHooks;
+    private boolean fused = true;
 
     RecurrentLayer(CellKind kind, int inputSize, int hiddenSize, int numLayers, boolean bias, RandomGenerator rng,
             DType dtype) {
@@ -84,6 +91,23 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
                 biasHh[l] = registerParameter("bias_hh_l" + l, Init.uniform(Tensor.zeros(dtype, rows), -k, k, rng));
             }
         }
+    }
+
+    /**
+     * Chooses how {@link #forward(Tensor, RecurrentState)} runs each layer: as one fused op ({@link Recurrence}, the
+     * default, several times faster) or composed step by step from core ops, which is needed for gradients of
+     * gradients ({@code Autograd.gradWithGraph}), which the fused op refuses. The results agree to rounding.
+     *
+     * @return this layer
+     */
+    public RecurrentLayer fused(boolean on) {
+        this.fused = on;
+        return this;
+    }
+
+    /** Whether layers run as one fused op when no step hook is registered and no dual level is active. */
+    public boolean isFused() {
+        return fused;
     }
 
     /** Called with the hidden state of every layer at every step, while the sequence is computed. */
@@ -149,9 +173,20 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
         Tensor sequence = input;
         List<Tensor> finalH = new ArrayList<>(numLayers);
         List<Tensor> finalC = new ArrayList<>(numLayers);
+        boolean fuse = fused && stepHooks == null && !ForwardAD.isActive();
         for (int l = 0; l < numLayers; l++) {
             Tensor h = start.h().select(0, l);
             Tensor c = start.c() == null ? null : start.c().select(0, l);
+            if (fuse) {
+                Recurrence.Result r = Recurrence.run(kind.fusedCell, sequence, h, c, weightIh[l], weightHh[l],
+                        biasIh[l], biasHh[l]);
+                finalH.add(r.h().unsqueeze(0));
+                if (r.c() != null) {
+                    finalC.add(r.c().unsqueeze(0));
+                }
+                sequence = r.output();
+                continue;
+            }
             Tensor projection = Tensor.linear(sequence.reshape(batch * time, sequence.size(2)), weightIh[l], biasIh[l])
                     .view(batch, time, gated);
             List<Tensor> hs = new ArrayList<>(time);
