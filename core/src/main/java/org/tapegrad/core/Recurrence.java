@@ -64,8 +64,8 @@ public final class Recurrence {
      * grad.
      *
      * @param input    [batch, time, in], batch first (not modified)
-     * @param h0       [batch, hidden] (not modified)
-     * @param c0       [batch, hidden] for an LSTM, null otherwise (not modified)
+     * @param h0       [batch, hidden] (not modified), or null for zeros (as PyTorch's {@code hx=None})
+     * @param c0       [batch, hidden] for an LSTM (or null for zeros), null otherwise (not modified)
      * @param weightIh [G·hidden, in]
      * @param weightHh [G·hidden, hidden]
      * @param biasIh   [G·hidden], or null (then {@code biasHh} is null too)
@@ -85,7 +85,9 @@ public final class Recurrence {
         Tensor y = f.run();
         List<Tensor> inputs = new ArrayList<>(7);
         inputs.add(input);
-        inputs.add(h0);
+        if (h0 != null) {
+            inputs.add(h0);
+        }
         if (c0 != null) {
             inputs.add(c0);
         }
@@ -114,7 +116,6 @@ public final class Recurrence {
             Tensor bHh) {
         String op = "Recurrence." + name(cell);
         Objects.requireNonNull(input, "input");
-        Objects.requireNonNull(h0, "h0");
         Objects.requireNonNull(wIh, "weightIh");
         Objects.requireNonNull(wHh, "weightHh");
         if (input.rank() != 3 || input.size(0) == 0 || input.size(1) == 0) {
@@ -130,10 +131,15 @@ public final class Recurrence {
         int hidden = wHh.size(1);
         int gated = cell.gates * hidden;
         expect(op, "weightIh", wIh, gated, in);
-        expect(op, "h0", h0, batch, hidden);
-        if ((cell == Cell.LSTM) != (c0 != null)) {
-            throw new IllegalArgumentException(op + (c0 == null ? ": an LSTM needs the initial cell state c0 ["
-                    + batch + ", " + hidden + "]" : ": only an LSTM has a cell state; pass c0 = null"));
+        if (h0 != null) {
+            expect(op, "h0", h0, batch, hidden);
+        }
+        if (cell != Cell.LSTM && c0 != null) {
+            throw new IllegalArgumentException(op + ": only an LSTM has a cell state; pass c0 = null");
+        }
+        if (cell == Cell.LSTM && (h0 == null) != (c0 == null)) {
+            throw new IllegalArgumentException(op + ": give the LSTM both initial states h0 and c0 [" + batch + ", "
+                    + hidden + "], or neither (zeros)");
         }
         if (c0 != null) {
             expect(op, "c0", c0, batch, hidden);
@@ -168,6 +174,8 @@ public final class Recurrence {
         private final Tensor weightHh;
         private final boolean bias;
         private final boolean hasC;
+        /** Whether h0 (and, for an LSTM, c0) were given, and so are inputs of the op. */
+        private final boolean hasState;
         private final DType dtype;
         private final Kernels k;
         private final CellKernels ck;
@@ -201,6 +209,7 @@ public final class Recurrence {
             this.biasHh = biasHh;
             this.bias = biasIh != null;
             this.hasC = cell == Cell.LSTM;
+            this.hasState = h0 != null;
             this.dtype = input.dtype();
             this.k = dtype.kernels();
             this.ck = dtype.cellKernels();
@@ -212,17 +221,21 @@ public final class Recurrence {
             this.slots = hasC ? time + 1 : time;
             gates = new Matrix[time];
             hs = new Matrix[time + 1];
-            hs[0] = k.wrap(h0.contiguousData(), batch, hidden);
+            hs[0] = hasState ? k.wrap(h0.contiguousData(), batch, hidden) : zeros(batch, hidden);
             cs = hasC ? new Matrix[time + 1] : null;
             if (hasC) {
-                cs[0] = k.wrap(c0.contiguousData(), batch, hidden);
+                cs[0] = hasState ? k.wrap(c0.contiguousData(), batch, hidden) : zeros(batch, hidden);
             }
             tanhCs = hasC ? new Matrix[time] : null;
             hGates = cell == Cell.GRU ? new Matrix[time] : null;
         }
 
+        private Matrix buffer(int[] shape) {
+            return Tensor.uninitializedOutput(dtype, shape).matrix();
+        }
+
         private Matrix buffer(int rows, int cols) {
-            return Tensor.uninitializedOutput(dtype, new int[] {rows, cols}).matrix();
+            return buffer(new int[] {rows, cols});
         }
 
         private Matrix zeros(int rows, int cols) {
@@ -260,24 +273,27 @@ public final class Recurrence {
             int[] stepStrides = {time * gated, 1};
             int[] rowMajorGates = {gated, 1};
             int[] gateShape = {batch, gated};
+            int[] hShape = {batch, hidden};
+            int[] rowMajorH = {hidden, 1};
+            int[] outStrides = {slots * hidden, 1};
             for (int t = 0; t < time; t++) {
-                Matrix g = gates[t] = buffer(batch, gated);
+                Matrix g = gates[t] = buffer(gateShape);
                 k.copyStrided(p, t * gated, stepStrides, g, 0, rowMajorGates, gateShape);
                 switch (cell) {
                     case LSTM -> {
                         k.gemm(hs[t], false, wHh, true, g, true);
-                        cs[t + 1] = buffer(batch, hidden);
-                        tanhCs[t] = buffer(batch, hidden);
-                        hs[t + 1] = buffer(batch, hidden);
+                        cs[t + 1] = buffer(hShape);
+                        tanhCs[t] = buffer(hShape);
+                        hs[t + 1] = buffer(hShape);
                         ck.lstm(g, cs[t], cs[t + 1], tanhCs[t], hs[t + 1]);
                     }
                     case GRU -> {
-                        Matrix hg = hGates[t] = buffer(batch, gated);
+                        Matrix hg = hGates[t] = buffer(gateShape);
                         if (bias) {
                             fillRows(hg, batch, gated, biasHh);
                         }
                         k.gemm(hs[t], false, wHh, true, hg, bias);
-                        hs[t + 1] = buffer(batch, hidden);
+                        hs[t + 1] = buffer(hShape);
                         ck.gru(g, hg, hs[t], hs[t + 1]);
                     }
                     default -> {
@@ -286,17 +302,15 @@ public final class Recurrence {
                         hs[t + 1] = g;
                     }
                 }
-                k.copyStrided(hs[t + 1], 0, new int[] {hidden, 1}, ym, t * hidden, new int[] {slots * hidden, 1},
-                        new int[] {batch, hidden});
+                k.copyStrided(hs[t + 1], 0, rowMajorH, ym, t * hidden, outStrides, hShape);
             }
             if (hasC) {
-                k.copyStrided(cs[time], 0, new int[] {hidden, 1}, ym, time * hidden, new int[] {slots * hidden, 1},
-                        new int[] {batch, hidden});
+                k.copyStrided(cs[time], 0, rowMajorH, ym, time * hidden, outStrides, hShape);
             }
             return y;
         }
 
-        /** The rule: inputs are (input, h0, [c0], weightIh, weightHh, [biasIh, biasHh]). */
+        /** The rule: inputs are (input, [h0, [c0]], weightIh, weightHh, [biasIh, biasHh]). */
         Tensor[] backward(Tensor g, boolean[] needs) {
             if (Tape.isRecording()) {
                 throw new UnsupportedOperationException("Recurrence." + name(cell) + ": the fused sequence op has no "
@@ -305,8 +319,8 @@ public final class Recurrence {
             }
             int at = 0;
             boolean needX = needs[at++];
-            boolean needH0 = needs[at++];
-            boolean needC0 = hasC && needs[at++];
+            boolean needH0 = hasState && needs[at++];
+            boolean needC0 = hasState && hasC && needs[at++];
             boolean needWih = needs[at++];
             boolean needWhh = needs[at++];
             boolean needBih = bias && needs[at++];
@@ -359,15 +373,17 @@ public final class Recurrence {
                 grads[0] = dx;
             }
             at++;
-            if (needH0) {
-                grads[at] = new Tensor(new Storage(dhNext), dtype, hShape);
-            }
-            at++;
-            if (hasC) {
-                if (needC0) {
-                    grads[at] = new Tensor(new Storage(dc), dtype, hShape);
+            if (hasState) {
+                if (needH0) {
+                    grads[at] = new Tensor(new Storage(dhNext), dtype, hShape);
                 }
                 at++;
+                if (hasC) {
+                    if (needC0) {
+                        grads[at] = new Tensor(new Storage(dc), dtype, hShape);
+                    }
+                    at++;
+                }
             }
             if (needWih) {
                 Tensor dWih = Tensor.uninitializedOutput(dtype, new int[] {gated, in});

@@ -64,6 +64,19 @@ class RecurrenceTest {
     }
 
     @Test
+    void noInitialStateIsAZeroState() {
+        for (Recurrence.Cell cell : Recurrence.Cell.values()) {
+            List<Tensor> in = inputs(cell, true, F64, 4);
+            Tensor zeros = Tensor.zeros(F64, 2, 5);
+            Recurrence.Result given = Recurrence.run(cell, in.get(0), zeros, cell == Recurrence.Cell.LSTM ? zeros : null,
+                    in.get(3), in.get(4), in.get(5), in.get(6));
+            Recurrence.Result none = Recurrence.run(cell, in.get(0), null, null, in.get(3), in.get(4), in.get(5),
+                    in.get(6));
+            assertArrayEquals(given.output().toDoubleArray(), none.output().toDoubleArray(), 0, cell.toString());
+        }
+    }
+
+    @Test
     void aRetainedGraphGivesTheSameGradientsOnASecondBackward() {
         for (Recurrence.Cell cell : Recurrence.Cell.values()) {
             List<Tensor> in = inputs(cell, true, F64, 3);
@@ -113,7 +126,7 @@ class RecurrenceTest {
         Tensor b = in.get(5);
         assertMessage("expected a non-empty input [batch, time, in], got [2, 3]",
                 () -> Recurrence.run(Recurrence.Cell.LSTM, Tensor.zeros(F64, 2, 3), h0, c0, wi, wh, b, b));
-        assertMessage("an LSTM needs the initial cell state c0 [2, 5]",
+        assertMessage("give the LSTM both initial states h0 and c0 [2, 5], or neither (zeros)",
                 () -> Recurrence.run(Recurrence.Cell.LSTM, x, h0, null, wi, wh, b, b));
         assertMessage("expected h0 [2, 5], got [3, 5]",
                 () -> Recurrence.run(Recurrence.Cell.LSTM, x, Tensor.zeros(F64, 3, 5), c0, wi, wh, b, b));

@@ -167,19 +167,22 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
             throw new IllegalArgumentException(owner + ": the input " + Arrays.toString(input.shape())
                     + " is empty; expected at least one sequence of at least one step");
         }
-        RecurrentState start = checkState(owner, kind, initial, weightIh[0].dtype(), input.dtype(),
-                new int[] {numLayers, batch, hiddenSize});
+        boolean fuse = fused && stepHooks == null && !ForwardAD.isActive();
+        checkDtypes(owner, weightIh[0].dtype(), input.dtype());
+        // null: the fused op makes the zero state itself, in the step's Workspace
+        RecurrentState start = fuse && initial == null ? null : checkState(owner, kind, initial, weightIh[0].dtype(),
+                input.dtype(), new int[] {numLayers, batch, hiddenSize});
         int gated = kind.gates * hiddenSize;
         Tensor sequence = input;
         List<Tensor> finalH = new ArrayList<>(numLayers);
         List<Tensor> finalC = new ArrayList<>(numLayers);
-        boolean fuse = fused && stepHooks == null && !ForwardAD.isActive();
         for (int l = 0; l < numLayers; l++) {
-            Tensor h = start.h().select(0, l);
-            Tensor c = start.c() == null ? null : start.c().select(0, l);
+            Tensor h = start == null ? null : start.h().select(0, l);
+            Tensor c = start == null || start.c() == null ? null : start.c().select(0, l);
             if (fuse) {
-                Recurrence.Result r = Recurrence.run(kind.fusedCell, sequence, h, c, weightIh[l], weightHh[l],
-                        biasIh[l], biasHh[l]);
+                boolean zero = initial == null; // the op makes its zeros in the step's Workspace
+                Recurrence.Result r = Recurrence.run(kind.fusedCell, sequence, zero ? null : h, zero ? null : c,
+                        weightIh[l], weightHh[l], biasIh[l], biasHh[l]);
                 finalH.add(r.h().unsqueeze(0));
                 if (r.c() != null) {
                     finalC.add(r.c().unsqueeze(0));
@@ -228,10 +231,7 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
      */
     static RecurrentState checkState(String owner, CellKind kind, RecurrentState state, DType paramDtype,
             DType inputDtype, int[] shape) {
-        if (inputDtype != paramDtype) {
-            throw new IllegalArgumentException(owner + ": the input is " + inputDtype + " but the parameters are "
-                    + paramDtype + "; convert one with to(DType)");
-        }
+        checkDtypes(owner, paramDtype, inputDtype);
         String expected = shape.length == 3 ? "[numLayers=" + shape[0] + ", batch=" + shape[1] + ", hidden="
                 + shape[2] + "]" : "[batch=" + shape[0] + ", hidden=" + shape[1] + "]";
         if (state == null) {
@@ -250,6 +250,13 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
                     + "one; pass RecurrentState.of(h)");
         }
         return state;
+    }
+
+    private static void checkDtypes(String owner, DType paramDtype, DType inputDtype) {
+        if (inputDtype != paramDtype) {
+            throw new IllegalArgumentException(owner + ": the input is " + inputDtype + " but the parameters are "
+                    + paramDtype + "; convert one with to(DType)");
+        }
     }
 
     private static void checkStatePart(String owner, String name, Tensor t, DType dtype, int[] shape,
