@@ -32,10 +32,13 @@ class ErrorMessagesTest {
     }
 
     @Test
-    void mixedDtypesAreRefused() {
+    void anInPlaceDownCastIsRefusedWithBothDtypesAndTheFix() {
+        // mul of mixed dtypes promotes (TypePromotionTest); an in-place update would round, so it refuses
         String m = message(IllegalArgumentException.class,
-                () -> Tensor.zeros(2).mul(Tensor.zeros(DType.FLOAT64, 2)));
-        assertTrue(m.startsWith("mul: dtypes float32 and float64 differ"), m);
+                () -> Tensor.zeros(2).addInPlace(Tensor.zeros(DType.FLOAT64, 2), 1));
+        assertEquals("addInPlace: cannot write float64 values into this float32 tensor in place, which would round "
+                + "them; convert the source with .to(DType.FLOAT32), or make the target float64 with "
+                + ".to(DType.FLOAT64)", m);
     }
 
     @Test
