@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -115,7 +116,7 @@ class ErrorMessagesTest {
 
     @Test
     void gradCheckExplainsAFailureWithBothValues() {
-        Tensor x = Tensor.of(new double[] {0.3, -0.7}, 2);
+        Tensor x = f64(new double[] {0.3, -0.7}, 2);
         // A deliberately wrong "op": forward x², gradient cut by detach, so backprop says 0.
         GradCheck.GradCheckFailure f = assertThrows(GradCheck.GradCheckFailure.class,
                 () -> GradCheck.check(in -> in[0].mul(in[0].detach()), x));
