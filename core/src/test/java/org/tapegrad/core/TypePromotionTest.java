@@ -59,7 +59,7 @@ class TypePromotionTest {
 
     @Test
     void everyOpThatCombinesTensorsPromotes() {
-        Tensor a = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2);
+        Tensor a = Tensor.of(F32, new double[] {1, 2, 3, 4}, 2, 2);
         Tensor b = Tensor.of(F64, new double[] {1, 0, 0, 1}, 2, 2);
         Tensor mask = Tensor.of(new double[] {1, 0, 0, 1}, 2, 2);
         List<Tensor> results = List.of(a.add(b), b.sub(a), a.div(b.add(1)), a.maximum(b), b.minimum(a),
@@ -75,7 +75,7 @@ class TypePromotionTest {
 
     @Test
     void matmulGradientsComeBackInEachInputsDtype() {
-        Tensor a = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
+        Tensor a = Tensor.of(F32, new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
         Tensor b = Tensor.of(F64, new double[] {0.5, -1, 2, 0.25}, 2, 2).requiresGrad(true);
         try (Tape tape = Tape.record()) {
             tape.backward(a.matmul(b).sum());
@@ -85,6 +85,27 @@ class TypePromotionTest {
         assertArrayEquals(new double[] {-0.5, 2.25, -0.5, 2.25}, a.grad().toDoubleArray(), 0);
         assertEquals(F64, b.grad().dtype());
         assertArrayEquals(new double[] {4, 4, 6, 6}, b.grad().toDoubleArray(), 0);
+    }
+
+    @Test
+    void forwardModeTangentsArePromotedLikeTheirPrimals() {
+        Tensor x = Tensor.of(new double[] {1, 2}, 2);
+        Tensor y = Tensor.of(F64, new double[] {0.1, 3}, 2);
+        try (var level = ForwardAD.dualLevel()) {
+            Tensor dual = ForwardAD.makeDual(x, Tensor.ones(2));
+            Tensor t = ForwardAD.tangent(dual.mul(y));
+            assertEquals(F64, t.dtype());
+            assertArrayEquals(new double[] {0.1, 3}, t.toDoubleArray(), 0); // d(x·y)/dx · 1 = y, in float64
+        }
+    }
+
+    @Test
+    void aPackedFloat32WeightPromotesAFloat64InputInsteadOfReadingItAsFloats() {
+        Tensor w = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2);
+        Tensor x = Tensor.of(F64, new double[] {0.1, 1}, 1, 2);
+        Tensor y = PackedWeight.of(w).linear(x, Tensor.zeros(3));
+        assertEquals(F64, y.dtype());
+        assertArrayEquals(new double[] {2.1, 4.3, 6.5}, y.toDoubleArray(), 1e-15);
     }
 
     @Test
