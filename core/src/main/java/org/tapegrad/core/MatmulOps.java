@@ -68,8 +68,8 @@ final class MatmulOps {
     }
 
     /**
-     * Checks the operands of {@link #linear} (of one dtype) and returns its output, holding the bias in every row when there is one
-     * (the product then accumulates onto it).
+     * Checks the operands of {@link #linear} (of one dtype) and returns its output, holding the bias in every row
+     * when there is one (the product then accumulates onto it).
      */
     private static Tensor linearOutput(Tensor x, Tensor w, Tensor b) {
         if (x.rank() != 2 || w.rank() != 2 || x.shapeRef()[1] != w.shapeRef()[1]) {

@@ -686,17 +686,17 @@ public final class Tensor {
      * rounded (convert one of them with {@link #to} first). Not recorded; refused on a tensor that requires grad
      * while recording. A recorded op that saved this tensor refuses to run its backward after the change.
      */
-    public void addInPlace(Tensor source, double alpha) {
+    public void addInPlace(Tensor other, double alpha) {
         checkInPlace("addInPlace");
-        if (!Arrays.equals(source.shape, shape)) {
-            throw new IllegalArgumentException("addInPlace: shape " + Shape.str(source.shape) + " does not match "
+        if (!Arrays.equals(other.shape, shape)) {
+            throw new IllegalArgumentException("addInPlace: shape " + Shape.str(other.shape) + " does not match "
                     + Shape.str(shape));
         }
-        Tensor other = TypePromotion.forInPlace("addInPlace", this, source);
+        Tensor addend = TypePromotion.forInPlace("addInPlace", this, other);
         if (isDense()) {
-            dtype.kernels().axpy(alpha, other.contiguousData(), matrix());
+            dtype.kernels().axpy(alpha, addend.contiguousData(), matrix());
         } else {
-            accumulate(alpha == 1 ? other : other.constant(UnaryFn.AFFINE, alpha, 0));
+            accumulate(alpha == 1 ? addend : addend.constant(UnaryFn.AFFINE, alpha, 0));
         }
     }
 
