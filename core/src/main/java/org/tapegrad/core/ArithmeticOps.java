@@ -11,7 +11,9 @@ final class ArithmeticOps {
     }
 
     /** a + b. dA = g, dB = g, each summed back to its input's shape. */
-    static Tensor add(Tensor a, Tensor b) {
+    static Tensor add(Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("add", BinaryFn.ADD, a, b);
         return record("add", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.sumTo(a.shapeRef()) : null,
@@ -20,7 +22,9 @@ final class ArithmeticOps {
     }
 
     /** a - b. dA = g, dB = -g. */
-    static Tensor sub(Tensor a, Tensor b) {
+    static Tensor sub(Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("sub", BinaryFn.SUB, a, b);
         return record("sub", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.sumTo(a.shapeRef()) : null,
@@ -29,7 +33,9 @@ final class ArithmeticOps {
     }
 
     /** a · b. dA = g·b, dB = g·a. */
-    static Tensor mul(Tensor a, Tensor b) {
+    static Tensor mul(Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("mul", BinaryFn.MUL, a, b);
         return record("mul", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.mul(b).sumTo(a.shapeRef()) : null,
@@ -38,7 +44,9 @@ final class ArithmeticOps {
     }
 
     /** a / b. dA = g/b, dB = -g·a/b². */
-    static Tensor div(Tensor a, Tensor b) {
+    static Tensor div(Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("div", BinaryFn.DIV, a, b);
         return record("div", out, (g, needs) -> new Tensor[] {
                 needs[0] ? g.div(b).sumTo(a.shapeRef()) : null,
@@ -55,7 +63,9 @@ final class ArithmeticOps {
     }
 
     /** max(a, b) element-wise, broadcasting. dA = g·s, dB = g·(1 - s), s = 1 where a &gt; b, ½ where a = b, else 0. */
-    static Tensor maximum(Tensor a, Tensor b) {
+    static Tensor maximum(Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("maximum", BinaryFn.MAX, a, b);
         return record("maximum", out, (g, needs) -> {
             Tensor share = broadcast("maximum", BinaryFn.MAX_SHARE, a, b);
@@ -66,7 +76,9 @@ final class ArithmeticOps {
     }
 
     /** min(a, b) element-wise, broadcasting. dA = g·s, dB = g·(1 - s), s = 1 where a &lt; b, ½ where a = b, else 0. */
-    static Tensor minimum(Tensor a, Tensor b) {
+    static Tensor minimum(Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("minimum", BinaryFn.MIN, a, b);
         return record("minimum", out, (g, needs) -> {
             Tensor share = broadcast("minimum", BinaryFn.MAX_SHARE, b, a);
@@ -77,9 +89,10 @@ final class ArithmeticOps {
     }
 
     /** a where mask = 1, b where mask = 0, all three broadcast; composed from {@link #keep}. dA, dB = g where taken. */
-    static Tensor where(Tensor mask, Tensor a, Tensor b) {
-        a.checkSameDtype("where", b);
-        Tensor m = checkMask("where", mask, a.dtype());
+    static Tensor where(Tensor mask, Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
+        Tensor m = checkMask("where", mask, dtype);
         Shape.broadcast("where", Shape.broadcast("where", m.shapeRef(), a.shapeRef()), b.shapeRef());
         return keep(a, m).add(keep(b, m.constant(UnaryFn.AFFINE, -1, 1)));
     }

@@ -43,10 +43,12 @@ final class ConvOps {
      * for output channel o in group g (zero padding). Computed per group as {@code im2col(x_g)·W_gᵀ}, so, by the
      * rules of the ops it is made of: dX_g = col2im(g·W_g), dW_g = gᵀ·im2col(x_g), db = Σ_{n, oh, ow} g.
      */
-    static Tensor conv2d(Tensor x, Tensor w, Tensor b, int[] stride, int[] padding, int[] dilation, int groups) {
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+            int groups) {
+        DType dtype = TypePromotion.resultType(input, weight, bias);
+        Tensor x = input.to(dtype), w = weight.to(dtype), b = TypePromotion.to(bias, dtype);
         int[] xs = x.shapeRef();
         int[] ws = w.shapeRef();
-        x.checkSameDtype("conv2d", w);
         if (ws.length != 4) {
             throw new IllegalArgumentException("conv2d: expects a weight [out, in/groups, kH, kW], got shape "
                     + Shape.str(ws));
@@ -59,7 +61,7 @@ final class ConvOps {
                     + " input channels (" + ws[1] + " per group, " + groups + " group(s)), but the input "
                     + Shape.str(xs) + " has " + xs[1]);
         }
-        checkBias("conv2d", b, x, outChannels);
+        checkBias("conv2d", b, outChannels);
         ConvGeometry geometry = ConvGeometry.of("conv2d", xs, ws[2], ws[3], stride, padding, dilation)
                 .withInput(xs[0], inPerGroup).withPatchMatrix("conv2d");
         int outPerGroup = outChannels / groups;
@@ -87,11 +89,12 @@ final class ConvOps {
      * @param outputPadding extra rows/columns at the bottom/right, each below the stride, to pick among the input
      *                      sizes that a strided convolution maps to the same output size
      */
-    static Tensor convTranspose2d(Tensor g, Tensor w, Tensor b, int[] stride, int[] padding, int[] outputPadding,
-            int[] dilation, int groups) {
+    static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+            int[] outputPadding, int[] dilation, int groups) {
+        DType dtype = TypePromotion.resultType(input, weight, bias);
+        Tensor g = input.to(dtype), w = weight.to(dtype), b = TypePromotion.to(bias, dtype);
         int[] gs = g.shapeRef();
         int[] ws = w.shapeRef();
-        g.checkSameDtype("convTranspose2d", w);
         if (gs.length != 4 || ws.length != 4) {
             throw new IllegalArgumentException("convTranspose2d: expects an input [N, C, H, W] and a weight "
                     + "[in, out/groups, kH, kW], got " + Shape.str(gs) + " and " + Shape.str(ws));
@@ -102,7 +105,7 @@ final class ConvOps {
         }
         int outChannels = ws[1] * groups;
         checkGroups("convTranspose2d", gs, outChannels, groups);
-        checkBias("convTranspose2d", b, g, outChannels);
+        checkBias("convTranspose2d", b, outChannels);
         ConvGeometry.pair("convTranspose2d", "stride", stride, 1);
         ConvGeometry.pair("convTranspose2d", "padding", padding, 0);
         ConvGeometry.pair("convTranspose2d", "dilation", dilation, 1);
@@ -162,11 +165,10 @@ final class ConvOps {
         }
     }
 
-    private static void checkBias(String op, Tensor b, Tensor x, int outChannels) {
+    private static void checkBias(String op, Tensor b, int outChannels) {
         if (b == null) {
             return;
         }
-        x.checkSameDtype(op, b);
         if (b.rank() != 1 || b.size(0) != outChannels) {
             throw new IllegalArgumentException(op + ": expects a bias [" + outChannels + "], got shape "
                     + Shape.str(b.shapeRef()));

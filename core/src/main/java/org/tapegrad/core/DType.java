@@ -4,7 +4,8 @@ package org.tapegrad.core;
  * Element type of a {@link Tensor}.
  *
  * <p>{@link #FLOAT32} is the default and the speed path (storage: EJML {@code FMatrixRMaj}); {@link #FLOAT64}
- * is for gradient checks and for users who need the precision (storage: EJML {@code DMatrixRMaj}).
+ * is for gradient checks and for users who need the precision (storage: EJML {@code DMatrixRMaj}). A factory
+ * given no dtype makes float32, and an op on both computes in float64 (PyTorch's type promotion).
  */
 public enum DType {
     FLOAT32("float32", Float32Kernels.INSTANCE, Float32CellKernels.INSTANCE),

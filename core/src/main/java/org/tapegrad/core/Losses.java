@@ -209,8 +209,10 @@ public final class Losses {
      * {@code -[t·log σ(x) + (1-t)·log(1-σ(x))]} without overflow. Gradient: {@code (σ(x) - t)/n} for x and
      * {@code -x/n} for t.
      */
-    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor targets) {
-        requireSameShape("binaryCrossEntropyWithLogits", logits, targets);
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        requireSameShape("binaryCrossEntropyWithLogits", input, target);
+        DType dtype = TypePromotion.resultType(input, target);
+        Tensor logits = input.to(dtype), targets = target.to(dtype);
         Tensor perElement;
         try (Scope s = Tape.noGrad()) {
             perElement = logits.relu().sub(logits.mul(targets))
@@ -325,7 +327,6 @@ public final class Losses {
     }
 
     private static void requireSameShape(String op, Tensor a, Tensor b) {
-        a.checkSameDtype(op, b);
         if (!Arrays.equals(a.shapeRef(), b.shapeRef())) {
             throw new IllegalArgumentException(op + ": prediction " + Shape.str(a.shapeRef()) + " and target "
                     + Shape.str(b.shapeRef()) + " differ in shape");

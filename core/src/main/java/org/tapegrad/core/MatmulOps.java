@@ -14,12 +14,13 @@ final class MatmulOps {
      * c = op(a)·op(b), op = transpose when asked. With c = a·b: dA = g·bᵀ, dB = aᵀ·g; the transposed cases follow
      * by transposing those, and every one is again a product of this form, so no transpose is ever copied.
      */
-    static Tensor matmul(Tensor a, boolean ta, Tensor b, boolean tb) {
-        if (a.rank() != 2 || b.rank() != 2) {
-            throw new IllegalArgumentException("matmul: expects 2-D tensors, got " + Shape.str(a.shapeRef()) + " x "
-                    + Shape.str(b.shapeRef()));
+    static Tensor matmul(Tensor x, boolean ta, Tensor y, boolean tb) {
+        if (x.rank() != 2 || y.rank() != 2) {
+            throw new IllegalArgumentException("matmul: expects 2-D tensors, got " + Shape.str(x.shapeRef()) + " x "
+                    + Shape.str(y.shapeRef()));
         }
-        a.checkSameDtype("matmul", b);
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
         int m = a.shapeRef()[ta ? 1 : 0];
         int ka = a.shapeRef()[ta ? 0 : 1];
         int kb = b.shapeRef()[tb ? 1 : 0];
@@ -40,7 +41,9 @@ final class MatmulOps {
      * first and the product accumulates onto them, so the layer makes one pass over its output instead of a product
      * and a broadcast add. dX = g·w, dW = gᵀ·x, dB = g summed over rows.
      */
-    static Tensor linear(Tensor x, Tensor w, Tensor b) {
+    static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        DType dtype = TypePromotion.resultType(input, weight, bias);
+        Tensor x = input.to(dtype), w = weight.to(dtype), b = TypePromotion.to(bias, dtype);
         Tensor y = linearOutput(x, w, b);
         x.dtype().kernels().gemm(operand(x), flipped(x), operand(w), !flipped(w), y.matrix(), b != null);
         LinearRule rule = new LinearRule(x, w, b);
@@ -65,8 +68,8 @@ final class MatmulOps {
     }
 
     /**
-     * Checks the operands of {@link #linear} and returns its output, holding the bias in every row when there is one
-     * (the product then accumulates onto it).
+     * Checks the operands of {@link #linear} (of one dtype) and returns its output, holding the bias in every row
+     * when there is one (the product then accumulates onto it).
      */
     private static Tensor linearOutput(Tensor x, Tensor w, Tensor b) {
         if (x.rank() != 2 || w.rank() != 2 || x.shapeRef()[1] != w.shapeRef()[1]) {

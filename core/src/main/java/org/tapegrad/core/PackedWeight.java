@@ -80,7 +80,7 @@ public final class PackedWeight {
         }
         boolean recorded = GradState.get().recording()
                 && (x.requiresGrad() || weight.requiresGrad() || bias != null && bias.requiresGrad());
-        if (packed == null || recorded) {
+        if (packed == null || recorded || TypePromotion.resultType(x, weight, bias) != DType.FLOAT32) {
             return MatmulOps.linear(x, weight, bias);
         }
         return MatmulOps.linearPacked(x, weight, kernel, packed, bias);

@@ -333,7 +333,12 @@ final class ShapeOps {
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("concat: no tensors given");
         }
-        Tensor first = tensors.get(0);
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        DType dtype = TypePromotion.resultType(inputs);
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = inputs[i].to(dtype);
+        }
+        Tensor first = inputs[0];
         int rank = first.rank();
         if (rank == 0) {
             throw new IllegalArgumentException("concat: cannot join scalars; reshape them to [1] first");
@@ -341,9 +346,8 @@ final class ShapeOps {
         int d = Shape.dim("concat", dim, rank);
         int[] outShape = first.shape();
         outShape[d] = 0;
-        for (int i = 0; i < tensors.size(); i++) {
-            Tensor t = tensors.get(i);
-            first.checkSameDtype("concat", t);
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor t = inputs[i];
             int[] s = t.shapeRef();
             boolean fits = s.length == rank;
             for (int j = 0; fits && j < rank; j++) {
@@ -357,15 +361,14 @@ final class ShapeOps {
         }
         Tensor out = Tensor.uninitializedOutput(first.dtype(), outShape); // every element is written
         int[] outStrides = out.stridesRef();
-        int[] offsets = new int[tensors.size()];
+        int[] offsets = new int[inputs.length];
         int offset = 0;
-        for (int i = 0; i < tensors.size(); i++) {
-            Tensor t = tensors.get(i);
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor t = inputs[i];
             offsets[i] = offset;
             t.copyInto(out.view(offset * outStrides[d], t.shapeRef(), outStrides));
             offset += t.shapeRef()[d];
         }
-        Tensor[] inputs = tensors.toArray(new Tensor[0]);
         return record("concat", out, (g, needs) -> {
             Tensor[] grads = new Tensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) {

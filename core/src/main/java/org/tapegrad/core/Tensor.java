@@ -16,6 +16,12 @@ import org.ejml.data.Matrix;
  * its storage is then an EJML matrix whose rows are the first dimension and whose columns are the product of the
  * others: a {@code [N, C, H, W]} batch is an {@code N × (C·H·W)} matrix, used by EJML and the matrix kernel as it is.
  *
+ * <p>Every factory makes float32 unless it is given a {@link DType}, as PyTorch's default dtype is float32:
+ * {@code Tensor.of(new double[] {1, 2}, 2)} is float32, {@code Tensor.of(DType.FLOAT64, new double[] {1, 2}, 2)}
+ * float64. An op on a float32 and a float64 tensor computes in float64 (PyTorch's type promotion; a rank-0 tensor
+ * does not promote one with dimensions, and a Java {@code double} argument never promotes), and each input's
+ * gradient arrives in its own dtype.
+ *
  * <p>View ops share the storage of their input and copy nothing: {@link #reshape} and {@link #view} of contiguous
  * data, {@link #narrow}, {@link #select}, {@link #split}, {@link #chunk}, {@link #unbind}, {@link #transpose},
  * {@link #permute}, {@link #t}, {@link #expand} (stride 0), {@link #squeeze} and {@link #unsqueeze}. An in-place
@@ -241,9 +247,13 @@ public final class Tensor {
         return t;
     }
 
-    /** A float64 tensor holding a copy of {@code values} (row-major) in the given shape. */
+    /**
+     * A float32 tensor holding {@code values} (row-major, rounded to float) in the given shape: float32 is the
+     * default dtype, as {@code torch.tensor([...])} makes float32 from Python floats. For float64 say so:
+     * {@code Tensor.of(DType.FLOAT64, values, shape)}.
+     */
     public static Tensor of(double[] values, int... shape) {
-        return of(DType.FLOAT64, values, shape);
+        return of(DType.FLOAT32, values, shape);
     }
 
     /** A tensor of the given dtype holding {@code values} (row-major) in the given shape. */
@@ -258,9 +268,14 @@ public final class Tensor {
         return of(values, values.length);
     }
 
-    /** A float64 matrix from rows of equal length. */
+    /** A float32 matrix from rows of equal length (the default dtype; see {@link #of(double[], int...)}). */
     public static Tensor of(double[][] rows) {
-        return of(DType.FLOAT64, flatten(rows), rows.length, rows.length == 0 ? 0 : rows[0].length);
+        return of(DType.FLOAT32, rows);
+    }
+
+    /** A matrix of the given dtype from rows of equal length, e.g. {@code Tensor.of(DType.FLOAT64, rows)}. */
+    public static Tensor of(DType dtype, double[][] rows) {
+        return of(dtype, flatten(rows), rows.length, rows.length == 0 ? 0 : rows[0].length);
     }
 
     /** A float32 matrix from rows of equal length. */
@@ -666,9 +681,10 @@ public final class Tensor {
     // ------------------------------------------------------------------------------------ in-place updates
 
     /**
-     * this += alpha·other, in place (same shape and dtype): the update step of an optimizer. Not recorded; refused
-     * on a tensor that requires grad while recording. A recorded op that saved this tensor refuses to run its
-     * backward after the change.
+     * this += alpha·other, in place (same shape): the update step of an optimizer. A float32 {@code other} is
+     * converted exactly into a float64 tensor; float64 values into a float32 tensor are refused rather than
+     * rounded (convert one of them with {@link #to} first). Not recorded; refused on a tensor that requires grad
+     * while recording. A recorded op that saved this tensor refuses to run its backward after the change.
      */
     public void addInPlace(Tensor other, double alpha) {
         checkInPlace("addInPlace");
@@ -676,11 +692,11 @@ public final class Tensor {
             throw new IllegalArgumentException("addInPlace: shape " + Shape.str(other.shape) + " does not match "
                     + Shape.str(shape));
         }
-        checkSameDtype("addInPlace", other);
+        Tensor addend = TypePromotion.forInPlace("addInPlace", this, other);
         if (isDense()) {
-            dtype.kernels().axpy(alpha, other.contiguousData(), matrix());
+            dtype.kernels().axpy(alpha, addend.contiguousData(), matrix());
         } else {
-            accumulate(alpha == 1 ? other : other.constant(UnaryFn.AFFINE, alpha, 0));
+            accumulate(alpha == 1 ? addend : addend.constant(UnaryFn.AFFINE, alpha, 0));
         }
     }
 
@@ -714,7 +730,11 @@ public final class Tensor {
         return m;
     }
 
-    /** Copies the values of {@code source} (same shape, any dtype) into this tensor's storage. */
+    /**
+     * Copies the values of {@code source} (same shape, any dtype) into this tensor's storage, converting them to this
+     * tensor's dtype (float64 values are rounded into a float32 tensor: the call itself asks for the conversion, as
+     * PyTorch's {@code copy_}).
+     */
     public void copyFrom(Tensor source) {
         checkInPlace("copyFrom");
         if (!Arrays.equals(source.shape, shape)) {
@@ -1381,7 +1401,10 @@ public final class Tensor {
         return out;
     }
 
-    /** Same dtype as {@code other}, or an exception naming the op. */
+    /**
+     * Same dtype as {@code other}, or an exception naming the op: a kernel's check, after the public op converted
+     * its inputs to their common dtype ({@link TypePromotion}).
+     */
     void checkSameDtype(String op, Tensor other) {
         if (dtype != other.dtype) {
             throw new IllegalArgumentException(op + ": dtypes " + dtype + " and " + other.dtype

@@ -21,7 +21,7 @@
  * jshell> var x = Tensor.of(new double[] {3}, 1).requiresGrad(true);
  * jshell> try (var tape = Tape.record()) { tape.backward(x.mul(x).add(x).sum()); }
  * jshell> x.grad()
- * $4 ==> tensor([7], shape=[1], dtype=float64)
+ * $4 ==> tensor([7], shape=[1], dtype=float32)
  * }</pre>
  */
 package org.tapegrad.core;

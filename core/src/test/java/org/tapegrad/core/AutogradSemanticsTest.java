@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import java.util.List;
 import java.util.Random;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class AutogradSemanticsTest {
 
     private static Tensor leaf(double... values) {
-        return Tensor.of(values, values.length).requiresGrad(true);
+        return f64(values, values.length).requiresGrad(true);
     }
 
     @Test
@@ -135,7 +136,7 @@ class AutogradSemanticsTest {
     void nonScalarOutputTakesAnExplicitUpstreamGradient() {
         Tensor x = leaf(1, 2, 3);
         try (Tape tape = Tape.record()) {
-            tape.backward(x.mul(x), Tensor.of(new double[] {1, 0, -1}, 3));
+            tape.backward(x.mul(x), f64(new double[] {1, 0, -1}, 3));
         }
         assertArrayEquals(new double[] {2, 0, -6}, x.grad().toDoubleArray(), 0);
     }
@@ -279,7 +280,7 @@ class AutogradSemanticsTest {
     @Test
     void concatOfTensorsWhereOnlySomeNeedGradients() {
         Tensor a = leaf(1, 2);
-        Tensor b = Tensor.of(new double[] {3}, 1);
+        Tensor b = f64(new double[] {3}, 1);
         try (Tape tape = Tape.record()) {
             tape.backward(Tensor.concat(List.of(a, b, a), 0).pow(2).sum());
         }
@@ -290,7 +291,7 @@ class AutogradSemanticsTest {
     @Test
     void inPlaceUpdatesAreRefusedWhileRecordingAndDetectedByBackward() {
         Tensor w = leaf(1, 2);
-        Tensor x = Tensor.of(new double[] {3, 4}, 2);
+        Tensor x = f64(new double[] {3, 4}, 2);
         try (Tape tape = Tape.record()) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.addInPlace(x, 1));
             assertTrue(e.getMessage().contains("while recording"), e.getMessage());
@@ -307,7 +308,7 @@ class AutogradSemanticsTest {
             IllegalStateException direct = assertThrows(IllegalStateException.class, () -> tape.backward(y));
             assertTrue(direct.getMessage().contains("modified in place"), direct.getMessage());
         }
-        w.addInPlace(Tensor.of(new double[] {1, 1}, 2), -0.5); // outside recording: an optimizer step
+        w.addInPlace(f64(new double[] {1, 1}, 2), -0.5); // outside recording: an optimizer step
         assertArrayEquals(new double[] {0.5, 1.5}, w.toDoubleArray(), 0);
         w.fill(7);
         w.copyFrom(Tensor.vector(2f, 3f));
@@ -318,7 +319,7 @@ class AutogradSemanticsTest {
     void leafGradientsNeverShareStorageWithEachOtherOrTheSeed() {
         Tensor a = leaf(1, 2);
         Tensor b = leaf(3, 4);
-        Tensor seed = Tensor.of(new double[] {1, 1}, 2);
+        Tensor seed = f64(new double[] {1, 1}, 2);
         try (Tape tape = Tape.record()) {
             tape.backward(a.add(b), seed); // add hands the same gradient object to both inputs
         }

@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,10 +33,13 @@ class ErrorMessagesTest {
     }
 
     @Test
-    void mixedDtypesAreRefused() {
+    void anInPlaceDownCastIsRefusedWithBothDtypesAndTheFix() {
+        // mul of mixed dtypes promotes (TypePromotionTest); an in-place update would round, so it refuses
         String m = message(IllegalArgumentException.class,
-                () -> Tensor.zeros(2).mul(Tensor.zeros(DType.FLOAT64, 2)));
-        assertTrue(m.startsWith("mul: dtypes float32 and float64 differ"), m);
+                () -> Tensor.zeros(2).addInPlace(Tensor.zeros(DType.FLOAT64, 2), 1));
+        assertEquals("addInPlace: cannot write float64 values into this float32 tensor in place, which would round "
+                + "them; convert the source with .to(DType.FLOAT32), or make the target float64 with "
+                + ".to(DType.FLOAT64)", m);
     }
 
     @Test
@@ -112,7 +116,7 @@ class ErrorMessagesTest {
 
     @Test
     void gradCheckExplainsAFailureWithBothValues() {
-        Tensor x = Tensor.of(new double[] {0.3, -0.7}, 2);
+        Tensor x = f64(new double[] {0.3, -0.7}, 2);
         // A deliberately wrong "op": forward x², gradient cut by detach, so backprop says 0.
         GradCheck.GradCheckFailure f = assertThrows(GradCheck.GradCheckFailure.class,
                 () -> GradCheck.check(in -> in[0].mul(in[0].detach()), x));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import java.util.Random;
 import java.util.function.Function;
@@ -49,7 +50,7 @@ class FunctionalTest {
     static final CustomFunction COS = new Sin(true);
 
     private static Tensor vec(double... v) {
-        return Tensor.of(v, v.length);
+        return f64(v, v.length);
     }
 
     /** A·x for A [m, n] and x [n]. */
@@ -57,7 +58,7 @@ class FunctionalTest {
         return a.matmul(x.reshape(x.numel(), 1)).reshape(a.size(0));
     }
 
-    private static final Tensor A = Tensor.of(new double[][] {{1, -2, 3}, {0.5, 4, -1}});
+    private static final Tensor A = f64(new double[][] {{1, -2, 3}, {0.5, 4, -1}});
     private static final Tensor X = vec(0.3, -1.2, 2.0);
 
     @Test
@@ -121,7 +122,7 @@ class FunctionalTest {
 
     @Test
     void hessianOfQuadraticFormIsMPlusMTransposed() {
-        Tensor m = Tensor.of(new double[][] {{2, 1, 0}, {-3, 1, 4}, {0.5, 0, -2}});
+        Tensor m = f64(new double[][] {{2, 1, 0}, {-3, 1, 4}, {0.5, 0, -2}});
         Tensor[][] h = Functional.hessian(in -> in[0].reshape(1, 3).matmul(m).matmul(in[0].reshape(3, 1)), X);
         for (int a = 0; a < 3; a++) {
             for (int b = 0; b < 3; b++) {
@@ -131,8 +132,8 @@ class FunctionalTest {
     }
 
     /** A 2-3-1 tanh network's mean squared error on fixed data, as a function of (W1, b1, W2). */
-    private static final Tensor DATA = Tensor.of(new double[][] {{0.5, -1}, {1.5, 0.2}, {-0.7, 0.9}, {0.1, 0.4}});
-    private static final Tensor TARGET = Tensor.of(new double[][] {{1}, {-0.5}, {0.3}, {0}});
+    private static final Tensor DATA = f64(new double[][] {{0.5, -1}, {1.5, 0.2}, {-0.7, 0.9}, {0.1, 0.4}});
+    private static final Tensor TARGET = f64(new double[][] {{1}, {-0.5}, {0.3}, {0}});
 
     private static Tensor mlpLoss(Tensor[] p) {
         Tensor hidden = Tensor.linear(DATA, p[0], p[1]).tanh();
@@ -292,7 +293,7 @@ class FunctionalTest {
         assertArrayEquals(matVec(A, t).toDoubleArray(), jvp.jvp().toDoubleArray(), EXACT);
 
         // Both tangents at once: d(Ax) = dA·x + A·dx
-        Tensor dA = Tensor.of(new double[][] {{0, 1, 0}, {2, 0, -1}});
+        Tensor dA = f64(new double[][] {{0, 1, 0}, {2, 0, -1}});
         Functional.JvpResult both = Functional.jvp(in -> matVec(in[0], in[1]), new Tensor[] {A, X},
                 new Tensor[] {dA, t}, false);
         assertArrayEquals(matVec(dA, X).add(matVec(A, t)).toDoubleArray(), both.jvp().toDoubleArray(), EXACT);
@@ -360,7 +361,7 @@ class FunctionalTest {
         try (Tape tape = Tape.record()) {
             // The Hessian of Σ x⁴ is diag(12x²); its trace's gradient is 24x.
             Tensor h = Functional.hessian(in -> in[0].pow(4).sum(), new Tensor[] {x}, true)[0][0];
-            Tensor trace = h.mul(Tensor.of(new double[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})).sum();
+            Tensor trace = h.mul(f64(new double[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})).sum();
             assertArrayEquals(new double[] {12, -24, 48}, Autograd.grad(trace, x)[0].toDoubleArray(), EXACT);
         }
         try (Tape tape = Tape.record()) {

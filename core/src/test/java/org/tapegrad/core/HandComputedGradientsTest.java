@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,7 @@ class HandComputedGradientsTest {
     private static final double EXACT = 1e-12;
 
     private static Tensor param(double... values) {
-        return Tensor.of(values, values.length).requiresGrad(true);
+        return f64(values, values.length).requiresGrad(true);
     }
 
     @Test
@@ -36,8 +37,8 @@ class HandComputedGradientsTest {
     void tiedWeightGetsBothContributions() {
         // Tied autoencoder: r = (x·W)·Wᵀ, loss = Σ r, with x = [1, 2], W = [[1, 2], [3, 4]].
         // h = [7, 10]; r = [27, 61]; loss 88. dW = xᵀ·(1·W) + 1ᵀ·h = [[4, 6], [8, 12]] + [[7, 10], [7, 10]].
-        Tensor x = Tensor.of(new double[] {1, 2}, 1, 2);
-        Tensor w = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
+        Tensor x = f64(new double[] {1, 2}, 1, 2);
+        Tensor w = f64(new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
         try (Tape tape = Tape.record()) {
             Tensor loss = x.matmul(w).matmul(w.t()).sum();
             assertEquals(88, loss.item(), EXACT);
@@ -74,9 +75,9 @@ class HandComputedGradientsTest {
      */
     @Test
     void workedExampleWithAnInactiveReluUnit() {
-        Tensor w1 = Tensor.of(new double[] {0.5, 0.25, -1, -0.5}, 2, 2).requiresGrad(true);
+        Tensor w1 = f64(new double[] {0.5, 0.25, -1, -0.5}, 2, 2).requiresGrad(true);
         Tensor b1 = param(0.1, 0.2);
-        Tensor w2 = Tensor.of(new double[] {0.8, -0.3}, 1, 2).requiresGrad(true);
+        Tensor w2 = f64(new double[] {0.8, -0.3}, 1, 2).requiresGrad(true);
         Tensor b2 = param(0.05);
         Tensor[] params = {w1, b1, w2, b2};
         double loss;
@@ -117,7 +118,7 @@ class HandComputedGradientsTest {
     }
 
     private static Tensor workedExampleLoss(Tensor[] p) {
-        Tensor x = Tensor.of(new double[] {1, 2}, 1, 2);
+        Tensor x = f64(new double[] {1, 2}, 1, 2);
         Tensor h = Tensor.matmul(x, false, p[0], true).add(p[1]).relu();
         Tensor y = Tensor.matmul(h, false, p[2], true).add(p[3]);
         return y.sub(2).pow(2).sum();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,9 +17,9 @@ class LossFormulasTest {
     private static final double EXACT = 1e-12;
     /** log(1 + e^-1 + e^-2): -log softmax of [1, 2, 3] is [2 + L, 1 + L, L], of [1, 0, -1] [L, 1 + L, 2 + L]. */
     private static final double L = Math.log(1 + Math.exp(-1) + Math.exp(-2));
-    private static final Tensor LOGITS = Tensor.of(new double[] {1, 2, 3, 1, 0, -1}, 2, 3);
+    private static final Tensor LOGITS = f64(new double[] {1, 2, 3, 1, 0, -1}, 2, 3);
     private static final int[] LABELS = {2, 1};
-    private static final Tensor WEIGHT = Tensor.of(new double[] {1, 2, 3}, 3);
+    private static final Tensor WEIGHT = f64(new double[] {1, 2, 3}, 3);
 
     @Test
     void crossEntropyWithClassWeightsIsAWeightedMean() {
@@ -57,13 +58,13 @@ class LossFormulasTest {
 
     @Test
     void crossEntropyWithProbabilityTargets() {
-        Tensor t = Tensor.of(new double[] {0.2, 0.3, 0.5, 1, 0, 0}, 2, 3);
+        Tensor t = f64(new double[] {0.2, 0.3, 0.5, 1, 0, 0}, 2, 3);
         // row 0: 0.2(2+L) + 0.3(1+L) + 0.5L = 0.7 + L; row 1: L. The mean is over N = 2.
         assertEquals((0.7 + 2 * L) / 2, Losses.crossEntropy(LOGITS, t).item(), EXACT);
         // weighted: row 0: 0.2·1·(2+L) + 0.3·2·(1+L) + 0.5·3·L = 1 + 2.3L; row 1: 1·L; still over N, not Σ w
         assertEquals((1 + 3.3 * L) / 2, Losses.crossEntropy(LOGITS, t, WEIGHT, 0).item(), EXACT);
         // a one-hot target equals the class-index form; smoothing ε mixes in ε/C of every class
-        Tensor onehot = Tensor.of(new double[] {0, 0, 1, 0, 1, 0}, 2, 3);
+        Tensor onehot = f64(new double[] {0, 0, 1, 0, 1, 0}, 2, 3);
         assertEquals(Losses.crossEntropy(LOGITS, LABELS, null, -100, 0.2).item(),
                 Losses.crossEntropy(LOGITS, onehot, null, 0.2).item(), EXACT);
     }
@@ -89,18 +90,18 @@ class LossFormulasTest {
             double s = 1 / (1 + Math.exp(-x[i]));
             sum += -(p[i] * t[i] * Math.log(s) + (1 - t[i]) * Math.log(1 - s));
         }
-        Tensor logits = Tensor.of(x, 2, 2);
-        Tensor targets = Tensor.of(t, 2, 2);
-        Tensor posWeight = Tensor.of(new double[] {3, 3, 2, 0.5}, 2, 2);
+        Tensor logits = f64(x, 2, 2);
+        Tensor targets = f64(t, 2, 2);
+        Tensor posWeight = f64(new double[] {3, 3, 2, 0.5}, 2, 2);
         assertEquals(sum / 4, Losses.binaryCrossEntropyWithLogits(logits, targets, posWeight).item(), EXACT);
         assertEquals(3 * Math.log(2), Losses.binaryCrossEntropyWithLogitsUnreduced(logits, targets, posWeight)
                 .toDoubleArray()[0], EXACT);
         // a weight of 1 is the plain loss; no overflow at large logits
         assertEquals(Losses.binaryCrossEntropyWithLogits(logits, targets).item(),
                 Losses.binaryCrossEntropyWithLogits(logits, targets, Tensor.ones(DType.FLOAT64, 2)).item(), EXACT);
-        Tensor big = Tensor.of(new double[] {800, -800}, 2);
+        Tensor big = f64(new double[] {800, -800}, 2);
         assertArrayEquals(new double[] {800, 800}, Losses.binaryCrossEntropyWithLogitsUnreduced(big,
-                Tensor.of(new double[] {0, 1}, 2), Tensor.scalar(DType.FLOAT64, 1)).toDoubleArray(), 1e-9);
+                f64(new double[] {0, 1}, 2), Tensor.scalar(DType.FLOAT64, 1)).toDoubleArray(), 1e-9);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Losses.binaryCrossEntropyWithLogits(logits, targets, Tensor.ones(DType.FLOAT64, 3)));
         assertTrue(e.getMessage().contains("posWeight [3]") && e.getMessage().contains("[2, 2]"), e.getMessage());
@@ -109,29 +110,29 @@ class LossFormulasTest {
     @Test
     void klDivergence() {
         // input log q, q = [0.25, 0.75]; target p = [0.5, 0.5]: Σ p·log(p/q) = ½ ln 2 + ½ ln(2/3)
-        Tensor logQ = Tensor.of(new double[] {Math.log(0.25), Math.log(0.75)}, 1, 2);
-        Tensor p = Tensor.of(new double[] {0.5, 0.5}, 1, 2);
+        Tensor logQ = f64(new double[] {Math.log(0.25), Math.log(0.75)}, 1, 2);
+        Tensor p = f64(new double[] {0.5, 0.5}, 1, 2);
         double kl = 0.5 * Math.log(2) + 0.5 * Math.log(2.0 / 3);
         assertEquals(kl / 2, Losses.klDiv(logQ, p, false).item(), EXACT); // "mean": over the 2 elements
         assertEquals(kl / 2, Losses.klDiv(logQ, p.log(), true).item(), EXACT);
         // a zero in the target contributes 0 (0·log 0 = 0), not NaN: [0, 1] against [½, ½] is ln 2
-        Tensor half = Tensor.of(new double[] {Math.log(0.5), Math.log(0.5)}, 1, 2);
+        Tensor half = f64(new double[] {Math.log(0.5), Math.log(0.5)}, 1, 2);
         assertArrayEquals(new double[] {0, Math.log(2)}, Losses.klDivUnreduced(half,
-                Tensor.of(new double[] {0, 1}, 1, 2), false).toDoubleArray(), EXACT);
+                f64(new double[] {0, 1}, 1, 2), false).toDoubleArray(), EXACT);
     }
 
     @Test
     void cosineEmbeddingLoss() {
-        Tensor a = Tensor.of(new double[] {1, 0, 1, 0}, 2, 2);
-        Tensor b = Tensor.of(new double[] {1, 1, 0, 1}, 2, 2);
-        Tensor y = Tensor.of(new double[] {1, -1}, 2);
+        Tensor a = f64(new double[] {1, 0, 1, 0}, 2, 2);
+        Tensor b = f64(new double[] {1, 1, 0, 1}, 2, 2);
+        Tensor y = f64(new double[] {1, -1}, 2);
         // row 0: 1 - cos, cos = 1/√((1 + 1e-12)(2 + 1e-12)); row 1: max(0, cos - margin) with cos = 0
         double cos0 = 1 / Math.sqrt((1 + 1e-12) * (2 + 1e-12));
         assertArrayEquals(new double[] {1 - cos0, 0}, Losses.cosineEmbeddingLossUnreduced(a, b, y, 0).toDoubleArray(),
                 EXACT);
         assertEquals((1 - cos0 + 0.5) / 2, Losses.cosineEmbeddingLoss(a, b, y, -0.5).item(), EXACT);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Losses.cosineEmbeddingLoss(a, b, Tensor.of(new double[] {1, 0}, 2), 0));
+                () -> Losses.cosineEmbeddingLoss(a, b, f64(new double[] {1, 0}, 2), 0));
         assertTrue(e.getMessage().contains("target 0.0 at row 1"), e.getMessage());
     }
 

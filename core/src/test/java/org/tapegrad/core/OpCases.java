@@ -1,5 +1,7 @@
 package org.tapegrad.core;
 
+import static org.tapegrad.core.TestTensors.f64;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -91,31 +93,31 @@ final class OpCases {
         add("sqrt", "[2,3]", in -> in[0].sqrt(), positive(2, 3));
         add("abs", "[2,3]", in -> in[0].abs(), awayFromZero(2, 3));
         add("clamp", "[-0.5, 0.5] on values inside and outside",
-                in -> in[0].clamp(-0.5, 0.5), Tensor.of(new double[] {-0.9, -0.3, 0.1, 0.45, 0.7, -0.6}, 2, 3));
+                in -> in[0].clamp(-0.5, 0.5), f64(new double[] {-0.9, -0.3, 0.1, 0.45, 0.7, -0.6}, 2, 3));
         add("log1p", "[2,3]", in -> in[0].log1p(), any(2, 3));
         add("expm1", "[2,3]", in -> in[0].expm1(), any(2, 3));
         add("softplus", "defaults (beta 1, threshold 20)", in -> in[0].mul(3).softplus(), any(3, 4));
         add("softplus", "beta 2, threshold 1: both sides of the switch to the identity",
-                in -> in[0].softplus(2, 1), Tensor.of(new double[] {-0.9, -0.2, 0.1, 0.3, 0.7, 0.95}, 2, 3));
+                in -> in[0].softplus(2, 1), f64(new double[] {-0.9, -0.2, 0.1, 0.3, 0.7, 0.95}, 2, 3));
         add("silu", "[3,4]", in -> in[0].mul(3).silu(), any(3, 4));
         add("elu", "alpha 0.7", in -> in[0].mul(2).elu(0.7), awayFromZero(3, 4));
         add("hardtanh", "[-0.5, 0.4] on values inside and outside",
-                in -> in[0].hardtanh(-0.5, 0.4), Tensor.of(new double[] {-0.9, -0.3, 0.1, 0.35, 0.7, -0.6}, 2, 3));
+                in -> in[0].hardtanh(-0.5, 0.4), f64(new double[] {-0.9, -0.3, 0.1, 0.35, 0.7, -0.6}, 2, 3));
         add("maximum", "[3,4] and [3,4]", in -> in[0].maximum(in[1]), any(3, 4), any(3, 4));
         add("maximum", "[3,4] and row [1,4]", in -> in[0].maximum(in[1]), any(3, 4), any(1, 4));
         add("maximum", "column [3,1] and [2,3,4]", in -> in[0].maximum(in[1]), any(3, 1), any(2, 3, 4));
         add("minimum", "[3,4] and [3,4]", in -> in[0].minimum(in[1]), any(3, 4), any(3, 4));
         add("minimum", "[2,3,4] and [4]", in -> in[0].minimum(in[1]), any(2, 3, 4), any(4));
-        Tensor mask34 = Tensor.of(new double[] {1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1}, 3, 4);
+        Tensor mask34 = f64(new double[] {1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1}, 3, 4);
         add("where", "[3,4] mask, a and b [3,4]", in -> Tensor.where(mask34, in[0], in[1]), any(3, 4), any(3, 4));
-        add("where", "row mask [1,4], a [3,1], b []", in -> Tensor.where(Tensor.of(new double[] {0, 1, 1, 0}, 1, 4),
+        add("where", "row mask [1,4], a [3,1], b []", in -> Tensor.where(f64(new double[] {0, 1, 1, 0}, 1, 4),
                 in[0], in[1]), any(3, 1), any());
         add("where", "the same tensor on both sides", in -> Tensor.where(mask34, in[0].exp(), in[0].mul(in[0])),
                 any(3, 4));
         add("maskedFill", "[3,4] with -2 where the mask is 1", in -> in[0].maskedFill(mask34, -2).mul(in[0]),
                 any(3, 4));
         add("maskedFill", "-inf at a broadcast column mask [3,1], then softmax",
-                in -> in[0].maskedFill(Tensor.of(new double[] {0, 1, 0}, 3, 1).t(), Double.NEGATIVE_INFINITY)
+                in -> in[0].maskedFill(f64(new double[] {0, 1, 0}, 3, 1).t(), Double.NEGATIVE_INFINITY)
                         .softmax(1), any(2, 3));
         add("copy", "[2,3]", in -> in[0].copy().mul(in[0]), any(2, 3));
         add("to", "float64 to float64 is the identity", in -> in[0].to(DType.FLOAT64).mul(2), any(2, 3));
@@ -301,7 +303,7 @@ final class OpCases {
                 any(4, 5));
         add("crossEntropy", "[1,3] logits", in -> Losses.crossEntropy(in[0], new int[] {1}), any(1, 3));
         add("mse", "[3,4]", in -> Losses.mse(in[0], in[1]), any(3, 4), any(3, 4));
-        Tensor classWeights = Tensor.of(new double[] {0.5, 2, 1, 1.5, 0.8}, 5);
+        Tensor classWeights = f64(new double[] {0.5, 2, 1, 1.5, 0.8}, 5);
         int[] someIgnored = {0, -100, 4, 2};
         add("crossEntropy", "class weights, an ignored row, label smoothing 0.1",
                 in -> Losses.crossEntropy(in[0].mul(2), someIgnored, classWeights, -100, 0.1), any(4, 5));
@@ -323,7 +325,7 @@ final class OpCases {
                 in -> Losses.nllLossUnreduced(in[0], someIgnored, classWeights, -100), any(4, 5));
         add("binaryCrossEntropyWithLogits", "posWeight [4] over the last dimension",
                 in -> Losses.binaryCrossEntropyWithLogits(in[0].mul(3), in[1],
-                        Tensor.of(new double[] {0.5, 1, 2, 3}, 4)),
+                        f64(new double[] {0.5, 1, 2, 3}, 4)),
                 any(3, 4), positive(3, 4).div(2));
         add("binaryCrossEntropyWithLogitsUnreduced", "no posWeight",
                 in -> Losses.binaryCrossEntropyWithLogitsUnreduced(in[0].mul(3), in[1], null), any(3, 4),
@@ -340,7 +342,7 @@ final class OpCases {
                         Tensor.of(in[0].dtype(), new double[] {0, 0.5, 0.5, 0, 1, 0}, 2, 3), false),
                 any(2, 3));
         add("klDivUnreduced", "logTarget", in -> Losses.klDivUnreduced(in[0], in[1], true), any(2, 3), any(2, 3));
-        Tensor pairs = Tensor.of(new double[] {1, -1, -1, 1}, 4);
+        Tensor pairs = f64(new double[] {1, -1, -1, 1}, 4);
         add("cosineEmbeddingLoss", "[4,3] pairs, margin -0.5 (every dissimilar pair counts)",
                 in -> Losses.cosineEmbeddingLoss(in[0], in[1], pairs, -0.5), any(4, 3), any(4, 3));
         add("cosineEmbeddingLossUnreduced", "one pair [3], similar",

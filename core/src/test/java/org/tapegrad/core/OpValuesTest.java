@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class OpValuesTest {
     private static final double EXACT = 1e-12;
 
     private static Tensor param(double... values) {
-        return Tensor.of(values, values.length).requiresGrad(true);
+        return f64(values, values.length).requiresGrad(true);
     }
 
     private static double[] gradOfSum(Tensor x, java.util.function.Function<Tensor, Tensor> f) {
@@ -41,7 +42,7 @@ class OpValuesTest {
     @Test
     void maxAlongADimensionPicksTheFirstAndAmaxSplits() {
         // PyTorch: max(dim) returns an index, so its gradient goes there; amax(dim) shares it among ties.
-        Tensor x = Tensor.of(new double[] {3, 3, 1, 2}, 2, 2).requiresGrad(true);
+        Tensor x = f64(new double[] {3, 3, 1, 2}, 2, 2).requiresGrad(true);
         assertArrayEquals(new double[] {1, 0, 0, 1}, gradOfSum(x, t -> t.max(1, false)), EXACT);
         assertArrayEquals(new double[] {0.5, 0.5, 0, 1}, gradOfSum(x, t -> t.amax(1, false)), EXACT);
         assertArrayEquals(new double[] {0, 0, 1, 1}, gradOfSum(x, t -> t.amin(0, false)), EXACT);
@@ -68,12 +69,12 @@ class OpValuesTest {
         }
         // a scalar broadcast against a vector collects every element's share: 1 + ½ + 0
         Tensor s = Tensor.scalar(DType.FLOAT64, 2).requiresGrad(true);
-        assertEquals(1.5, gradOfSum(s, t -> t.maximum(Tensor.of(new double[] {1, 2, 3}, 3)))[0], EXACT);
+        assertEquals(1.5, gradOfSum(s, t -> t.maximum(f64(new double[] {1, 2, 3}, 3)))[0], EXACT);
     }
 
     @Test
     void whereSelectsSoAnInfinityItDropsLeavesNoNaN() {
-        Tensor mask = Tensor.of(new double[] {1, 0}, 2);
+        Tensor mask = f64(new double[] {1, 0}, 2);
         Tensor a = param(2, Double.POSITIVE_INFINITY);
         Tensor b = param(Double.NEGATIVE_INFINITY, 5);
         assertArrayEquals(new double[] {2, 5}, Tensor.where(mask, a, b).toDoubleArray(), 0);
@@ -87,13 +88,13 @@ class OpValuesTest {
     @Test
     void maskedFillWithMinusInfinityBeforeSoftmax() {
         // softmax of [1, -inf, 3] = [1, 0, e²]/(1 + e²); a masked score gets no gradient, the rest a finite one.
-        Tensor x = Tensor.of(new double[] {1, 2, 3}, 1, 3).requiresGrad(true);
-        Tensor mask = Tensor.of(new double[] {0, 1, 0}, 3);
+        Tensor x = f64(new double[] {1, 2, 3}, 1, 3).requiresGrad(true);
+        Tensor mask = f64(new double[] {0, 1, 0}, 3);
         double e2 = Math.exp(2);
         Tensor p = x.maskedFill(mask, Double.NEGATIVE_INFINITY).softmax(1);
         assertArrayEquals(new double[] {1 / (1 + e2), 0, e2 / (1 + e2)}, p.toDoubleArray(), EXACT);
         double[] g = gradOfSum(x, t -> t.maskedFill(mask, Double.NEGATIVE_INFINITY).softmax(1).mul(
-                Tensor.of(new double[] {1, 5, 0}, 3)));
+                f64(new double[] {1, 5, 0}, 3)));
         double p0 = 1 / (1 + e2);
         // d(p0)/dx0 = p0(1 - p0), d(p0)/dx2 = -p0·p2
         assertArrayEquals(new double[] {p0 * (1 - p0), 0, -p0 * (e2 / (1 + e2))}, g, EXACT);
@@ -103,10 +104,10 @@ class OpValuesTest {
     void masksMustHoldOnlyZerosAndOnes() {
         Tensor x = Tensor.zeros(DType.FLOAT64, 2, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> x.maskedFill(Tensor.of(new double[] {0, 0.5}, 2), 1));
+                () -> x.maskedFill(f64(new double[] {0, 0.5}, 2), 1));
         assertTrue(e.getMessage().contains("maskedFill") && e.getMessage().contains("0.5")
                 && e.getMessage().contains("0s and 1s"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> x.maskedFill(Tensor.of(new double[] {0, 1, 1}, 3), 1));
+        e = assertThrows(IllegalArgumentException.class, () -> x.maskedFill(f64(new double[] {0, 1, 1}, 3), 1));
         assertTrue(e.getMessage().contains("[3]") && e.getMessage().contains("[2, 2]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> Tensor.where(Tensor.ones(DType.FLOAT64, 3), x, x));
@@ -115,7 +116,7 @@ class OpValuesTest {
 
     @Test
     void logsumexpIsStableAtTheExtremes() {
-        Tensor x = Tensor.of(new double[] {1000, 1000, -1000, -1001, 0, Double.NEGATIVE_INFINITY,
+        Tensor x = f64(new double[] {1000, 1000, -1000, -1001, 0, Double.NEGATIVE_INFINITY,
                 Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}, 4, 2);
         double[] y = x.logsumexp(1, false).toDoubleArray();
         assertEquals(1000 + Math.log(2), y[0], 1e-9);
@@ -131,7 +132,7 @@ class OpValuesTest {
         Tensor x = param(1, 2, 3, 4);
         assertArrayEquals(new double[] {1, 3, 6, 10}, x.cumsum(0).toDoubleArray(), EXACT);
         assertArrayEquals(new double[] {4, 3, 2, 1}, gradOfSum(x, t -> t.cumsum(0)), EXACT);
-        Tensor m = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor m = f64(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
         assertArrayEquals(new double[] {1, 2, 3, 5, 7, 9}, m.cumsum(0).toDoubleArray(), EXACT);
         assertArrayEquals(new double[] {1, 3, 6, 4, 9, 15}, m.cumsum(-1).toDoubleArray(), EXACT);
     }
@@ -145,7 +146,7 @@ class OpValuesTest {
         assertEquals(Math.sqrt(5.0 / 3), x.std().item(), EXACT);
         // d var/dx = 2(x - mean)/(n - 1)
         assertArrayEquals(new double[] {-1, -1. / 3, 1. / 3, 1}, gradOfSum(x, Tensor::var), EXACT);
-        Tensor m = Tensor.of(new double[] {1, 3, 2, 6}, 2, 2);
+        Tensor m = f64(new double[] {1, 3, 2, 6}, 2, 2);
         assertArrayEquals(new double[] {2, 8}, m.var(1, 1, false).toDoubleArray(), EXACT);
         assertArrayEquals(new double[] {0.25, 2.25}, m.var(0, 0, true).toDoubleArray(), EXACT);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> param(7).var());
@@ -162,7 +163,7 @@ class OpValuesTest {
         assertArrayEquals(new double[] {0, 0}, gradOfSum(param(0, 0), t -> t.norm(2)), 0, "0 at the zero vector");
         assertArrayEquals(new double[] {0.5, -0.5}, gradOfSum(param(3, -3), t -> t.norm(Double.POSITIVE_INFINITY)),
                 EXACT);
-        assertArrayEquals(new double[] {1, 5}, Tensor.of(new double[] {1, 0, 3, 4}, 2, 2).norm(2, 1, false)
+        assertArrayEquals(new double[] {1, 5}, f64(new double[] {1, 0, 3, 4}, 2, 2).norm(2, 1, false)
                 .toDoubleArray(), EXACT);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.norm(3));
         assertTrue(e.getMessage().contains("p = 3"), e.getMessage());
@@ -170,8 +171,8 @@ class OpValuesTest {
 
     @Test
     void cosineSimilarity() {
-        Tensor a = Tensor.of(new double[] {1, 0, 0, 0}, 2, 2);
-        Tensor b = Tensor.of(new double[] {1, 1, 1, 1}, 2, 2);
+        Tensor a = f64(new double[] {1, 0, 0, 0}, 2, 2);
+        Tensor b = f64(new double[] {1, 1, 1, 1}, 2, 2);
         // row 1 of a is the zero vector: its norm is clamped to eps, so the similarity is 0
         assertArrayEquals(new double[] {1 / Math.sqrt(2), 0}, Tensor.cosineSimilarity(a, b, 1, 1e-8).toDoubleArray(),
                 EXACT);
@@ -179,11 +180,11 @@ class OpValuesTest {
 
     @Test
     void flipStackAndCat() {
-        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor x = f64(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
         assertArrayEquals(new double[] {3, 2, 1, 6, 5, 4}, x.flip(1).toDoubleArray(), 0);
         assertArrayEquals(new double[] {6, 5, 4, 3, 2, 1}, x.flip(0, -1).toDoubleArray(), 0);
-        Tensor p = Tensor.of(new double[] {1, 2}, 2);
-        Tensor q = Tensor.of(new double[] {3, 4}, 2);
+        Tensor p = f64(new double[] {1, 2}, 2);
+        Tensor q = f64(new double[] {3, 4}, 2);
         assertArrayEquals(new double[] {1, 2, 3, 4}, Tensor.stack(List.of(p, q), 0).toDoubleArray(), 0);
         assertArrayEquals(new double[] {1, 3, 2, 4}, Tensor.stack(List.of(p, q), 1).toDoubleArray(), 0);
         assertArrayEquals(new int[] {2, 2}, Tensor.stack(List.of(p, q), -1).shape());
@@ -198,7 +199,7 @@ class OpValuesTest {
 
     @Test
     void activationsAgainstTheirFormulas() {
-        Tensor x = Tensor.of(new double[] {-1, 0, 0.25, 1}, 4);
+        Tensor x = f64(new double[] {-1, 0, 0.25, 1}, 4);
         double[] softplus = x.softplus().toDoubleArray();
         assertEquals(Math.log(2), softplus[1], EXACT);
         assertEquals(Math.log1p(Math.E), softplus[3], EXACT);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.core.TestTensors.f64;
 
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -114,8 +115,8 @@ class TensorTest {
 
     @Test
     void binaryCrossEntropyWithLogitsIsFiniteForExtremeLogits() {
-        Tensor logits = Tensor.of(new double[] {-800, 800, 0}, 3);
-        Tensor targets = Tensor.of(new double[] {1, 0, 1}, 3);
+        Tensor logits = f64(new double[] {-800, 800, 0}, 3);
+        Tensor targets = f64(new double[] {1, 0, 1}, 3);
         double loss = Losses.binaryCrossEntropyWithLogits(logits, targets).item();
         assertEquals((800 + 800 + Math.log(2)) / 3, loss, 1e-9);
     }

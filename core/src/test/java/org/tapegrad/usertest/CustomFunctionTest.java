@@ -75,7 +75,7 @@ class CustomFunctionTest {
         for (int i = 0; i < n; i++) {
             v[i] = 4 * rng.nextDouble() - 2;
         }
-        return Tensor.of(v, n);
+        return Tensor.of(DType.FLOAT64, v, n);
     }
 
     @Test
@@ -121,7 +121,7 @@ class CustomFunctionTest {
             for (int i = 0; i < x.length; i++) {
                 x[i] = 1 / (1 + Math.exp(-x[i]));
             }
-            return new Tensor[] {g.mul(Tensor.of(x, x.length))};
+            return new Tensor[] {g.mul(Tensor.of(DType.FLOAT64, x, x.length))};
         }
     }
 

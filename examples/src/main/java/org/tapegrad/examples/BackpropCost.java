@@ -75,7 +75,7 @@ final class BackpropCost {
             int e = pick.nextInt(params[p].numel());
             double[] one = new double[params[p].numel()];
             one[e] = eps;
-            Tensor delta = Tensor.of(one, params[p].shape());
+            Tensor delta = Tensor.of(params[p].dtype(), one, params[p].shape());
             Tensor[] plus = params.clone();
             Tensor[] minus = params.clone();
             plus[p] = params[p].detach().add(delta);

@@ -1,5 +1,6 @@
 package org.tapegrad.examples;
 
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 
@@ -18,11 +19,12 @@ final class WorkedExample {
             System.out.println(USAGE);
             return;
         }
-        Tensor x = Tensor.of(new double[] {1, 2}, 1, 2);
-        Tensor w1 = Tensor.of(new double[] {0.5, 0.25, -1, -0.5}, 2, 2).requiresGrad(true);
-        Tensor b1 = Tensor.of(new double[] {0.1, 0.2}, 2).requiresGrad(true);
-        Tensor w2 = Tensor.of(new double[] {0.8, -0.3}, 1, 2).requiresGrad(true);
-        Tensor b2 = Tensor.of(new double[] {0.05}, 1).requiresGrad(true);
+        // float64: the first-order check at the end moves every parameter by 1e-6, below float32's resolution
+        Tensor x = Tensor.of(DType.FLOAT64, new double[] {1, 2}, 1, 2);
+        Tensor w1 = Tensor.of(DType.FLOAT64, new double[] {0.5, 0.25, -1, -0.5}, 2, 2).requiresGrad(true);
+        Tensor b1 = Tensor.of(DType.FLOAT64, new double[] {0.1, 0.2}, 2).requiresGrad(true);
+        Tensor w2 = Tensor.of(DType.FLOAT64, new double[] {0.8, -0.3}, 1, 2).requiresGrad(true);
+        Tensor b2 = Tensor.of(DType.FLOAT64, new double[] {0.05}, 1).requiresGrad(true);
         double target = 2;
         Tensor[] params = {w1, b1, w2, b2};
         String[] names = {"W1", "b1", "W2", "b2"};

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.nn.TestTensors.f64;
 
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
@@ -18,9 +19,9 @@ import org.tapegrad.core.Tensor;
 class LossOptionsTest {
     /** log(1 + e^-1 + e^-2): -log softmax of [1, 2, 3] is [2 + L, 1 + L, L], of [1, 0, -1] [L, 1 + L, 2 + L]. */
     private static final double L = Math.log(1 + Math.exp(-1) + Math.exp(-2));
-    private static final Tensor LOGITS = Tensor.of(new double[] {1, 2, 3, 1, 0, -1}, 2, 3);
+    private static final Tensor LOGITS = f64(new double[] {1, 2, 3, 1, 0, -1}, 2, 3);
     private static final int[] LABELS = {2, 1};
-    private static final Tensor WEIGHT = Tensor.of(new double[] {1, 2, 3}, 3);
+    private static final Tensor WEIGHT = f64(new double[] {1, 2, 3}, 3);
     private static final Reduction[] REDUCTIONS = {Reduction.NONE, Reduction.MEAN, Reduction.SUM};
 
     @Test
@@ -56,7 +57,7 @@ class LossOptionsTest {
 
     @Test
     void crossEntropyWithProbabilityTargets() {
-        Tensor t = Tensor.of(new double[] {0.2, 0.3, 0.5, 1, 0, 0}, 2, 3);
+        Tensor t = f64(new double[] {0.2, 0.3, 0.5, 1, 0, 0}, 2, 3);
         double row0 = 0.2 * (2 + L) + 0.3 * (1 + L) + 0.5 * L;
         double row1 = L;
         assertArrayEquals(new double[] {row0, row1},
@@ -80,9 +81,9 @@ class LossOptionsTest {
 
     @Test
     void bceWithLogitsPosWeight() {
-        Tensor x = Tensor.of(new double[] {0, 2, -3, 0}, 2, 2);
-        Tensor t = Tensor.of(new double[] {1, 1, 0.5, 0}, 2, 2);
-        Tensor p = Tensor.of(new double[] {3, 0.5}, 2);
+        Tensor x = f64(new double[] {0, 2, -3, 0}, 2, 2);
+        Tensor t = f64(new double[] {1, 1, 0.5, 0}, 2, 2);
+        Tensor p = f64(new double[] {3, 0.5}, 2);
         double[] pw = {3, 0.5, 3, 0.5};
         double[] expected = new double[4];
         for (int i = 0; i < 4; i++) {
@@ -102,8 +103,8 @@ class LossOptionsTest {
     @Test
     void klDivLossEachReduction() {
         // input log q with q = [[.25, .75], [.5, .5]], target p = [[.5, .5], [1, 0]]
-        Tensor logQ = Tensor.of(new double[] {0.25, 0.75, 0.5, 0.5}, 2, 2).log();
-        Tensor p = Tensor.of(new double[] {0.5, 0.5, 1, 0}, 2, 2);
+        Tensor logQ = f64(new double[] {0.25, 0.75, 0.5, 0.5}, 2, 2).log();
+        Tensor p = f64(new double[] {0.5, 0.5, 1, 0}, 2, 2);
         double[] pointwise = {0.5 * Math.log(2), 0.5 * Math.log(0.5 / 0.75), Math.log(2), 0};
         double sum = pointwise[0] + pointwise[1] + pointwise[2];
         assertArrayEquals(pointwise, new KlDivLoss(Reduction.NONE, false).forward(logQ, p).toDoubleArray(), 1e-12);
@@ -113,7 +114,7 @@ class LossOptionsTest {
         // the target as log-probabilities: the same divergence (e^(log 0) = 0 covers the zero)
         Tensor logP = p.log();
         assertEquals(sum / 2, new KlDivLoss(Reduction.BATCHMEAN, true).forward(logQ, logP.maskedFill(
-                Tensor.of(new double[] {0, 0, 0, 1}, 2, 2), -1e300)).item(), 1e-12);
+                f64(new double[] {0, 0, 0, 1}, 2, 2), -1e300)).item(), 1e-12);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new NllLoss(Reduction.BATCHMEAN));
         assertTrue(e.getMessage().contains("KlDivLoss only"), e.getMessage());
@@ -121,9 +122,9 @@ class LossOptionsTest {
 
     @Test
     void cosineEmbeddingLossEachReduction() {
-        Tensor a = Tensor.of(new double[] {1, 0, 1, 0, 3, 4}, 3, 2);
-        Tensor b = Tensor.of(new double[] {1, 1, 0, 1, 3, 4}, 3, 2);
-        Tensor y = Tensor.of(new double[] {1, -1, -1}, 3);
+        Tensor a = f64(new double[] {1, 0, 1, 0, 3, 4}, 3, 2);
+        Tensor b = f64(new double[] {1, 1, 0, 1, 3, 4}, 3, 2);
+        Tensor y = f64(new double[] {1, -1, -1}, 3);
         double cos0 = 1 / Math.sqrt((1 + 1e-12) * (2 + 1e-12));
         double cos2 = 25 / (25 + 1e-12);
         double margin = 0.2;
@@ -138,13 +139,13 @@ class LossOptionsTest {
 
     @Test
     void gradientsOfEveryOptionAndReduction() {
-        Tensor logits = Tensor.of(new double[] {0.3, -1.2, 2.5, 0.7, 0.1, -0.4, 1.1, 0.9, -0.6}, 3, 3);
-        Tensor soft = Tensor.of(new double[] {0.2, 0.5, 0.3, 0, 1, 0, 0.6, 0.1, 0.3}, 3, 3);
-        Tensor w = Tensor.of(new double[] {0.5, 2, 1.5}, 3);
+        Tensor logits = f64(new double[] {0.3, -1.2, 2.5, 0.7, 0.1, -0.4, 1.1, 0.9, -0.6}, 3, 3);
+        Tensor soft = f64(new double[] {0.2, 0.5, 0.3, 0, 1, 0, 0.6, 0.1, 0.3}, 3, 3);
+        Tensor w = f64(new double[] {0.5, 2, 1.5}, 3);
         int[] labels = {2, -100, 0};
-        Tensor a = Tensor.of(new double[] {0.3, -1.2, 0.5, 0.7, 0.2, -0.4}, 3, 2);
-        Tensor b = Tensor.of(new double[] {1.1, 0.9, -0.6, 0.4, 0.8, 0.3}, 3, 2);
-        Tensor y = Tensor.of(new double[] {1, -1, -1}, 3);
+        Tensor a = f64(new double[] {0.3, -1.2, 0.5, 0.7, 0.2, -0.4}, 3, 2);
+        Tensor b = f64(new double[] {1.1, 0.9, -0.6, 0.4, 0.8, 0.3}, 3, 2);
+        Tensor y = f64(new double[] {1, -1, -1}, 3);
         for (Reduction r : REDUCTIONS) {
             GradCheck.check(in -> new CrossEntropyLoss(r, 0.1, w, -100).forward(in[0], labels), logits);
             GradCheck.check(in -> new CrossEntropyLoss(r, 0.1, w, -100).forward(in[0], in[1]), logits, soft);
@@ -160,7 +161,7 @@ class LossOptionsTest {
 
     @Test
     void float32AgreesWithFloat64() {
-        Tensor w = Tensor.of(new double[] {1, 2, 3}, 3);
+        Tensor w = f64(new double[] {1, 2, 3}, 3);
         double f64 = new CrossEntropyLoss(Reduction.MEAN, 0.1, w, -100).forward(LOGITS, new int[] {2, -100}).item();
         double f32 = new CrossEntropyLoss(Reduction.MEAN, 0.1, w, -100)
                 .forward(LOGITS.to(DType.FLOAT32), new int[] {2, -100}).item();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.tapegrad.nn.TestTensors.f64;
 
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
@@ -15,7 +16,7 @@ import org.tapegrad.core.Tensor;
 class LossesTest {
     /** log(1 + e^-1 + e^-2): the log-sum-exp of [1, 2, 3] is 3 + L, of [1, 0, -1] is 1 + L. */
     private static final double L = Math.log(1 + Math.exp(-1) + Math.exp(-2));
-    private static final Tensor LOGITS = Tensor.of(new double[] {1, 2, 3, 1, 0, -1}, 2, 3);
+    private static final Tensor LOGITS = f64(new double[] {1, 2, 3, 1, 0, -1}, 2, 3);
     private static final int[] LABELS = {2, 1};
 
     @Test
@@ -59,7 +60,7 @@ class LossesTest {
 
     @Test
     void nllLossPicksTheLabelEntries() {
-        Tensor logp = Tensor.of(new double[] {-0.5, -1, -2, -3, -0.1, -4}, 2, 3);
+        Tensor logp = f64(new double[] {-0.5, -1, -2, -3, -0.1, -4}, 2, 3);
         int[] labels = {0, 1};
         assertArrayEquals(new double[] {0.5, 0.1}, new NllLoss(Reduction.NONE).forward(logp, labels).toDoubleArray(), 1e-12);
         assertEquals(0.6, new NllLoss(Reduction.SUM).forward(logp, labels).item(), 1e-12);
@@ -69,8 +70,8 @@ class LossesTest {
                 new NllLoss().forward(LOGITS.logSoftmax(1), LABELS).item(), 1e-12);
     }
 
-    private static final Tensor X = Tensor.of(new double[] {1, 2, 3}, 3);
-    private static final Tensor T = Tensor.of(new double[] {1.5, 2, 1}, 3); // x - t = [-0.5, 0, 2]
+    private static final Tensor X = f64(new double[] {1, 2, 3}, 3);
+    private static final Tensor T = f64(new double[] {1.5, 2, 1}, 3); // x - t = [-0.5, 0, 2]
 
     @Test
     void mseLoss() {
@@ -106,8 +107,8 @@ class LossesTest {
 
     @Test
     void bceWithLogitsLoss() {
-        Tensor x = Tensor.of(new double[] {0, 2, -3}, 3);
-        Tensor t = Tensor.of(new double[] {0, 1, 0.5}, 3);
+        Tensor x = f64(new double[] {0, 2, -3}, 3);
+        Tensor t = f64(new double[] {0, 1, 0.5}, 3);
         double[] expected = {Math.log(2), Math.log(1 + Math.exp(-2)), 1.5 + Math.log(1 + Math.exp(-3))};
         assertEquals(0.1269280110, expected[1], 1e-9);
         assertArrayEquals(expected, new BceWithLogitsLoss(Reduction.NONE).forward(x, t).toDoubleArray(), 1e-12);
@@ -115,8 +116,8 @@ class LossesTest {
         assertEquals(sum, new BceWithLogitsLoss(Reduction.SUM).forward(x, t).item(), 1e-12);
         assertEquals(sum / 3, new BceWithLogitsLoss().forward(x, t).item(), 1e-12);
         // Stable where the naive -[t log σ(x) + (1-t) log(1-σ(x))] overflows: x = ±100 against the wrong target.
-        Tensor big = Tensor.of(new double[] {100, -100}, 2);
-        Tensor wrong = Tensor.of(new double[] {0, 1}, 2);
+        Tensor big = f64(new double[] {100, -100}, 2);
+        Tensor wrong = f64(new double[] {0, 1}, 2);
         assertArrayEquals(new double[] {100, 100},
                 new BceWithLogitsLoss(Reduction.NONE).forward(big, wrong).toDoubleArray(), 1e-9);
         assertEquals(100, new BceWithLogitsLoss().forward(big, wrong).item(), 1e-9);
@@ -124,8 +125,8 @@ class LossesTest {
 
     @Test
     void composedReductionsHaveCorrectGradients() {
-        Tensor x = Tensor.of(new double[] {0.3, -1.2, 2.5, 0.7}, 4);
-        Tensor t = Tensor.of(new double[] {0.1, 1, 0, 0.6}, 4);
+        Tensor x = f64(new double[] {0.3, -1.2, 2.5, 0.7}, 4);
+        Tensor t = f64(new double[] {0.1, 1, 0, 0.6}, 4);
         for (Reduction r : new Reduction[] {Reduction.NONE, Reduction.MEAN, Reduction.SUM}) {
             GradCheck.check(in -> new BceWithLogitsLoss(r).forward(in[0], in[1]), x, t);
             GradCheck.check(in -> new MseLoss(r).forward(in[0], in[1]), x, t);
@@ -166,15 +167,15 @@ class LossesTest {
 
     @Test
     void nonFiniteLossIsAnArithmeticException() {
-        Tensor bad = Tensor.of(new double[] {0, Double.NaN, 1, 2}, 2, 2);
+        Tensor bad = f64(new double[] {0, Double.NaN, 1, 2}, 2, 2);
         ArithmeticException e = assertThrows(ArithmeticException.class,
                 () -> new CrossEntropyLoss().forward(bad, new int[] {0, 1}));
         assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("expected a finite value"), e.getMessage());
         e = assertThrows(ArithmeticException.class, () -> new MseLoss(Reduction.NONE)
-                .forward(Tensor.of(new double[] {1, Double.POSITIVE_INFINITY}, 2), Tensor.zeros(DType.FLOAT64, 2)));
+                .forward(f64(new double[] {1, Double.POSITIVE_INFINITY}, 2), Tensor.zeros(DType.FLOAT64, 2)));
         assertTrue(e.getMessage().contains("position 1") && e.getMessage().contains("Infinity"), e.getMessage());
         // log(0) from a probability of zero
         assertThrows(ArithmeticException.class, () -> new NllLoss().forward(
-                Tensor.of(new double[] {Double.NEGATIVE_INFINITY, 0}, 1, 2), new int[] {0}));
+                f64(new double[] {Double.NEGATIVE_INFINITY, 0}, 1, 2), new int[] {0}));
     }
 }

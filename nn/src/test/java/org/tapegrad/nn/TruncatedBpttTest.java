@@ -58,8 +58,9 @@ class TruncatedBpttTest {
         try (Scope s = Tape.noGrad()) {
             values = m.forward(firstChunk, null).state();
         }
-        RecurrentState constants = new RecurrentState(Tensor.of(values.h().toDoubleArray(), values.h().shape()),
-                values.c() == null ? null : Tensor.of(values.c().toDoubleArray(), values.c().shape()));
+        RecurrentState constants = new RecurrentState(Tensor.of(values.h().dtype(), values.h().toDoubleArray(),
+                values.h().shape()), values.c() == null ? null
+                        : Tensor.of(values.c().dtype(), values.c().toDoubleArray(), values.c().shape()));
         try (Tape tape = Tape.record()) {
             tape.backward(m.forward(secondChunk, constants).output().mul(weights).sum());
         }

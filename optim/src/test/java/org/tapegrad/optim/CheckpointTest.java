@@ -128,7 +128,7 @@ class CheckpointTest {
 
         // Double values that are not floats load rounded to the nearest float.
         Map<String, Tensor> doubles = new HashMap<>(widened);
-        doubles.put("state.1.exp_avg", Tensor.of(new double[] {0.1, 1.0 / 3}, 2));
+        doubles.put("state.1.exp_avg", Tensor.of(DType.FLOAT64, new double[] {0.1, 1.0 / 3}, 2));
         Optimizer<?> d = make.apply(copies(first));
         d.loadStateDict(new StateDict(doubles, saved.values()));
         assertArrayEquals(new float[] {0.1f, 1.0f / 3}, d.stateDict().tensor("state.1.exp_avg").toFloatArray(), 0f);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 
@@ -15,14 +16,14 @@ class ParamGroupTest {
 
     @Test
     void groupsUseTheirOwnLearningRatesAndOptions() {
-        Tensor a = Tensor.of(new double[] {1, 1}, 2);
-        Tensor b = Tensor.of(new double[] {1, 1}, 2);
+        Tensor a = Tensor.of(DType.FLOAT64, new double[] {1, 1}, 2);
+        Tensor b = Tensor.of(DType.FLOAT64, new double[] {1, 1}, 2);
         Sgd opt = new Sgd(List.of(
                 new ParamGroup<>(List.of(a), Sgd.Options.of(0.1)),
                 new ParamGroup<>(List.of(b), Sgd.Options.of(0.5).withMomentum(0.9))));
         for (int k = 0; k < 2; k++) {
-            a.setGrad(Tensor.of(new double[] {1, -1}, 2));
-            b.setGrad(Tensor.of(new double[] {1, -1}, 2));
+            a.setGrad(Tensor.of(DType.FLOAT64, new double[] {1, -1}, 2));
+            b.setGrad(Tensor.of(DType.FLOAT64, new double[] {1, -1}, 2));
             opt.step();
         }
         // a: 1 ∓ 2·0.1 = [0.8, 1.2]. b: buf = g, then 0.9g + g = 1.9g: 1 ∓ 0.5·(1 + 1.9) = [-0.45, 2.45].
@@ -31,7 +32,7 @@ class ParamGroupTest {
 
         double[] bBefore = b.toDoubleArray();
         opt.paramGroups().get(0).setLr(1.0);
-        a.setGrad(Tensor.of(new double[] {1, 1}, 2));
+        a.setGrad(Tensor.of(DType.FLOAT64, new double[] {1, 1}, 2));
         b.zeroGrad();
         opt.step();
         assertArrayEquals(new double[] {-0.2, 0.2}, a.toDoubleArray(), 1e-12);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
 
 /**
@@ -78,8 +79,8 @@ class StatsKernelTest {
             }
         }
         double[] param = {1, -2, 3.5};
-        Entries into = Entries.bufferFor(Tensor.of(param, 3), null);
-        vector.magnitudes(new Entries(Tensor.of(new double[] {0, 1, 2}, 3)), new Entries(Tensor.of(param, 3)), into,
+        Entries into = Entries.bufferFor(Tensor.of(DType.FLOAT64, param, 3), null);
+        vector.magnitudes(new Entries(Tensor.of(DType.FLOAT64, new double[] {0, 1, 2}, 3)), new Entries(Tensor.of(DType.FLOAT64, param, 3)), into,
                 new double[5]);
         assertArrayEquals(param, into.doubles, 0, "float64 goes to the reference, copy included");
     }
@@ -162,7 +163,7 @@ class StatsKernelTest {
 
     @Test
     void float64GoesToTheReference() {
-        Entries e = new Entries(Tensor.of(new double[] {3, 0, -4, Double.NaN, 1e300, 2}, 6));
+        Entries e = new Entries(Tensor.of(DType.FLOAT64, new double[] {3, 0, -4, Double.NaN, 1e300, 2}, 6));
         double[] want = new double[5];
         double[] got = new double[5];
         reference.magnitudes(e, want);
