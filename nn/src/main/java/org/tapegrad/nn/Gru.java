@@ -24,6 +24,20 @@ public final class Gru extends RecurrentLayer {
      * @param dtype     of the parameters (float64 for gradient checks)
      */
     public Gru(int inputSize, int hiddenSize, int numLayers, boolean bias, RandomGenerator rng, DType dtype) {
-        super(CellKind.GRU, inputSize, hiddenSize, numLayers, bias, rng, dtype);
+        this(inputSize, hiddenSize, numLayers, bias, 0, false, rng, dtype);
+    }
+
+    /**
+     * Stacked, optionally bidirectional layers with dropout between them, as PyTorch's constructor arguments
+     * {@code dropout} and {@code bidirectional}: see {@link RecurrentLayer}. Initialised from {@code rng} layer by
+     * layer, each layer's forward direction then its reverse ({@code _reverse} names), in the order weight_ih,
+     * weight_hh, bias_ih, bias_hh; {@code rng} also draws the dropout masks.
+     *
+     * @param dropout       probability in [0, 1) of zeroing each output of every layer but the last, in training
+     * @param bidirectional whether each layer also reads the sequence backwards (outputs [.., 2·hidden])
+     */
+    public Gru(int inputSize, int hiddenSize, int numLayers, boolean bias, double dropout, boolean bidirectional,
+            RandomGenerator rng, DType dtype) {
+        super(CellKind.GRU, inputSize, hiddenSize, numLayers, bias, dropout, bidirectional, rng, dtype);
     }
 }

@@ -15,6 +15,10 @@ import org.tapegrad.core.Tensor;
  * A recurrent network unrolled over a sequence: {@link Rnn}, {@link Lstm}, {@link Gru}, with PyTorch's parameter
  * names and layouts ({@code nn.RNN}, {@code nn.LSTM}, {@code nn.GRU} with {@code batch_first=True}). Input
  * {@code [batch, time, inputSize]}; {@code numLayers} stacked layers, layer k reading layer k-1's hidden states.
+ * A bidirectional layer also runs the sequence backwards with parameters of its own (suffix {@code _reverse}) and
+ * outputs both directions' hidden states side by side, [batch, time, 2·hidden]; states are then
+ * [2·numLayers, batch, hidden], layer l's forward direction at 2l and its reverse at 2l + 1, as in PyTorch. With
+ * {@code dropout} p &gt; 0, in training, each layer's output but the last's is dropped out with probability p.
  * Parameters per layer k: {@code weight_ih_lk [G·hidden, in_k]}, {@code weight_hh_lk [G·hidden, hidden]},
  * {@code bias_ih_lk}, {@code bias_hh_lk [G·hidden]} (G = 1, 4 or 3 gate blocks; {@code in_0 = inputSize},
  * otherwise hidden), registered and initialised from U(-1/√hidden, 1/√hidden) in that order, so weights map onto
@@ -51,6 +55,10 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
     private final int inputSize;
     private final int hiddenSize;
     private final int numLayers;
+    /** 1, or 2 for a bidirectional layer; the parameters and states of layer l, direction d are at l·directions + d. */
+    private final int directions;
+    private final double dropout;
+    private final RandomGenerator dropoutRng;
     private final Tensor[] weightIh;
     private final Tensor[] weightHh;
     private final Tensor[] biasIh;
@@ -59,8 +67,8 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
     private List<StepHook> stepHooks;
     private boolean fused = true;
 
-    RecurrentLayer(CellKind kind, int inputSize, int hiddenSize, int numLayers, boolean bias, RandomGenerator rng,
-            DType dtype) {
+    RecurrentLayer(CellKind kind, int inputSize, int hiddenSize, int numLayers, boolean bias, double dropout,
+            boolean bidirectional, RandomGenerator rng, DType dtype) {
         String owner = getClass().getSimpleName();
         if (inputSize <= 0 || hiddenSize <= 0) {
             throw new IllegalArgumentException(owner + ": input and hidden sizes must be positive, got " + inputSize
@@ -69,26 +77,40 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
         if (numLayers <= 0) {
             throw new IllegalArgumentException(owner + ": numLayers must be at least 1, got " + numLayers);
         }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException(owner + ": dropout must be in [0, 1), got " + dropout);
+        }
         Objects.requireNonNull(rng, "rng");
         Objects.requireNonNull(dtype, "dtype");
         this.kind = kind;
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.numLayers = numLayers;
-        weightIh = new Tensor[numLayers];
-        weightHh = new Tensor[numLayers];
-        biasIh = new Tensor[numLayers];
-        biasHh = new Tensor[numLayers];
+        this.directions = bidirectional ? 2 : 1;
+        this.dropout = dropout;
+        this.dropoutRng = rng;
+        int count = numLayers * directions;
+        weightIh = new Tensor[count];
+        weightHh = new Tensor[count];
+        biasIh = new Tensor[count];
+        biasHh = new Tensor[count];
         int rows = kind.gates * hiddenSize;
         double k = 1 / Math.sqrt(hiddenSize);
         for (int l = 0; l < numLayers; l++) {
-            int in = l == 0 ? inputSize : hiddenSize;
-            weightIh[l] = registerParameter("weight_ih_l" + l, Init.uniform(Tensor.zeros(dtype, rows, in), -k, k, rng));
-            weightHh[l] = registerParameter("weight_hh_l" + l,
-                    Init.uniform(Tensor.zeros(dtype, rows, hiddenSize), -k, k, rng));
-            if (bias) {
-                biasIh[l] = registerParameter("bias_ih_l" + l, Init.uniform(Tensor.zeros(dtype, rows), -k, k, rng));
-                biasHh[l] = registerParameter("bias_hh_l" + l, Init.uniform(Tensor.zeros(dtype, rows), -k, k, rng));
+            int in = l == 0 ? inputSize : hiddenSize * directions;
+            for (int d = 0; d < directions; d++) {
+                int i = l * directions + d;
+                String suffix = l + (d == 1 ? "_reverse" : "");
+                weightIh[i] = registerParameter("weight_ih_l" + suffix,
+                        Init.uniform(Tensor.zeros(dtype, rows, in), -k, k, rng));
+                weightHh[i] = registerParameter("weight_hh_l" + suffix,
+                        Init.uniform(Tensor.zeros(dtype, rows, hiddenSize), -k, k, rng));
+                if (bias) {
+                    biasIh[i] = registerParameter("bias_ih_l" + suffix,
+                            Init.uniform(Tensor.zeros(dtype, rows), -k, k, rng));
+                    biasHh[i] = registerParameter("bias_hh_l" + suffix,
+                            Init.uniform(Tensor.zeros(dtype, rows), -k, k, rng));
+                }
             }
         }
     }
@@ -115,8 +137,9 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
     public interface StepHook {
         /**
          * @param layer      the recurrent module
-         * @param layerIndex the stacked layer, 0 for the one reading the input
-         * @param step       the time step, 0 for the first
+         * @param layerIndex the stacked layer, 0 for the one reading the input (for a bidirectional layer, the
+         *                   index in the state: 2·layer, or 2·layer + 1 for the reverse direction)
+         * @param step       the time step, 0 for the first (the reverse direction visits them from the last)
          * @param h          that layer's hidden state after the step, [batch, hidden] (do not modify; it may
          *                   require grad, and {@link Tensor#registerHook} on it sees {@code ∂L/∂h_step})
          */
@@ -143,8 +166,10 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
      * Runs the sequence.
      *
      * @param input   [batch, time, inputSize], batch first (not modified)
-     * @param initial h (and, for an LSTM, c) [numLayers, batch, hiddenSize]; null for zeros (not modified)
-     * @return the last layer's hidden state at every step [batch, time, hiddenSize] and each layer's final state
+     * @param initial h (and, for an LSTM, c) [numLayers·numDirections, batch, hiddenSize]; null for zeros (not
+     *                modified)
+     * @return the last layer's hidden state at every step [batch, time, numDirections·hiddenSize] and each layer's
+     *         (and direction's) final state
      */
     public RecurrentOutput forward(Tensor input, RecurrentState initial) {
         return forward(input, initial, weightIh, weightHh, biasIh, biasHh);
@@ -169,50 +194,74 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
         }
         boolean fuse = fused && stepHooks == null && !ForwardAD.isActive();
         checkDtypes(owner, weightIh[0].dtype(), input.dtype());
+        int states = numLayers * directions;
         // null: the fused op makes the zero state itself, in the step's Workspace
         RecurrentState start = fuse && initial == null ? null : checkState(owner, kind, initial, weightIh[0].dtype(),
-                input.dtype(), new int[] {numLayers, batch, hiddenSize});
-        int gated = kind.gates * hiddenSize;
+                input.dtype(), new int[] {states, batch, hiddenSize});
         Tensor sequence = input;
-        List<Tensor> finalH = new ArrayList<>(numLayers);
-        List<Tensor> finalC = new ArrayList<>(numLayers);
+        List<Tensor> finalH = new ArrayList<>(states);
+        List<Tensor> finalC = new ArrayList<>(states);
+        List<Tensor> both = new ArrayList<>(directions);
         for (int l = 0; l < numLayers; l++) {
-            Tensor h = start == null ? null : start.h().select(0, l);
-            Tensor c = start == null || start.c() == null ? null : start.c().select(0, l);
-            if (fuse) {
-                boolean zero = initial == null; // the op makes its zeros in the step's Workspace
-                Recurrence.Result r = Recurrence.run(kind.fusedCell, sequence, zero ? null : h, zero ? null : c,
-                        weightIh[l], weightHh[l], biasIh[l], biasHh[l]);
-                finalH.add(r.h().unsqueeze(0));
-                if (r.c() != null) {
-                    finalC.add(r.c().unsqueeze(0));
-                }
-                sequence = r.output();
-                continue;
+            if (l > 0 && dropout > 0 && isTraining()) { // between layers, as PyTorch: not after the last
+                sequence = sequence.dropout(dropout, true, dropoutRng);
             }
-            Tensor projection = Tensor.linear(sequence.reshape(batch * time, sequence.size(2)), weightIh[l], biasIh[l])
-                    .view(batch, time, gated);
-            List<Tensor> hs = new ArrayList<>(time);
-            for (int t = 0; t < time; t++) {
-                RecurrentState s = kind.step(projection.select(1, t), h, c, weightHh[l], biasHh[l]);
-                h = s.h();
-                c = s.c();
-                List<StepHook> hooks = stepHooks;
-                if (hooks != null) {
-                    for (StepHook hook : List.copyOf(hooks)) {
-                        hook.apply(this, l, t, h);
+            both.clear();
+            for (int d = 0; d < directions; d++) {
+                int i = l * directions + d;
+                Tensor h = start == null ? null : start.h().select(0, i);
+                Tensor c = start == null || start.c() == null ? null : start.c().select(0, i);
+                Tensor in = d == 0 ? sequence : sequence.flip(1); // the reverse direction reads the steps backwards
+                RecurrentState last;
+                Tensor out;
+                if (fuse) {
+                    Recurrence.Result r = Recurrence.run(kind.fusedCell, in, h, c, weightIh[i], weightHh[i],
+                            biasIh[i], biasHh[i]);
+                    out = r.output();
+                    last = new RecurrentState(r.h(), r.c());
+                } else {
+                    if (h == null) {
+                        throw new IllegalStateException("unreachable: the composed path always has a start state");
                     }
+                    List<Tensor> hs = new ArrayList<>(time);
+                    last = composed(in, h, c, weightIh[i], weightHh[i], biasIh[i], biasHh[i], i, d, hs);
+                    out = time == 1 ? hs.get(0) : Tensor.concat(hs, 1); // [batch, time, hidden]
                 }
-                hs.add(h.unsqueeze(1));
+                finalH.add(last.h().unsqueeze(0));
+                if (last.c() != null) {
+                    finalC.add(last.c().unsqueeze(0));
+                }
+                both.add(d == 0 ? out : out.flip(1));
             }
-            finalH.add(h.unsqueeze(0));
-            if (c != null) {
-                finalC.add(c.unsqueeze(0));
-            }
-            sequence = time == 1 ? hs.get(0) : Tensor.concat(hs, 1); // [batch, time, hidden]
+            sequence = directions == 1 ? both.get(0) : Tensor.cat(both, 2); // [batch, time, directions·hidden]
         }
-        Tensor output = sequence;
-        return new RecurrentOutput(output, new RecurrentState(stack(finalH), finalC.isEmpty() ? null : stack(finalC)));
+        return new RecurrentOutput(sequence, new RecurrentState(stack(finalH), finalC.isEmpty() ? null : stack(finalC)));
+    }
+
+    /**
+     * The steps of layer-direction {@code i} composed from core ops (for direction {@code d} = 1, {@code in} is the
+     * flipped sequence, so step t is time {@code T-1-t}, which step hooks are told); each step's h, unsqueezed to
+     * [batch, 1, hidden], is added to {@code hs}. Returns the last step's state.
+     */
+    private RecurrentState composed(Tensor in, Tensor h, Tensor c, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
+            int i, int d, List<Tensor> hs) {
+        int batch = in.size(0);
+        int time = in.size(1);
+        Tensor projection = Tensor.linear(in.reshape(batch * time, in.size(2)), wIh, bIh)
+                .view(batch, time, kind.gates * hiddenSize);
+        for (int t = 0; t < time; t++) {
+            RecurrentState s = kind.step(projection.select(1, t), h, c, wHh, bHh);
+            h = s.h();
+            c = s.c();
+            List<StepHook> hooks = stepHooks;
+            if (hooks != null) {
+                for (StepHook hook : List.copyOf(hooks)) {
+                    hook.apply(this, i, d == 0 ? t : time - 1 - t, h);
+                }
+            }
+            hs.add(h.unsqueeze(1));
+        }
+        return new RecurrentState(h, c);
     }
 
     /** The last layer's hidden state at every step, [batch, time, hiddenSize], from a zero initial state. */
@@ -286,38 +335,73 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
         return numLayers;
     }
 
-    /** weight_ih_l{layer} [G·hidden, in]. */
+    /** 2 for a bidirectional layer, else 1. */
+    public int numDirections() {
+        return directions;
+    }
+
+    /** The probability of dropout between stacked layers in training (0: none). */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** weight_ih_l{layer} [G·hidden, in] of the forward direction. */
     public Tensor weightIh(int layer) {
-        return weightIh[checkLayer(layer)];
+        return weightIh(layer, false);
     }
 
-    /** weight_hh_l{layer} [G·hidden, hidden]. */
+    /** weight_ih_l{layer} (or weight_ih_l{layer}_reverse) [G·hidden, in]. */
+    public Tensor weightIh(int layer, boolean reverse) {
+        return weightIh[index(layer, reverse)];
+    }
+
+    /** weight_hh_l{layer} [G·hidden, hidden] of the forward direction. */
     public Tensor weightHh(int layer) {
-        return weightHh[checkLayer(layer)];
+        return weightHh(layer, false);
     }
 
-    /** bias_ih_l{layer} [G·hidden], or null without biases. */
+    /** weight_hh_l{layer} (or weight_hh_l{layer}_reverse) [G·hidden, hidden]. */
+    public Tensor weightHh(int layer, boolean reverse) {
+        return weightHh[index(layer, reverse)];
+    }
+
+    /** bias_ih_l{layer} [G·hidden] of the forward direction, or null without biases. */
     public Tensor biasIh(int layer) {
-        return biasIh[checkLayer(layer)];
+        return biasIh(layer, false);
     }
 
-    /** bias_hh_l{layer} [G·hidden], or null without biases. */
+    /** bias_ih_l{layer} (or bias_ih_l{layer}_reverse) [G·hidden], or null without biases. */
+    public Tensor biasIh(int layer, boolean reverse) {
+        return biasIh[index(layer, reverse)];
+    }
+
+    /** bias_hh_l{layer} [G·hidden] of the forward direction, or null without biases. */
     public Tensor biasHh(int layer) {
-        return biasHh[checkLayer(layer)];
+        return biasHh(layer, false);
     }
 
-    private int checkLayer(int layer) {
+    /** bias_hh_l{layer} (or bias_hh_l{layer}_reverse) [G·hidden], or null without biases. */
+    public Tensor biasHh(int layer, boolean reverse) {
+        return biasHh[index(layer, reverse)];
+    }
+
+    private int index(int layer, boolean reverse) {
         if (layer < 0 || layer >= numLayers) {
             throw new IndexOutOfBoundsException(getClass().getSimpleName() + ": layer " + layer + " is out of range "
                     + "for " + numLayers + " layers (expected 0 to " + (numLayers - 1) + ")");
         }
-        return layer;
+        if (reverse && directions == 1) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": the layer is not bidirectional, so it "
+                    + "has no reverse direction");
+        }
+        return layer * directions + (reverse ? 1 : 0);
     }
 
     @Override
     protected String extraRepr() {
         return "input=" + inputSize + ", hidden=" + hiddenSize + ", layers=" + numLayers + ", bias="
-                + (biasIh[0] != null)
+                + (biasIh[0] != null) + (dropout > 0 ? ", dropout=" + dropout : "")
+                + (directions == 2 ? ", bidirectional=true" : "")
                 + (kind == CellKind.RNN_RELU ? ", nonlinearity=relu" : kind == CellKind.RNN_TANH ? ", nonlinearity=tanh" : "");
     }
 }
