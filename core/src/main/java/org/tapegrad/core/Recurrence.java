@@ -198,6 +198,8 @@ public final class Recurrence {
         private final Matrix[] hGates;
         private final Tensor biasIh;
         private final Tensor biasHh;
+        /** The first buffer forward took: all come from one Workspace step (or the heap), and end with it. */
+        private Tensor firstBuffer;
 
         Forward(Cell cell, Tensor input, Tensor h0, Tensor c0, Tensor weightIh, Tensor weightHh, Tensor biasIh,
                 Tensor biasHh) {
@@ -231,7 +233,11 @@ public final class Recurrence {
         }
 
         private Matrix buffer(int[] shape) {
-            return Tensor.uninitializedOutput(dtype, shape).matrix();
+            Tensor t = Tensor.uninitializedOutput(dtype, shape);
+            if (firstBuffer == null) {
+                firstBuffer = t;
+            }
+            return t.matrix();
         }
 
         private Matrix buffer(int rows, int cols) {
@@ -317,6 +323,7 @@ public final class Recurrence {
                         + "rule for gradients of gradients (createGraph); compose the steps from core ops for that "
                         + "(for the nn layers: fused(false))");
             }
+            firstBuffer.matrix(); // throws if the Workspace step that lent the kept buffers has ended
             int at = 0;
             boolean needX = needs[at++];
             boolean needH0 = hasState && needs[at++];
