@@ -4,6 +4,7 @@ package org.tapegrad.core;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.gemm.Matmul;
 
 /** {@link Kernels} for {@link DType#FLOAT64}, on EJML {@code DMatrixRMaj}. */
 final class Float64Kernels implements Kernels {

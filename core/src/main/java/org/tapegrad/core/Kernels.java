@@ -1,6 +1,7 @@
 package org.tapegrad.core;
 
 import org.ejml.data.Matrix;
+import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * The dtype-specific layer: every loop that touches a {@code float[]} or {@code double[]} lives behind this

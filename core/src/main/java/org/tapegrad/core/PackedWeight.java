@@ -2,6 +2,8 @@ package org.tapegrad.core;
 
 import java.util.Objects;
 import org.ejml.data.FMatrixRMaj;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * A linear layer's weight laid out once for the installed matrix kernel, for inference: every product

@@ -5,6 +5,7 @@ import static org.tapegrad.core.Autograd.record;
 import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.gemm.Matmul;
 
 /**
  * Sums, broadcasts, maxima and the reductions built on them (log-sum-exp, cumulative sums, variance, norms).

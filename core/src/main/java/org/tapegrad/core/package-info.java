@@ -13,7 +13,7 @@
  *   <li>{@link org.tapegrad.core.Losses}: cross-entropy, mean squared error, binary cross-entropy on logits.</li>
  *   <li>{@link org.tapegrad.core.GradCheck}: finite-difference checks for your own tests;
  *       {@link org.tapegrad.core.Anomaly}: NaN/Inf detection naming the op and the calling line.</li>
- *   <li>{@link org.tapegrad.core.MatmulKernel}: the one interface all matrix products go through.</li>
+ *   <li>{@link org.tapegrad.core.gemm.MatmulKernel}: the one interface all matrix products go through.</li>
  * </ul>
  *
  * <pre>{@code

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.Checkpoint;
 import org.tapegrad.core.Losses;
-import org.tapegrad.core.Matmul;
+import org.tapegrad.core.gemm.Matmul;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;

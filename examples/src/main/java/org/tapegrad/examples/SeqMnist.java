@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.tapegrad.core.Losses;
-import org.tapegrad.core.Matmul;
+import org.tapegrad.core.gemm.Matmul;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.data.Batch;

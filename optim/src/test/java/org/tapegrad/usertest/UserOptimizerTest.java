@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.StateDict;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.core.gemm.WorkerTeam;
 import org.tapegrad.optim.ArrayView;
 import org.tapegrad.optim.LambdaLr;
 import org.tapegrad.optim.LrScheduler;

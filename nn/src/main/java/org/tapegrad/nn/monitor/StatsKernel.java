@@ -1,6 +1,6 @@
 package org.tapegrad.nn.monitor;
 
-import org.tapegrad.core.BlockedMatmul;
+import org.tapegrad.core.gemm.BlockedMatmul;
 
 /**
  * The passes over tensor storage behind the monitor's statistics, each reading its arrays once and allocating

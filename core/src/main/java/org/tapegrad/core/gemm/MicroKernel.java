@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 /**
  * The innermost loop of {@link BlockedMatmul}: one {@code MR × NR} tile of C from packed panels of A and B.

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 /**
  * The portable {@link MicroKernel}: 4 × 16 tiles in plain Java. The accumulators live in a small array that the JIT

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.ejml.data.DMatrixRMaj;
@@ -138,7 +138,7 @@ public final class BlockedMatmul implements MatmulKernel {
     private static MicroKernel vectorKernel() {
         try {
             // By name, so that this class links without the incubator module.
-            return (MicroKernel) Class.forName("org.tapegrad.core.VectorMicroKernel").getDeclaredConstructor()
+            return (MicroKernel) Class.forName("org.tapegrad.core.gemm.VectorMicroKernel").getDeclaredConstructor()
                     .newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
             return new JavaMicroKernel();

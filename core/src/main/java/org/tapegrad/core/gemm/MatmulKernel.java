@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.Tensor;
 
 /**
  * Without {@code --add-modules jdk.incubator.vector} the JVM gets the slower kernels; it is told so once, on

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.gemm;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * ever making one of them wait for another.
  *
  * <p>The threads are created by the constructor and stop when the team is {@linkplain #close() closed} (they are
- * daemons, so a team that is never closed does not keep the JVM alive). {@link org.tapegrad.core.BlockedMatmul}
+ * daemons, so a team that is never closed does not keep the JVM alive). {@link org.tapegrad.core.gemm.BlockedMatmul}
  * keeps one for its products; a data-parallel training step keeps another for its slices of a batch.
  *
  * <pre>{@code
