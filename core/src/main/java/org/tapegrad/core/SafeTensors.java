@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Reads and writes the safetensors format, so that weights open in PyTorch and Hugging Face tooling:

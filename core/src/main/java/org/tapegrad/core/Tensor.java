@@ -8,6 +8,9 @@ import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.internal.kernel.BinaryFn;
+import org.tapegrad.core.internal.kernel.Shape;
+import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
  * An n-dimensional array (rank 0 to 8) of float32 or float64 values: a {@link Storage} (an EJML dense matrix) seen

@@ -1,14 +1,15 @@
 // Hand-written. Float32Kernels is generated from this file at build time (core/src/build/Float32Twin.java): edit here.
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.DType;
 import org.tapegrad.core.gemm.Matmul;
 
 /** {@link Kernels} for {@link DType#FLOAT64}, on EJML {@code DMatrixRMaj}. */
-final class Float64Kernels implements Kernels {
-    static final Float64Kernels INSTANCE = new Float64Kernels();
+public final class Float64Kernels implements Kernels {
+    public static final Float64Kernels INSTANCE = new Float64Kernels();
 
     private Float64Kernels() {
     }

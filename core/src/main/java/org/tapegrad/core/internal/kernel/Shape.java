@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 import java.util.Arrays;
 
@@ -10,17 +10,17 @@ import java.util.Arrays;
  * {@code offset + Σ i_k·strides[k]} of its storage; row-major (contiguous) strides are
  * {@code strides[k] = Π_{j>k} shape[j]}, and a stride of 0 repeats one element along a dimension (broadcast).
  */
-final class Shape {
-    static final int MAX_RANK = 8;
+public final class Shape {
+    public static final int MAX_RANK = 8;
 
     private Shape() {
     }
 
-    static int[] of(int... shape) {
+    public static int[] of(int... shape) {
         return validate("shape", shape).clone();
     }
 
-    static int[] validate(String op, int[] shape) {
+    public static int[] validate(String op, int[] shape) {
         if (shape.length > MAX_RANK) {
             throw new IllegalArgumentException(op + ": rank " + shape.length + " is not supported (shape "
                     + str(shape) + "); tensors have rank 0 to " + MAX_RANK);
@@ -38,7 +38,7 @@ final class Shape {
         return shape;
     }
 
-    static int numel(int[] shape) {
+    public static int numel(int[] shape) {
         int n = 1;
         for (int d : shape) {
             n *= d;
@@ -47,12 +47,12 @@ final class Shape {
     }
 
     /** Rows of the matrix view: the first dimension (1 for a scalar). */
-    static int rows(int[] shape) {
+    public static int rows(int[] shape) {
         return shape.length == 0 ? 1 : shape[0];
     }
 
     /** Columns of the matrix view: the product of all dimensions but the first. */
-    static int cols(int[] shape) {
+    public static int cols(int[] shape) {
         int c = 1;
         for (int i = 1; i < shape.length; i++) {
             c *= shape[i];
@@ -60,7 +60,7 @@ final class Shape {
         return c;
     }
 
-    static String str(int[] shape) {
+    public static String str(int[] shape) {
         return Arrays.toString(shape);
     }
 
@@ -68,7 +68,7 @@ final class Shape {
      * True when {@code strides} lay {@code shape} out row-major without gaps (dimensions of size 1 may have any
      * stride, as in PyTorch), so that element i of the row-major order is at {@code offset + i}.
      */
-    static boolean isRowMajor(int[] shape, int[] strides) {
+    public static boolean isRowMajor(int[] shape, int[] strides) {
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] == 0) {
@@ -87,7 +87,7 @@ final class Shape {
      * must broadcast to): aligned on the last dimension, 0 along new leading dimensions and along dimensions of
      * size 1 that stretch.
      */
-    static int[] expandedStrides(int[] shape, int[] strides, int[] target) {
+    public static int[] expandedStrides(int[] shape, int[] strides, int[] target) {
         if (java.util.Arrays.equals(shape, target)) {
             return strides;
         }
@@ -100,7 +100,7 @@ final class Shape {
     }
 
     /** Plain row-major strides of {@code shape} (same rank). */
-    static int[] strides(int[] shape) {
+    public static int[] strides(int[] shape) {
         int[] s = new int[shape.length];
         int stride = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -111,7 +111,7 @@ final class Shape {
     }
 
     /** The shape two operands broadcast to, or an exception naming the op and both shapes. */
-    static int[] broadcast(String op, int[] a, int[] b) {
+    public static int[] broadcast(String op, int[] a, int[] b) {
         if (Arrays.equals(a, b)) {
             return a;
         }
@@ -130,7 +130,7 @@ final class Shape {
     }
 
     /** True when {@code small} broadcasts to {@code big}. */
-    static boolean broadcastsTo(int[] small, int[] big) {
+    public static boolean broadcastsTo(int[] small, int[] big) {
         if (small.length > big.length) {
             return false;
         }
@@ -144,7 +144,7 @@ final class Shape {
     }
 
     /** A dimension index with negative values counted from the end, as in PyTorch; validated. */
-    static int dim(String op, int dim, int rank) {
+    public static int dim(String op, int dim, int rank) {
         int d = dim < 0 ? dim + rank : dim;
         if (d < 0 || d >= rank) {
             throw new IllegalArgumentException(op + ": dimension " + dim + " is out of range for rank " + rank
@@ -154,7 +154,7 @@ final class Shape {
     }
 
     /** The shape with dimension {@code dim} set to 1 ({@code keepdim}) or removed. */
-    static int[] reduced(int[] shape, int dim, boolean keepdim) {
+    public static int[] reduced(int[] shape, int dim, boolean keepdim) {
         if (keepdim) {
             int[] s = shape.clone();
             s[dim] = 1;
@@ -170,7 +170,7 @@ final class Shape {
     }
 
     /** Product of the dimensions before {@code dim}. */
-    static int outer(int[] shape, int dim) {
+    public static int outer(int[] shape, int dim) {
         int n = 1;
         for (int i = 0; i < dim; i++) {
             n *= shape[i];
@@ -179,7 +179,7 @@ final class Shape {
     }
 
     /** Product of the dimensions after {@code dim}. */
-    static int inner(int[] shape, int dim) {
+    public static int inner(int[] shape, int dim) {
         int n = 1;
         for (int i = dim + 1; i < shape.length; i++) {
             n *= shape[i];

@@ -1,7 +1,7 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 /** Element-wise functions of two operands, applied by both dtypes' kernels with broadcasting. */
-enum BinaryFn {
+public enum BinaryFn {
     ADD, SUB, MUL, DIV,
     /** The larger (NaN if either is NaN, as PyTorch's maximum). */
     MAX,

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 import java.util.Arrays;
 
@@ -7,7 +7,7 @@ import java.util.Arrays;
  * pooling: kernel {@code KH × KW}, stride, zero padding and dilation per spatial dimension, and the output size
  * {@code OH = ⌊(H + 2·pH - dH·(KH-1) - 1) / sH⌋ + 1} (likewise OW), as in PyTorch.
  */
-record ConvGeometry(int batch, int channels, int height, int width, int kernelH, int kernelW, int strideH,
+public record ConvGeometry(int batch, int channels, int height, int width, int kernelH, int kernelW, int strideH,
         int strideW, int padH, int padW, int dilationH, int dilationW, int outH, int outW) {
 
     /**
@@ -18,7 +18,8 @@ record ConvGeometry(int batch, int channels, int height, int width, int kernelH,
      * @param padding  {pH, pW}, each at least 0
      * @param dilation {dH, dW}, each at least 1
      */
-    static ConvGeometry of(String op, int[] x, int kernelH, int kernelW, int[] stride, int[] padding, int[] dilation) {
+    public static ConvGeometry of(String op, int[] x, int kernelH, int kernelW, int[] stride, int[] padding,
+            int[] dilation) {
         if (x.length != 4) {
             throw new IllegalArgumentException(op + ": expects an input [N, C, H, W], got shape " + Shape.str(x));
         }
@@ -57,7 +58,7 @@ record ConvGeometry(int batch, int channels, int height, int width, int kernelH,
      * This geometry, once it is checked that its patch matrix ({@link #colsShape()}: N·OH·OW rows, C·KH·KW columns)
      * fits in a tensor, or an exception naming {@code op} and the sizes; for the ops that build that matrix.
      */
-    ConvGeometry withPatchMatrix(String op) {
+    public ConvGeometry withPatchMatrix(String op) {
         long rows = product(batch, outH, outW);
         long cols = product(channels, kernelH, kernelW);
         if (product(rows, cols) > Integer.MAX_VALUE) {
@@ -87,7 +88,7 @@ record ConvGeometry(int batch, int channels, int height, int width, int kernelH,
     }
 
     /** Checks a {height, width} pair of values, each at least {@code min}. */
-    static void pair(String op, String name, int[] v, int min) {
+    public static void pair(String op, String name, int[] v, int min) {
         if (v == null || v.length != 2 || v[0] < min || v[1] < min) {
             throw new IllegalArgumentException(op + ": " + name + " must be two values {height, width}, each at least "
                     + min + ", got " + Arrays.toString(v));
@@ -95,17 +96,17 @@ record ConvGeometry(int batch, int channels, int height, int width, int kernelH,
     }
 
     /** The same window over {@code channels} channels (a group of a grouped convolution, or one plane for pooling). */
-    ConvGeometry withInput(int batch, int channels) {
+    public ConvGeometry withInput(int batch, int channels) {
         return new ConvGeometry(batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW,
                 dilationH, dilationW, outH, outW);
     }
 
-    int[] inputShape() {
+    public int[] inputShape() {
         return new int[] {batch, channels, height, width};
     }
 
     /** The shape of the patch matrix: one row per output position, one column per (channel, kernel offset). */
-    int[] colsShape() {
+    public int[] colsShape() {
         return new int[] {batch * outH * outW, channels * kernelH * kernelW};
     }
 }

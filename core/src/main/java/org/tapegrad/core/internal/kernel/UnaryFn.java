@@ -1,10 +1,10 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 /**
  * Element-wise scalar functions, written once in double precision and applied by both dtypes' kernels.
  * {@code p} and {@code q} are the function's parameters where it has any (an exponent, bounds, a slope).
  */
-enum UnaryFn {
+public enum UnaryFn {
     NEG, EXP, LOG, LOG1P, EXPM1, SQRT, ABS,
     /** -1, 0 or 1; used as the subgradient of |x| (0 at 0, as PyTorch). */
     SIGN,
@@ -71,7 +71,7 @@ enum UnaryFn {
      * The error function to about 1e-15: a series with positive terms (no cancellation) below |x| = 3, and the
      * continued fraction of erfc above it.
      */
-    static double erf(double x) {
+    public static double erf(double x) {
         double ax = Math.abs(x);
         if (Double.isNaN(x)) {
             return x;

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

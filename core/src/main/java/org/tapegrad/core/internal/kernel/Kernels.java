@@ -1,6 +1,8 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 import org.ejml.data.Matrix;
+import org.tapegrad.core.DType;
+import org.tapegrad.core.Tensor;
 import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
@@ -15,7 +17,7 @@ import org.tapegrad.core.gemm.MatmulKernel;
  * the strided kernels take an offset and strides per operand, so that they read and write views in place. Output
  * arguments are "Modified", all others "Not modified". Matrices are EJML row-major matrices of the kernel's dtype.
  */
-interface Kernels {
+public interface Kernels {
 
     DType dtype();
 

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 /**
  * The iteration of a strided kernel over an index space shared by a few operands (each an offset and strides into
@@ -17,7 +17,7 @@ package org.tapegrad.core;
  *
  * Kernels of both dtypes share it (it deals in indices only).
  */
-final class StridedLoop {
+public final class StridedLoop {
     /** Rows to walk (the product of all but the last reduced dimension); 0 for an empty index space. */
     final int rows;
     /** Length of a row (the last reduced dimension). */

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.internal.kernel;
 
 /**
  * Branch-free selections for hot element-wise loops. A data-dependent {@code x > 0 ? g : 0} compiles to a branch
@@ -6,7 +6,7 @@ package org.tapegrad.core;
  * compute a sign mask from the bits instead. Overloaded for both dtypes, so the generated {@link Float32Kernels}
  * calls the float version through the same source line.
  */
-final class Select {
+public final class Select {
     private Select() {
     }
 
