@@ -39,6 +39,9 @@ import org.tapegrad.core.internal.kernel.UnaryFn;
  * negative dimensions counted from the end. The Javadoc of each op gives its gradient.
  */
 public final class Tensor {
+    /** The largest rank a tensor may have: shapes have 0 to MAX_RANK dimensions. */
+    public static final int MAX_RANK = Shape.MAX_RANK;
+
     private final Storage storage;
     /** Index of element (0, ..., 0) in the storage. */
     private final int offset;

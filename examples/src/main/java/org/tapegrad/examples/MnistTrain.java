@@ -11,7 +11,7 @@ import java.util.Random;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tapegrad.core.Checkpoint;
+import org.tapegrad.core.io.Checkpoint;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.gemm.Matmul;
 import org.tapegrad.core.Scope;

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.Json;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.gemm.Matmul;
 import org.tapegrad.core.Scope;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.Json;
 import org.tapegrad.nn.monitor.HtmlReport;
 import org.tapegrad.nn.monitor.MonitorReports;
 

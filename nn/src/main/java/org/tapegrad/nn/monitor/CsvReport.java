@@ -3,7 +3,7 @@ package org.tapegrad.nn.monitor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.tapegrad.core.AtomicFile;
+import org.tapegrad.core.io.AtomicFile;
 
 /**
  * The records as one CSV table in long format, for spreadsheets and pandas: one row per (sampled step, layer) with

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
-import org.tapegrad.core.AtomicFile;
+import org.tapegrad.core.io.AtomicFile;
 
 /**
  * A self-contained HTML report of a monitor (no script, stylesheet link, font or network access; it opens from the

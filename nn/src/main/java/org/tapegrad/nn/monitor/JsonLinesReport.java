@@ -3,8 +3,8 @@ package org.tapegrad.nn.monitor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.tapegrad.core.AtomicFile;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.AtomicFile;
+import org.tapegrad.core.io.Json;
 
 /**
  * The records as JSON Lines: one JSON object per sampled step, per line, for {@code jq}, pandas

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.tapegrad.core.AtomicFile;
+import org.tapegrad.core.io.AtomicFile;
 import org.tapegrad.core.HookHandle;
 
 /**

@@ -3,7 +3,7 @@ package org.tapegrad.nn.monitor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.tapegrad.core.AtomicFile;
+import org.tapegrad.core.io.AtomicFile;
 
 /** Writes every report of a monitor into one directory. */
 public final class MonitorReports {

@@ -16,7 +16,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.Json;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.nn.Sequential;
 import org.w3c.dom.Document;

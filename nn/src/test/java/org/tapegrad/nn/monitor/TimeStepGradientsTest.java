@@ -15,7 +15,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.Json;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.io;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.tapegrad.core.Tensor;
 
 /**
  * Everything needed to resume training, in one safetensors file: named parts (the model's, the optimizer's and

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

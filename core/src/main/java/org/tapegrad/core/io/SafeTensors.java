@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.io;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -11,11 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.tapegrad.core.internal.kernel.Shape;
+import org.tapegrad.core.DType;
+import org.tapegrad.core.Scope;
+import org.tapegrad.core.Tape;
+import org.tapegrad.core.Tensor;
 
 /**
  * Reads and writes the safetensors format, so that weights open in PyTorch and Hugging Face tooling:
@@ -122,7 +126,10 @@ public final class SafeTensors {
         out.write(header);
         ByteBuffer buf = ByteBuffer.allocate(chunk - chunk % 8).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor view : sorted(state).values()) {
-            Tensor t = view.isDense() ? view : view.contiguousCopy(); // a view is written as its elements, row-major
+            Tensor t;
+            try (Scope unrecorded = Tape.noGrad()) {
+                t = view.contiguous(); // a view is written as its elements, row-major
+            }
             int item = itemSize(t.dtype());
             int per = buf.capacity() / item;
             for (int done = 0, n = t.numel(); done < n; done += per) {
@@ -265,9 +272,9 @@ public final class SafeTensors {
             throw new IllegalArgumentException("tensor '" + name + "': dtype " + d
                     + " is not supported (Tapegrad reads F32 and F64)");
         }
-        if (!(m.get("shape") instanceof List<?> s) || s.size() > Shape.MAX_RANK) {
+        if (!(m.get("shape") instanceof List<?> s) || s.size() > Tensor.MAX_RANK) {
             throw new IllegalArgumentException("tensor '" + name + "': shape " + m.get("shape")
-                    + " is not a list of at most " + Shape.MAX_RANK + " dimensions");
+                    + " is not a list of at most " + Tensor.MAX_RANK + " dimensions");
         }
         int[] shape = new int[s.size()];
         long numel = 1;
@@ -289,7 +296,7 @@ public final class SafeTensors {
         }
         if (end - begin != numel * itemSize(dtype)) {
             throw new IllegalArgumentException("tensor '" + name + "': " + (end - begin) + " bytes for shape "
-                    + Shape.str(shape) + " " + d + ", which needs " + numel * itemSize(dtype));
+                    + Arrays.toString(shape) + " " + d + ", which needs " + numel * itemSize(dtype));
         }
         return new Entry(name, dtype, shape, begin, end);
     }

@@ -1,9 +1,10 @@
-package org.tapegrad.core;
+package org.tapegrad.core.io;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.tapegrad.core.Tensor;
 
 /**
  * The saved state of something that trains (a model, an optimizer, a schedule): named tensors plus named scalar

@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

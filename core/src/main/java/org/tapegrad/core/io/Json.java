@@ -1,4 +1,4 @@
-package org.tapegrad.core;
+package org.tapegrad.core.io;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
