@@ -183,7 +183,7 @@ class DocSnippetsTest {
     private static String wrap(String name, Snippet s) {
         StringBuilder src = new StringBuilder();
         for (String pkg : List.of("org.tapegrad.core", "org.tapegrad.core.gemm", "org.tapegrad.core.io",
-                "org.tapegrad.core.data", "org.tapegrad.nn", "org.tapegrad.nn.monitor", "org.tapegrad.nn.train",
+                "org.tapegrad.core.data", "org.tapegrad.nn", "org.tapegrad.monitor", "org.tapegrad.nn.train",
                 "org.tapegrad.nn.distributed", "org.tapegrad.optim", "org.tapegrad.optim.distributed",
                 "org.apache.spark.api.java", "java.util", "java.util.function", "java.nio.file", "java.io",
                 "java.time")) {
