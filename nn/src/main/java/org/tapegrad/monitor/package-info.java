@@ -12,5 +12,9 @@
  * self-contained HTML page with SVG charts ({@link org.tapegrad.monitor.HtmlReport}) and a text table
  * ({@link org.tapegrad.monitor.TextSummary}); {@link org.tapegrad.monitor.MonitorReports} writes all four at
  * the end, {@link org.tapegrad.monitor.LiveReports} while training runs.
+ *
+ * <p>May use: {@code org.tapegrad.core}, {@code org.tapegrad.core.gemm},
+ * {@code org.tapegrad.core.io}, {@code org.tapegrad.nn}. A tree of its own (built in the nn module, which it
+ * needs): a tool that watches training, on which nothing in nn depends.
  */
 package org.tapegrad.monitor;

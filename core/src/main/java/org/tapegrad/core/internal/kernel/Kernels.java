@@ -2,12 +2,11 @@ package org.tapegrad.core.internal.kernel;
 
 import org.ejml.data.Matrix;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.Tensor;
 import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * The dtype-specific layer: every loop that touches a {@code float[]} or {@code double[]} lives behind this
- * interface, so ops and backward rules are written once, in terms of {@link Tensor} operations.
+ * interface, so ops and backward rules are written once, in terms of {@link org.tapegrad.core.Tensor} operations.
  *
  * <p>{@link Float64Kernels} is written by hand; {@link Float32Kernels} is generated from it at build time (by
  * {@code core/src/build/Float32Twin.java}), as EJML generates its float classes from the double ones.
