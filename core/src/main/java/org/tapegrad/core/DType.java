@@ -1,5 +1,9 @@
 package org.tapegrad.core;
 
+import org.tapegrad.core.internal.kernel.Float32Kernels;
+import org.tapegrad.core.internal.kernel.Float64Kernels;
+import org.tapegrad.core.internal.kernel.Kernels;
+
 /**
  * Element type of a {@link Tensor}.
  *

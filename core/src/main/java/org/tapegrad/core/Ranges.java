@@ -1,6 +1,7 @@
 package org.tapegrad.core;
 
 import java.util.Objects;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Operations on a range {@code [from, to)} of the flat, row-major elements of tensors laid out contiguously from

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * A recording of the ops of one forward pass, in execution order, and the reverse walk over it.

@@ -8,6 +8,9 @@ import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.internal.kernel.BinaryFn;
+import org.tapegrad.core.internal.kernel.Shape;
+import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
  * An n-dimensional array (rank 0 to 8) of float32 or float64 values: a {@link Storage} (an EJML dense matrix) seen
@@ -42,6 +45,9 @@ import org.ejml.data.Matrix;
  * negative dimensions counted from the end. The Javadoc of each op gives its gradient.
  */
 public final class Tensor {
+    /** The largest rank a tensor may have: shapes have 0 to MAX_RANK dimensions. */
+    public static final int MAX_RANK = Shape.MAX_RANK;
+
     private final Storage storage;
     /** Index of element (0, ..., 0) in the storage. */
     private final int offset;

@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.function.BiFunction;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.core.gemm.WorkerTeam;
 import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.train.DataParallel;
 
