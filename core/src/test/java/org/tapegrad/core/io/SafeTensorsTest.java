@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.tapegrad.core.TestTensors.f64;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -31,7 +30,7 @@ class SafeTensorsTest {
     private static StateDict sample() {
         Map<String, Tensor> t = new LinkedHashMap<>();
         t.put("a", Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
-        t.put("b", f64(new double[] {-1.5, 1e-300}, 2));
+        t.put("b", Tensor.of(DType.FLOAT64, new double[] {-1.5, 1e-300}, 2));
         return new StateDict(t, Map.of("epoch", "3"));
     }
 
