@@ -1,11 +1,14 @@
 package org.tapegrad.nn.distributed;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiFunction;
 import org.tapegrad.core.DType;
+import org.tapegrad.core.Ranges;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.WorkerTeam;
 import org.tapegrad.nn.Layer;
@@ -35,17 +38,19 @@ import org.tapegrad.nn.train.DataParallel;
  * {@code L = Σ_k (n_k / N)·L_k} over its slices {@code k} of {@code n_k} rows (a rank's rows, cut across its threads).
  * Each slice's loss is weighted by {@code n_k / N} before its backward pass, each rank sums its threads' gradients
  * into {@code grad} (as {@link DataParallel} does), and the ranks' gradients are then summed in rank order
- * ({@link ProcessGroup#allReduce(float[], int, int, ProcessGroup.ReduceOp) allReduce}), so every rank ends with
+ * ({@link ProcessGroup#allReduce(Tensor, int, int, ProcessGroup.ReduceOp) allReduce}), so every rank ends with
  * {@code dL/dθ}, the same bits on every rank. With one thread per rank and ranks given {@link #shardStart} rows,
  * the slices are those of {@code new DataParallel(model, worldSize)} on the global batch and the sums are added in
  * the same order: the gradients, the loss and so every step are the same bits as that single-process run.
  *
- * <p><b>The exchange.</b> After the backward pass, every parameter's gradient is copied into one contiguous buffer
- * per dtype (float32 parameters in one, float64 parameters in the other, followed by the loss, the row count and
- * one flag per parameter saying whether this rank gave it a gradient); each buffer is all-reduced in buckets of at
- * most {@link Options#bucketElements()} elements and copied back. A parameter that no rank gave a gradient keeps a
- * null {@code grad}, as after a single-process backward. The exchange starts after the whole backward pass; it is
- * not yet overlapped with it.
+ * <p><b>The exchange.</b> The parameters are grouped into buckets, as PyTorch's are: taken in reverse registration
+ * order (the order in which a backward pass finishes them, last layer first), consecutive parameters of one dtype
+ * share a bucket while their elements add up to at most {@link Options#bucketElements()} (a larger parameter has a
+ * bucket of its own, sent in messages of at most that many elements). After the backward pass every parameter's
+ * gradient is copied into its bucket's flat buffer, each bucket is all-reduced, then a last message of the loss, the
+ * row count and one flag per parameter saying whether this rank gave it a gradient, and the sums are copied back. A
+ * parameter that no rank gave a gradient keeps a null {@code grad}, as after a single-process backward. The
+ * exchange starts after the whole backward pass; it is not yet overlapped with it.
  *
  * <p><b>Replicas.</b> The constructor checks that every rank's model has the same parameter and buffer shapes and
  * copies rank 0's values into every replica (so each rank may build its model with any seed). Every
@@ -100,12 +105,12 @@ public final class DistributedDataParallel implements AutoCloseable {
     private final DataParallel local;
     private final List<Tensor> params;
     private final List<Tensor> buffers;
-    /** Position of parameter i in the flat buffer of its dtype. */
-    private final int[] offset;
-    private final float[] flat32;
-    /** Float64 gradients, then the loss, the row count and one gradient flag per parameter. */
-    private final double[] flat64;
-    private final int tail;
+    /** In the order they are exchanged: the last parameters first. */
+    private final Bucket[] buckets;
+    /** The loss, the row count and one gradient flag per parameter, summed over the ranks after the buckets. */
+    private final double[] tail;
+    /** For {@link #checksum()}: the bytes of the largest parameter or buffer. */
+    private ByteBuffer checksumBytes;
     private long steps;
     private long exchangeNanos;
     private long lastExchangeNanos;
@@ -133,22 +138,8 @@ public final class DistributedDataParallel implements AutoCloseable {
         buffers = List.copyOf(model.buffers());
         local = new DataParallel(model, threads);
         try {
-            offset = new int[params.size()];
-            int n32 = 0;
-            int n64 = 0;
-            for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i);
-                if (p.dtype() == DType.FLOAT32) {
-                    offset[i] = n32;
-                    n32 += p.numel();
-                } else {
-                    offset[i] = n64;
-                    n64 += p.numel();
-                }
-            }
-            flat32 = new float[n32];
-            tail = n64;
-            flat64 = new double[n64 + 2 + params.size()];
+            buckets = Bucket.of(params, options.bucketElements());
+            tail = new double[2 + params.size()];
             checkSameLayout();
             broadcastFromRankZero();
         } catch (RuntimeException e) {
@@ -272,57 +263,68 @@ public final class DistributedDataParallel implements AutoCloseable {
     /** Sums every rank's gradients into each parameter's grad; returns the sum of the ranks' {@code part}s. */
     private double exchange(double part, int rows, int globalRows) {
         long t0 = System.nanoTime();
-        for (int i = 0; i < params.size(); i++) {
-            Tensor p = params.get(i);
-            Tensor g = p.grad();
-            boolean f32 = p.dtype() == DType.FLOAT32;
-            if (g == null) {
-                if (f32) {
-                    Arrays.fill(flat32, offset[i], offset[i] + p.numel(), 0f);
-                } else {
-                    Arrays.fill(flat64, offset[i], offset[i] + p.numel(), 0.0);
-                }
-            } else if (f32) {
-                System.arraycopy(g.float32Matrix().data, 0, flat32, offset[i], p.numel());
-            } else {
-                System.arraycopy(g.float64Matrix().data, 0, flat64, offset[i], p.numel());
+        for (Bucket b : buckets) {
+            for (int k = 0; k < b.params.length; k++) {
+                pack(b, k);
             }
-            flat64[tail + 2 + i] = g == null ? 0 : 1;
         }
-        flat64[tail] = part;
-        flat64[tail + 1] = rows;
-        int bucket = options.bucketElements();
-        for (int from = 0; from < flat32.length; from += bucket) {
-            group.allReduce(flat32, from, Math.min(bucket, flat32.length - from), ProcessGroup.ReduceOp.SUM);
+        tail[0] = part;
+        tail[1] = rows;
+        for (Bucket b : buckets) {
+            allReduce(b);
         }
-        for (int from = 0; from < flat64.length; from += bucket) {
-            group.allReduce(flat64, from, Math.min(bucket, flat64.length - from), ProcessGroup.ReduceOp.SUM);
-        }
-        if (flat64[tail + 1] != globalRows) {
+        group.allReduce(tail, 0, tail.length, ProcessGroup.ReduceOp.SUM);
+        if (tail[1] != globalRows) {
             throw new IllegalStateException("DistributedDataParallel.backward: the ranks' rows add up to "
-                    + (long) flat64[tail + 1] + " but globalRows is " + globalRows + "; every rank must pass the "
+                    + (long) tail[1] + " but globalRows is " + globalRows + "; every rank must pass the "
                     + "same globalRows and its own share of that batch");
         }
-        for (int i = 0; i < params.size(); i++) {
-            if (flat64[tail + 2 + i] == 0) {
-                continue; // no rank gave it a gradient: it stays as it is (null), as after a backward
+        for (Bucket b : buckets) {
+            for (int k = 0; k < b.params.length; k++) {
+                unpack(b, k);
             }
-            Tensor p = params.get(i);
-            Tensor g = p.grad();
-            if (g == null) {
-                g = Tensor.zeros(p.dtype(), p.shape());
-                p.setGrad(g);
-            }
-            if (p.dtype() == DType.FLOAT32) {
-                System.arraycopy(flat32, offset[i], g.float32Matrix().data, 0, p.numel());
-            } else {
-                System.arraycopy(flat64, offset[i], g.float64Matrix().data, 0, p.numel());
-            }
-            g.markModified();
         }
         lastExchangeNanos = System.nanoTime() - t0;
         exchangeNanos += lastExchangeNanos;
-        return flat64[tail];
+        return tail[0];
+    }
+
+    /** Copies the gradient of parameter {@code k} of bucket {@code b} (zeros when it has none) into the bucket. */
+    private void pack(Bucket b, int k) {
+        int i = b.params[k];
+        Tensor p = params.get(i);
+        Tensor g = p.grad();
+        if (g == null) {
+            Ranges.fill(b.flat, 0, b.offsets[k], b.offsets[k] + p.numel());
+        } else {
+            Ranges.copy(g, b.flat, b.offsets[k]);
+        }
+        tail[2 + i] = g == null ? 0 : 1;
+    }
+
+    /** The bucket's sum over the ranks, in messages of at most {@code bucketElements} elements. */
+    private void allReduce(Bucket b) {
+        int n = b.flat.numel();
+        int cap = options.bucketElements();
+        for (int from = 0; from < n; from += cap) {
+            group.allReduce(b.flat, from, Math.min(cap, n - from), ProcessGroup.ReduceOp.SUM);
+        }
+    }
+
+    /** Copies parameter {@code k}'s summed gradient out of bucket {@code b}, unless no rank gave it one. */
+    private void unpack(Bucket b, int k) {
+        int i = b.params[k];
+        if (tail[2 + i] == 0) {
+            return; // no rank gave it a gradient: it stays as it is (null), as after a backward
+        }
+        Tensor p = params.get(i);
+        Tensor g = p.grad();
+        if (g == null) {
+            g = Tensor.zeros(p.dtype(), p.shape());
+            p.setGrad(g);
+        }
+        Ranges.copy(b.flat, b.offsets[k], g, 0, p.numel());
+        g.markModified();
     }
 
     /** Compares every rank's parameter and buffer shapes and dtypes with rank 0's, by a hash of them. */
@@ -358,37 +360,83 @@ public final class DistributedDataParallel implements AutoCloseable {
     private void broadcastFromRankZero() {
         for (List<Tensor> list : List.of(params, buffers)) {
             for (Tensor t : list) {
-                if (t.dtype() == DType.FLOAT32) {
-                    group.broadcast(t.float32Matrix().data, 0, t.numel(), 0);
-                } else {
-                    group.broadcast(t.float64Matrix().data, 0, t.numel(), 0);
-                }
+                group.broadcast(t, 0, t.numel(), 0);
                 t.markModified();
             }
         }
     }
 
-    /** A 64-bit checksum of the bits of every parameter and buffer: any single changed element changes it. */
+    /**
+     * A 64-bit checksum of the bits of every parameter and buffer, read as 32-bit words w_j (little-endian):
+     * {@code Σ_j w_j·(2j + 1) mod 2^64}. Any single changed element changes a word, and so the sum (an odd factor
+     * keeps a difference below 2^32 from vanishing).
+     */
     private long checksum() {
         long h = 0;
         long k = 0;
         for (List<Tensor> list : List.of(params, buffers)) {
             for (Tensor t : list) {
-                int n = t.numel();
-                if (t.dtype() == DType.FLOAT32) {
-                    float[] a = t.float32Matrix().data;
-                    for (int j = 0; j < n; j++) {
-                        h += (Float.floatToRawIntBits(a[j]) & 0xFFFFFFFFL) * (2 * (k + j) + 1);
-                    }
-                } else {
-                    double[] a = t.float64Matrix().data;
-                    for (int j = 0; j < n; j++) {
-                        h += Double.doubleToRawLongBits(a[j]) * (2 * (k + j) + 1);
-                    }
+                int bytes = t.numel() * t.dtype().itemSize();
+                if (checksumBytes == null || checksumBytes.capacity() < bytes) {
+                    checksumBytes = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
                 }
-                k += n;
+                Ranges.put(t, 0, t.numel(), checksumBytes.clear());
+                int words = bytes / Integer.BYTES;
+                for (int j = 0; j < words; j++) {
+                    h += (checksumBytes.getInt(j * Integer.BYTES) & 0xFFFFFFFFL) * (2 * (k + j) + 1);
+                }
+                k += words;
             }
         }
         return h;
+    }
+
+    /**
+     * Whole parameters of one dtype, consecutive in reverse registration order, and the flat buffer their gradients
+     * are exchanged in.
+     */
+    private static final class Bucket {
+        /** The parameters' indices, in the order they lie in {@link #flat}. */
+        final int[] params;
+        /** Where each parameter's elements start in {@link #flat}. */
+        final int[] offsets;
+        final Tensor flat;
+
+        private Bucket(List<Tensor> all, List<Integer> members) {
+            params = members.stream().mapToInt(Integer::intValue).toArray();
+            offsets = new int[params.length];
+            int n = 0;
+            for (int k = 0; k < params.length; k++) {
+                offsets[k] = n;
+                n += all.get(params[k]).numel();
+            }
+            flat = Tensor.zeros(all.get(params[0]).dtype(), n);
+        }
+
+        /**
+         * The buckets of {@code params}, from the last parameter to the first: a bucket is closed when the next
+         * parameter has another dtype, or would take it past {@code cap} elements.
+         */
+        static Bucket[] of(List<Tensor> params, int cap) {
+            List<Bucket> out = new ArrayList<>();
+            List<Integer> members = new ArrayList<>();
+            DType dtype = null;
+            long size = 0;
+            for (int i = params.size() - 1; i >= 0; i--) {
+                Tensor p = params.get(i);
+                if (!members.isEmpty() && (p.dtype() != dtype || size + p.numel() > cap)) {
+                    out.add(new Bucket(params, members));
+                    members.clear();
+                    size = 0;
+                }
+                members.add(i);
+                dtype = p.dtype();
+                size += p.numel();
+            }
+            if (!members.isEmpty()) {
+                out.add(new Bucket(params, members));
+            }
+            return out.toArray(new Bucket[0]);
+        }
     }
 }
