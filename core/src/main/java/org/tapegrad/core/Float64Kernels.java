@@ -273,11 +273,11 @@ final class Float64Kernels implements Kernels {
     }
 
     @Override
-    public void addRange(Matrix src, Matrix dst, int from, int to) {
+    public void addRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count) {
         double[] s = data(src);
         double[] d = data(dst);
-        for (int i = from; i < to; i++) {
-            d[i] += s[i];
+        for (int i = 0; i < count; i++) {
+            d[dstFrom + i] += s[srcFrom + i];
         }
     }
 

@@ -67,8 +67,8 @@ interface Kernels {
     /** y += alpha·x (same element count). */
     void axpy(double alpha, Matrix x, Matrix y);
 
-    /** {@code dst[i] += src[i]} for i in [from, to), in the dtype's arithmetic. */
-    void addRange(Matrix src, Matrix dst, int from, int to);
+    /** {@code dst[dstFrom + i] += src[srcFrom + i]} for i in [0, count), in the dtype's arithmetic. */
+    void addRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count);
 
     /** {@code m[i] = value} for i in [from, to). */
     void fillRange(Matrix m, int from, int to, double value);

@@ -27,7 +27,21 @@ public final class Ranges {
     public static void add(Tensor src, Tensor dst, int from, int to) {
         check("add", dst, from, to);
         sameLayout("add", src, dst);
-        dst.dtype().kernels().addRange(src.matrix(), dst.matrix(), from, to);
+        dst.dtype().kernels().addRange(src.matrix(), from, dst.matrix(), from, to - from);
+    }
+
+    /**
+     * {@code dst[dstFrom + i] += src[srcFrom + i]} for i in [0, count), in the tensors' dtype: a range of one tensor
+     * added into a range of another.
+     *
+     * @param src Not modified.
+     * @param dst a tensor of src's dtype. Modified.
+     */
+    public static void add(Tensor src, int srcFrom, Tensor dst, int dstFrom, int count) {
+        check("add", src, srcFrom, srcFrom + count);
+        check("add", dst, dstFrom, dstFrom + count);
+        sameDType("add", src, dst);
+        dst.dtype().kernels().addRange(src.matrix(), srcFrom, dst.matrix(), dstFrom, count);
     }
 
     /** {@code t[i] = value} for i in [from, to). {@code t} modified. */

@@ -26,7 +26,7 @@ class RangesTest {
     }
 
     @Test
-    void aRangeCopiesIntoARangeAndDividesInItsDtype() {
+    void aRangeCopiesAndAddsIntoARangeAndDividesInItsDtype() {
         for (DType dtype : DType.values()) {
             Tensor src = Tensor.of(dtype, new double[] {10, 20, 30, 40}, 4);
             Tensor dst = Tensor.of(dtype, new double[] {1, 2, 3, 4, 5}, 5);
@@ -34,6 +34,8 @@ class RangesTest {
             assertArrayEquals(new double[] {1, 2, 20, 30, 40}, dst.toDoubleArray(), dtype.toString());
             Ranges.div(dst, 4, 1, 3);
             assertArrayEquals(new double[] {1, 0.5, 5, 30, 40}, dst.toDoubleArray(), dtype.toString());
+            Ranges.add(src, 0, dst, 3, 2);
+            assertArrayEquals(new double[] {1, 0.5, 5, 40, 60}, dst.toDoubleArray(), dtype.toString());
         }
         // float32 divides in float: 1/3 is the float nearest to it, not the double
         Tensor third = Tensor.vector(1f);

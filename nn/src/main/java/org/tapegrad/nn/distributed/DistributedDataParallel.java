@@ -6,8 +6,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import org.tapegrad.core.DType;
+import org.tapegrad.core.HookHandle;
 import org.tapegrad.core.Ranges;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.WorkerTeam;
@@ -46,11 +51,26 @@ import org.tapegrad.nn.train.DataParallel;
  * <p><b>The exchange.</b> The parameters are grouped into buckets, as PyTorch's are: taken in reverse registration
  * order (the order in which a backward pass finishes them, last layer first), consecutive parameters of one dtype
  * share a bucket while their elements add up to at most {@link Options#bucketElements()} (a larger parameter has a
- * bucket of its own, sent in messages of at most that many elements). After the backward pass every parameter's
- * gradient is copied into its bucket's flat buffer, each bucket is all-reduced, then a last message of the loss, the
- * row count and one flag per parameter saying whether this rank gave it a gradient, and the sums are copied back. A
- * parameter that no rank gave a gradient keeps a null {@code grad}, as after a single-process backward. The
- * exchange starts after the whole backward pass; it is not yet overlapped with it.
+ * bucket of its own, sent in messages of at most that many elements). Without overlap (below), after the backward
+ * pass every parameter's gradient is copied into its bucket's flat buffer, each bucket is all-reduced, then a last
+ * message of the loss, the row count and one flag per parameter saying whether this rank gave it a gradient, and the
+ * sums are copied back. A parameter that no rank gave a gradient keeps a null {@code grad}, as after a
+ * single-process backward.
+ *
+ * <p><b>Overlap.</b> With {@link Options#overlap()} (the default) and one thread per rank, the exchange runs beside
+ * the backward pass, as PyTorch's does: a post-accumulate hook on every parameter
+ * ({@link Tensor#registerPostAccumulateGradHook}) packs its gradient as soon as the pass has finished it, and when a
+ * bucket's parameters are all packed its all-reduce starts on a communication thread (one per replica, started by
+ * the constructor) while the pass goes on with earlier layers. Buckets are handed to that thread in their order,
+ * which is the same on every rank, whatever order they become ready in; {@code backward} then packs the parameters
+ * the pass gave no gradient, waits for the buckets, exchanges the last message and unpacks. Each element is summed
+ * exactly as without overlap (the same additions in rank order), so the gradients are the same bits. A failure of
+ * the exchange is thrown by {@code backward}, once the pass is over; a failure of the pass waits for the buckets
+ * already handed over (each bounded by the group's timeout) and is thrown. With several threads per rank a
+ * parameter's gradient is complete only once every thread's slice is done and summed, so the exchange starts after
+ * the pass whatever the option says. A model smaller than {@link Options#bucketElements()} is one bucket, which
+ * cannot start before the pass ends: smaller buckets let more of the exchange overlap, at the price of more
+ * messages (PyTorch's first bucket is 1 MB, {@code 1 << 18} float32 elements).
  *
  * <p><b>Replicas.</b> The constructor checks that every rank's model has the same parameter and buffer shapes and
  * copies rank 0's values into every replica (so each rank may build its model with any seed). Every
@@ -69,8 +89,15 @@ public final class DistributedDataParallel implements AutoCloseable {
      * @param bucketElements the most elements one all-reduce message carries (at least 1); larger buffers are
      *                       exchanged in several buckets
      * @param checkEvery     compare the replicas' checksums every this many calls to {@code backward} (0: never)
+     * @param overlap        all-reduce each bucket while the backward pass goes on, as soon as its parameters are done
+     *                       (with one thread per rank; see the class comment); the same bits as without
      */
-    public record Options(int bucketElements, int checkEvery) {
+    public record Options(int bucketElements, int checkEvery, boolean overlap) {
+        /** Options that overlap the exchange with the backward pass. */
+        public Options(int bucketElements, int checkEvery) {
+            this(bucketElements, checkEvery, true);
+        }
+
         /** Checks the values. */
         public Options {
             if (bucketElements < 1) {
@@ -83,19 +110,27 @@ public final class DistributedDataParallel implements AutoCloseable {
             }
         }
 
-        /** Buckets of 4 Mi elements (16 MiB of float32, as PyTorch's 25 MB order of size), a check every 100 steps. */
+        /**
+         * Buckets of 4 Mi elements (16 MiB of float32, as PyTorch's 25 MB order of size), a check every 100 steps,
+         * overlap on.
+         */
         public static Options defaults() {
-            return new Options(1 << 22, 100);
+            return new Options(1 << 22, 100, true);
         }
 
         /** These options with {@code bucketElements} replaced (checked again). */
         public Options withBucketElements(int bucketElements) {
-            return new Options(bucketElements, checkEvery);
+            return new Options(bucketElements, checkEvery, overlap);
         }
 
         /** These options with {@code checkEvery} replaced (checked again). */
         public Options withCheckEvery(int checkEvery) {
-            return new Options(bucketElements, checkEvery);
+            return new Options(bucketElements, checkEvery, overlap);
+        }
+
+        /** These options with {@code overlap} replaced. */
+        public Options withOverlap(boolean overlap) {
+            return new Options(bucketElements, checkEvery, overlap);
         }
     }
 
@@ -111,6 +146,23 @@ public final class DistributedDataParallel implements AutoCloseable {
     private final double[] tail;
     /** For {@link #checksum()}: the bytes of the largest parameter or buffer. */
     private ByteBuffer checksumBytes;
+    /** Parameter i is parameter {@code slotOf[i]} of bucket {@code bucketOf[i]}. */
+    private final int[] bucketOf;
+    private final int[] slotOf;
+
+    // Overlap (null or unused without it): the hooks, the communication thread, and the current step's progress.
+    private final List<HookHandle> hooks = new ArrayList<>();
+    private final ExecutorService comm;
+    /** Set while this replica's backward pass runs: the hooks ignore a backward of the model outside it. */
+    private boolean inBackward;
+    /** Whether parameter i's gradient is in its bucket this step. */
+    private final boolean[] packed;
+    /** Per bucket: its parameters not yet packed this step. */
+    private final int[] toPack;
+    /** Per bucket: its all-reduce on the communication thread, once handed over this step. */
+    private final Future<?>[] inFlight;
+    /** The next bucket to hand to the communication thread (they go in order). */
+    private int nextBucket;
     private long steps;
     private long exchangeNanos;
     private long lastExchangeNanos;
@@ -140,11 +192,36 @@ public final class DistributedDataParallel implements AutoCloseable {
         try {
             buckets = Bucket.of(params, options.bucketElements());
             tail = new double[2 + params.size()];
+            bucketOf = new int[params.size()];
+            slotOf = new int[params.size()];
+            for (int b = 0; b < buckets.length; b++) {
+                for (int k = 0; k < buckets[b].params.length; k++) {
+                    bucketOf[buckets[b].params[k]] = b;
+                    slotOf[buckets[b].params[k]] = k;
+                }
+            }
+            packed = new boolean[params.size()];
+            toPack = new int[buckets.length];
+            inFlight = new Future<?>[buckets.length];
             checkSameLayout();
             broadcastFromRankZero();
         } catch (RuntimeException e) {
             local.close();
             throw e;
+        }
+        if (options.overlap() && threads == 1) {
+            for (int i = 0; i < params.size(); i++) {
+                int index = i;
+                hooks.add(params.get(i).registerPostAccumulateGradHook(g -> finished(index, g)));
+            }
+            int rank = group.rank();
+            comm = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "tapegrad-ddp-exchange-rank-" + rank);
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            comm = null;
         }
     }
 
@@ -183,17 +260,23 @@ public final class DistributedDataParallel implements AutoCloseable {
         return steps;
     }
 
+    /** Whether the exchange overlaps the backward pass: {@link Options#overlap()} with one thread per rank. */
+    public boolean overlaps() {
+        return comm != null;
+    }
+
     /**
-     * Nanoseconds spent packing, all-reducing and unpacking gradients, over every call to {@code backward}; the
-     * all-reduce includes waiting for the slowest rank to finish its backward pass.
+     * Nanoseconds {@code backward} spent on the exchange after its backward pass (packing, all-reducing and
+     * unpacking; with overlap, what was left of it once the pass was over), over every call; it includes waiting for
+     * the slowest rank to finish its backward pass.
      */
     public long exchangeNanos() {
         return exchangeNanos;
     }
 
     /**
-     * Nanoseconds the last call to {@code backward} spent packing, all-reducing and unpacking its gradients (waiting
-     * for the slowest rank included).
+     * Nanoseconds the last call to {@code backward} spent on the exchange after its backward pass (as
+     * {@link #exchangeNanos()}: waiting for the slowest rank included).
      */
     public long lastExchangeNanos() {
         return lastExchangeNanos;
@@ -219,7 +302,8 @@ public final class DistributedDataParallel implements AutoCloseable {
         if (options.checkEvery() > 0 && steps > 0 && steps % options.checkEvery() == 0) {
             checkReplicas();
         }
-        double part = local.backward(inputs, labels, loss, globalRows);
+        double part = comm == null ? local.backward(inputs, labels, loss, globalRows)
+                : overlappedBackward(inputs, labels, loss, globalRows);
         double total = exchange(part, inputs.size(0), globalRows);
         steps++;
         return total;
@@ -254,25 +338,144 @@ public final class DistributedDataParallel implements AutoCloseable {
         }
     }
 
-    /** Stops this rank's worker threads; the group stays open (it is the caller's). */
+    /**
+     * Stops this rank's worker threads and its communication thread and removes its hooks from the parameters; the
+     * group stays open (it is the caller's).
+     */
     @Override
     public void close() {
+        hooks.forEach(HookHandle::remove);
+        hooks.clear();
+        if (comm != null) {
+            comm.shutdown();
+        }
         local.close();
+    }
+
+    /**
+     * The local backward pass with the hooks on: each parameter is packed when the pass finishes it, and each bucket
+     * whose parameters are packed is handed to the communication thread, in bucket order.
+     */
+    private double overlappedBackward(Tensor inputs, int[] labels, BiFunction<Tensor, int[], Tensor> loss,
+            int globalRows) {
+        Arrays.fill(packed, false);
+        Arrays.fill(inFlight, null);
+        for (int b = 0; b < buckets.length; b++) {
+            toPack[b] = buckets[b].params.length;
+        }
+        nextBucket = 0;
+        inBackward = true;
+        try {
+            return local.backward(inputs, labels, loss, globalRows);
+        } catch (RuntimeException | Error e) {
+            // The buckets handed over are all-reduced with the other ranks (each bounded by the group's timeout)
+            // before this rank reports, so the group is not left in the middle of an operation.
+            for (int b = 0; b < nextBucket; b++) {
+                try {
+                    await(b);
+                } catch (RuntimeException | Error f) {
+                    e.addSuppressed(f);
+                }
+            }
+            throw e;
+        } finally {
+            inBackward = false;
+        }
+    }
+
+    /**
+     * The post-accumulate hook of parameter {@code i}: {@code accumulated} is its gradient from this rank's slice,
+     * complete, in the slice's buffer, which {@link DataParallel} adds into {@code grad} after the pass. That sum,
+     * {@code grad + accumulated} (zeros for a null grad), is done here into the bucket: the same addition, so the
+     * same bits as packing {@code grad} afterwards.
+     */
+    private void finished(int i, Tensor accumulated) {
+        if (!inBackward) {
+            return; // a backward of this model that is not this replica's (an evaluation, another runner)
+        }
+        if (packed[i]) {
+            throw new IllegalStateException("DistributedDataParallel.backward: parameter " + i + " "
+                    + Arrays.toString(params.get(i).shape()) + " got a gradient twice in one backward pass, after "
+                    + "its bucket was packed; expected one backward per step");
+        }
+        Bucket b = buckets[bucketOf[i]];
+        int k = slotOf[i];
+        int n = params.get(i).numel();
+        Tensor grad = params.get(i).grad();
+        if (grad == null) {
+            Ranges.fill(b.flat, 0, b.offsets[k], b.offsets[k] + n);
+        } else {
+            Ranges.copy(grad, b.flat, b.offsets[k]);
+        }
+        Ranges.add(accumulated, 0, b.flat, b.offsets[k], n);
+        tail[2 + i] = 1;
+        markPacked(i);
+    }
+
+    /** Parameter i is in its bucket; hands every bucket that is now complete, in order, to the communication thread. */
+    private void markPacked(int i) {
+        packed[i] = true;
+        toPack[bucketOf[i]]--;
+        while (nextBucket < buckets.length && toPack[nextBucket] == 0) {
+            Bucket b = buckets[nextBucket];
+            inFlight[nextBucket] = comm.submit(() -> allReduce(b));
+            nextBucket++;
+        }
+    }
+
+    /** Waits for bucket {@code b}'s all-reduce (uninterruptibly: it ends within the group's timeout) and rethrows its failure. */
+    private void await(int b) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    inFlight[b].get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (cause instanceof Error r) {
+                        throw r;
+                    }
+                    throw new ProcessGroupException("DistributedDataParallel: the exchange of bucket " + b + " failed: "
+                            + cause, cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Sums every rank's gradients into each parameter's grad; returns the sum of the ranks' {@code part}s. */
     private double exchange(double part, int rows, int globalRows) {
         long t0 = System.nanoTime();
-        for (Bucket b : buckets) {
-            for (int k = 0; k < b.params.length; k++) {
-                pack(b, k);
+        if (comm == null) {
+            for (Bucket b : buckets) {
+                for (int k = 0; k < b.params.length; k++) {
+                    pack(b, k);
+                }
+                allReduce(b);
+            }
+        } else {
+            // the parameters the pass gave no gradient on this rank, as the pass left them; then every bucket
+            for (int i = 0; i < params.size(); i++) {
+                if (!packed[i]) {
+                    pack(buckets[bucketOf[i]], slotOf[i]);
+                    markPacked(i);
+                }
+            }
+            for (int b = 0; b < buckets.length; b++) {
+                await(b);
             }
         }
         tail[0] = part;
         tail[1] = rows;
-        for (Bucket b : buckets) {
-            allReduce(b);
-        }
         group.allReduce(tail, 0, tail.length, ProcessGroup.ReduceOp.SUM);
         if (tail[1] != globalRows) {
             throw new IllegalStateException("DistributedDataParallel.backward: the ranks' rows add up to "
