@@ -12,15 +12,22 @@ import org.tapegrad.core.internal.kernel.Kernels;
  * given no dtype makes float32, and an op on both computes in float64 (PyTorch's type promotion).
  */
 public enum DType {
-    FLOAT32("float32", Float32Kernels.INSTANCE),
-    FLOAT64("float64", Float64Kernels.INSTANCE);
+    FLOAT32("float32", Float.BYTES, Float32Kernels.INSTANCE),
+    FLOAT64("float64", Double.BYTES, Float64Kernels.INSTANCE);
 
     private final String displayName;
+    private final int itemSize;
     private final Kernels kernels;
 
-    DType(String displayName, Kernels kernels) {
+    DType(String displayName, int itemSize, Kernels kernels) {
         this.displayName = displayName;
+        this.itemSize = itemSize;
         this.kernels = kernels;
+    }
+
+    /** Bytes per element (PyTorch's {@code dtype.itemsize}): 4 for float32, 8 for float64. */
+    public int itemSize() {
+        return itemSize;
     }
 
     /** The loops that compute on storage of this type. */

@@ -1,6 +1,8 @@
 // Hand-written. Float32Kernels is generated from this file at build time (core/src/build/Float32Twin.java): edit here.
 package org.tapegrad.core.internal.kernel;
 
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.Matrix;
@@ -273,11 +275,11 @@ public final class Float64Kernels implements Kernels {
     }
 
     @Override
-    public void addRange(Matrix src, Matrix dst, int from, int to) {
+    public void addRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count) {
         double[] s = data(src);
         double[] d = data(dst);
-        for (int i = from; i < to; i++) {
-            d[i] += s[i];
+        for (int i = 0; i < count; i++) {
+            d[dstFrom + i] += s[srcFrom + i];
         }
     }
 
@@ -289,6 +291,33 @@ public final class Float64Kernels implements Kernels {
     @Override
     public void copyRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count) {
         System.arraycopy(data(src), srcFrom, data(dst), dstFrom, count);
+    }
+
+    @Override
+    public void divRange(Matrix m, int from, int to, double divisor) {
+        double[] d = data(m);
+        for (int i = from; i < to; i++) {
+            d[i] /= (double) divisor; // the cast becomes (float) in the twin: a division in float
+        }
+    }
+
+    @Override
+    public void putRange(Matrix src, int from, int count, ByteBuffer out) {
+        out.asDoubleBuffer().put(data(src), from, count);
+    }
+
+    @Override
+    public void getRange(ByteBuffer in, Matrix dst, int to, int count) {
+        in.asDoubleBuffer().get(data(dst), to, count);
+    }
+
+    @Override
+    public void addRange(ByteBuffer in, Matrix dst, int to, int count) {
+        DoubleBuffer b = in.asDoubleBuffer();
+        double[] d = data(dst);
+        for (int i = 0; i < count; i++) {
+            d[to + i] += b.get(i);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.tapegrad.core.internal.kernel;
 
+import java.nio.ByteBuffer;
 import org.ejml.data.Matrix;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.gemm.MatmulKernel;
@@ -68,14 +69,29 @@ public interface Kernels {
     /** y += alpha·x (same element count). */
     void axpy(double alpha, Matrix x, Matrix y);
 
-    /** {@code dst[i] += src[i]} for i in [from, to), in the dtype's arithmetic. */
-    void addRange(Matrix src, Matrix dst, int from, int to);
+    /** {@code dst[dstFrom + i] += src[srcFrom + i]} for i in [0, count), in the dtype's arithmetic. */
+    void addRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count);
 
     /** {@code m[i] = value} for i in [from, to). */
     void fillRange(Matrix m, int from, int to, double value);
 
     /** {@code dst[dstFrom + i] = src[srcFrom + i]} for i in [0, count). */
     void copyRange(Matrix src, int srcFrom, Matrix dst, int dstFrom, int count);
+
+    /** {@code m[i] /= divisor} for i in [from, to), a division in the dtype's arithmetic. */
+    void divRange(Matrix m, int from, int to, double divisor);
+
+    /**
+     * Elements {@code [from, from + count)} of {@code src} into {@code out} from its position, in its byte order
+     * (its position is not moved).
+     */
+    void putRange(Matrix src, int from, int count, ByteBuffer out);
+
+    /** {@code dst[to + i] = in[i]} for i in [0, count), {@code in} read from its position in its byte order. */
+    void getRange(ByteBuffer in, Matrix dst, int to, int count);
+
+    /** {@code dst[to + i] += in[i]} for i in [0, count), in the dtype's arithmetic; {@code in} as for getRange. */
+    void addRange(ByteBuffer in, Matrix dst, int to, int count);
 
     /** {@code m[i] = 0} with probability p (one {@code rng.nextDouble()} per element, in order), else {@code keep}, for i in [0, n). */
     void bernoulliMask(Matrix m, int n, double p, double keep, java.util.random.RandomGenerator rng);
