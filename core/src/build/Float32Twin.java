@@ -7,8 +7,9 @@ import java.nio.file.Path;
  * Writes the float32 twin of a hand-written float64 source file, as EJML generates its float classes from the
  * double ones: run by the build (core/pom.xml, generate-sources) into target/generated-sources, never committed.
  *
- * <p>Rules, applied line by line: {@code Float64 FLOAT64 float64 DMatrixRMaj DDRM double[] (double) Double.} become
- * {@code Float32 FLOAT32 float32 FMatrixRMaj FDRM float[] (float) Float.}; scalar {@code double} locals stay double.
+ * <p>Rules, applied line by line: {@code Float64 FLOAT64 float64 DMatrixRMaj DDRM DoubleBuffer double[] (double)
+ * Double.} become {@code Float32 FLOAT32 float32 FMatrixRMaj FDRM FloatBuffer float[] (float) Float.} (so
+ * {@code asDoubleBuffer} becomes {@code asFloatBuffer}); scalar {@code double} locals stay double.
  * A line carrying the marker {@code // both dtypes} deals in double arrays in both twins: only the class and matrix
  * names change on it. The first line's "Hand-written" comment becomes a "Generated" one.
  *
@@ -64,6 +65,7 @@ public final class Float32Twin {
                         .replace("float64", "float32")
                         .replace("DMatrixRMaj", "FMatrixRMaj")
                         .replace("DDRM", "FDRM")
+                        .replace("DoubleBuffer", "FloatBuffer")
                         .replace("double[]", "float[]")
                         .replace("(double)", "(float)")
                         .replace("Double.", "Float."));

@@ -1,6 +1,8 @@
 package org.tapegrad.core;
 
 import org.ejml.data.Matrix;
+import org.tapegrad.core.internal.kernel.Kernels;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Anomaly detection: inside {@code try (var a = Anomaly.detect()) { ... }}, every op checks its output, and the

@@ -2,6 +2,10 @@ package org.tapegrad.core;
 
 import static org.tapegrad.core.Autograd.record;
 
+import org.tapegrad.core.internal.kernel.BinaryFn;
+import org.tapegrad.core.internal.kernel.Shape;
+import org.tapegrad.core.internal.kernel.UnaryFn;
+
 /**
  * Element-wise arithmetic of two tensors with broadcasting, affine maps by scalars, and the selections (maximum,
  * minimum, where, maskedFill). Masks are float tensors of 0s and 1s in the data's dtype (there is no boolean dtype).

@@ -2,6 +2,7 @@ package org.tapegrad.core;
 
 import java.util.List;
 import java.util.Map;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * The functional form of backpropagation, like {@code torch.autograd.grad}: returns gradients instead of

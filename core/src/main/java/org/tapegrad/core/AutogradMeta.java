@@ -2,6 +2,7 @@ package org.tapegrad.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -20,12 +21,18 @@ final class AutogradMeta {
     boolean retainGrad;
     /** Gradient hooks, in registration order; null until the first is registered. */
     List<UnaryOperator<Tensor>> hooks;
+    /** Hooks called once a plain backward has accumulated the leaf's gradient; null until the first. */
+    List<Consumer<Tensor>> postAccumulateHooks;
     /** The forward-mode tangent ({@link ForwardAD}) and the level it belongs to; stale once that level is closed. */
     Tensor tangent;
     ForwardAD.Level tangentLevel;
 
     boolean hasHooks() {
         return hooks != null && !hooks.isEmpty();
+    }
+
+    boolean hasPostAccumulateHooks() {
+        return postAccumulateHooks != null && !postAccumulateHooks.isEmpty();
     }
 
     void addHook(UnaryOperator<Tensor> hook) {

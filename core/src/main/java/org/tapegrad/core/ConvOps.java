@@ -5,6 +5,9 @@ import static org.tapegrad.core.Autograd.record;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.tapegrad.core.internal.kernel.ConvGeometry;
+import org.tapegrad.core.internal.kernel.Kernels;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Convolutions lowered onto the matrix product: {@code im2col} lays every receptive field of the input out as a

@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * A differentiable function whose backward you write yourself, like PyTorch's {@code torch.autograd.Function} or

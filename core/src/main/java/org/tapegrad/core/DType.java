@@ -1,5 +1,12 @@
 package org.tapegrad.core;
 
+import org.tapegrad.core.internal.kernel.CellKernels;
+import org.tapegrad.core.internal.kernel.Float32CellKernels;
+import org.tapegrad.core.internal.kernel.Float32Kernels;
+import org.tapegrad.core.internal.kernel.Float64CellKernels;
+import org.tapegrad.core.internal.kernel.Float64Kernels;
+import org.tapegrad.core.internal.kernel.Kernels;
+
 /**
  * Element type of a {@link Tensor}.
  *
@@ -8,17 +15,24 @@ package org.tapegrad.core;
  * given no dtype makes float32, and an op on both computes in float64 (PyTorch's type promotion).
  */
 public enum DType {
-    FLOAT32("float32", Float32Kernels.INSTANCE, Float32CellKernels.INSTANCE),
-    FLOAT64("float64", Float64Kernels.INSTANCE, Float64CellKernels.INSTANCE);
+    FLOAT32("float32", Float.BYTES, Float32Kernels.INSTANCE, Float32CellKernels.INSTANCE),
+    FLOAT64("float64", Double.BYTES, Float64Kernels.INSTANCE, Float64CellKernels.INSTANCE);
 
     private final String displayName;
+    private final int itemSize;
     private final Kernels kernels;
     private final CellKernels cellKernels;
 
-    DType(String displayName, Kernels kernels, CellKernels cellKernels) {
+    DType(String displayName, int itemSize, Kernels kernels, CellKernels cellKernels) {
         this.displayName = displayName;
+        this.itemSize = itemSize;
         this.kernels = kernels;
         this.cellKernels = cellKernels;
+    }
+
+    /** Bytes per element (PyTorch's {@code dtype.itemsize}): 4 for float32, 8 for float64. */
+    public int itemSize() {
+        return itemSize;
     }
 
     /** The loops that compute on storage of this type. */

@@ -4,6 +4,7 @@ import static org.tapegrad.core.Autograd.record;
 import static org.tapegrad.core.Autograd.recordSelfAdjoint;
 
 import java.util.random.RandomGenerator;
+import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /** Element-wise functions of one tensor: math and activations. Each rule is written in Tensor ops. */
 final class ElementwiseOps {

@@ -2,6 +2,7 @@ package org.tapegrad.core;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Forward-mode automatic differentiation with dual tensors, as PyTorch's {@code torch.autograd.forward_ad}: inside a

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Derivatives of a function of several tensors, as {@code torch.autograd.functional} computes them: {@link #vjp},

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
+import org.tapegrad.core.internal.kernel.Kernels;
 
 /**
  * Compares the gradients computed by backpropagation with central finite differences, in float64. For use in

@@ -4,6 +4,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Gradient buffers for a fixed set of leaves (a model's parameters), one per leaf, that a backward on one thread

@@ -3,6 +3,8 @@ package org.tapegrad.core;
 import static org.tapegrad.core.Autograd.record;
 
 import java.util.Arrays;
+import org.tapegrad.core.internal.kernel.Shape;
+import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
  * Loss functions on tensors, reduced to a scalar as PyTorch's functional losses are by default ("mean": a

@@ -4,6 +4,8 @@ import static org.tapegrad.core.Autograd.record;
 
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.gemm.MatmulKernel;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /** The matrix product, through the installed {@link MatmulKernel}. */
 final class MatmulOps {

@@ -1,5 +1,7 @@
 package org.tapegrad.core;
 
+import org.tapegrad.core.internal.kernel.Shape;
+
 /** One recorded op on a {@link Tape}: its inputs, its output and its backward rule. Released after backward. */
 final class Node {
     final String op;

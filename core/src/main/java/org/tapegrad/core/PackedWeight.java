@@ -2,6 +2,9 @@ package org.tapegrad.core;
 
 import java.util.Objects;
 import org.ejml.data.FMatrixRMaj;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.gemm.MatmulKernel;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * A linear layer's weight laid out once for the installed matrix kernel, for inference: every product

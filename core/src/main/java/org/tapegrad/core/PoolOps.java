@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import static org.tapegrad.core.Autograd.record;
 
 import java.util.Arrays;
+import org.tapegrad.core.internal.kernel.ConvGeometry;
 
 /** 2-D pooling over the spatial dimensions of an [N, C, H, W] tensor, channel by channel. */
 final class PoolOps {

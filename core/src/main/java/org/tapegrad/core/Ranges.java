@@ -1,6 +1,8 @@
 package org.tapegrad.core;
 
+import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Operations on a range {@code [from, to)} of the flat, row-major elements of tensors laid out contiguously from
@@ -8,6 +10,10 @@ import java.util.Objects;
  * thread takes its own range ({@code DataParallel}'s gradient sums, a team's optimizer step). They write storage in
  * place and are not recorded. The loops are the dtype kernels' (the float32 ones generated from the float64 ones),
  * so callers hold no {@code float[]}/{@code double[]} branch of their own.
+ *
+ * <p>The {@link ByteBuffer} forms move a range to and from the bytes of a message (a process group's), each element
+ * {@link DType#itemSize()} bytes in the buffer's byte order, starting at the buffer's position (which they do not
+ * move).
  */
 public final class Ranges {
     private Ranges() {
@@ -22,7 +28,21 @@ public final class Ranges {
     public static void add(Tensor src, Tensor dst, int from, int to) {
         check("add", dst, from, to);
         sameLayout("add", src, dst);
-        dst.dtype().kernels().addRange(src.matrix(), dst.matrix(), from, to);
+        dst.dtype().kernels().addRange(src.matrix(), from, dst.matrix(), from, to - from);
+    }
+
+    /**
+     * {@code dst[dstFrom + i] += src[srcFrom + i]} for i in [0, count), in the tensors' dtype: a range of one tensor
+     * added into a range of another.
+     *
+     * @param src Not modified.
+     * @param dst a tensor of src's dtype. Modified.
+     */
+    public static void add(Tensor src, int srcFrom, Tensor dst, int dstFrom, int count) {
+        check("add", src, srcFrom, srcFrom + count);
+        check("add", dst, dstFrom, dstFrom + count);
+        sameDType("add", src, dst);
+        dst.dtype().kernels().addRange(src.matrix(), srcFrom, dst.matrix(), dstFrom, count);
     }
 
     /** {@code t[i] = value} for i in [from, to). {@code t} modified. */
@@ -41,10 +61,74 @@ public final class Ranges {
     public static void copy(Tensor src, Tensor dst, int dstFrom) {
         Objects.requireNonNull(src, "src");
         check("copy", dst, dstFrom, dstFrom + src.numel());
-        if (src.dtype() != dst.dtype()) {
-            throw new IllegalArgumentException("Ranges.copy: dtypes " + src.dtype() + " and " + dst.dtype() + " differ");
-        }
+        sameDType("copy", src, dst);
         dst.dtype().kernels().copyRange(src.contiguousData(), 0, dst.matrix(), dstFrom, src.numel());
+    }
+
+    /**
+     * {@code dst[dstFrom + i] = src[srcFrom + i]} for i in [0, count): a range of one tensor into a range of another.
+     *
+     * @param src Not modified.
+     * @param dst a tensor of src's dtype. Modified.
+     */
+    public static void copy(Tensor src, int srcFrom, Tensor dst, int dstFrom, int count) {
+        check("copy", src, srcFrom, srcFrom + count);
+        check("copy", dst, dstFrom, dstFrom + count);
+        sameDType("copy", src, dst);
+        dst.dtype().kernels().copyRange(src.matrix(), srcFrom, dst.matrix(), dstFrom, count);
+    }
+
+    /** {@code t[i] = t[i] / divisor} for i in [from, to), a division in t's dtype. {@code t} modified. */
+    public static void div(Tensor t, double divisor, int from, int to) {
+        check("div", t, from, to);
+        t.dtype().kernels().divRange(t.matrix(), from, to, divisor);
+    }
+
+    /**
+     * Elements [from, to) of {@code src} into {@code out}, from its position. {@code src} not modified; {@code out}
+     * modified (its position is not moved).
+     *
+     * @throws IllegalArgumentException when {@code out} has fewer than {@code (to - from)·itemSize} bytes remaining
+     */
+    public static void put(Tensor src, int from, int to, ByteBuffer out) {
+        check("put", src, from, to);
+        room("put", src.dtype(), to - from, out);
+        src.dtype().kernels().putRange(src.matrix(), from, to - from, out);
+    }
+
+    /**
+     * {@code dst[i] = in[i - from]} for i in [from, to): elements of {@code in}, from its position, into a range.
+     * {@code in} not modified (its position is not moved); {@code dst} modified.
+     */
+    public static void get(ByteBuffer in, Tensor dst, int from, int to) {
+        check("get", dst, from, to);
+        room("get", dst.dtype(), to - from, in);
+        dst.dtype().kernels().getRange(in, dst.matrix(), from, to - from);
+    }
+
+    /**
+     * {@code dst[i] += in[i - from]} for i in [from, to), in dst's dtype: a range summed with the elements of a
+     * message. {@code in} not modified (its position is not moved); {@code dst} modified.
+     */
+    public static void add(ByteBuffer in, Tensor dst, int from, int to) {
+        check("add", dst, from, to);
+        room("add", dst.dtype(), to - from, in);
+        dst.dtype().kernels().addRange(in, dst.matrix(), from, to - from);
+    }
+
+    private static void room(String op, DType dtype, int count, ByteBuffer b) {
+        Objects.requireNonNull(b, "buffer");
+        if (b.remaining() < (long) count * dtype.itemSize()) {
+            throw new IllegalArgumentException("Ranges." + op + ": " + count + " " + dtype + " elements need "
+                    + (long) count * dtype.itemSize() + " bytes; the buffer has " + b.remaining() + " remaining");
+        }
+    }
+
+    private static void sameDType(String op, Tensor src, Tensor dst) {
+        if (src.dtype() != dst.dtype()) {
+            throw new IllegalArgumentException("Ranges." + op + ": dtypes " + src.dtype() + " and " + dst.dtype()
+                    + " differ");
+        }
     }
 
     private static void check(String op, Tensor t, int from, int to) {

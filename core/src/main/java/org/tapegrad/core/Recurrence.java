@@ -6,6 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.internal.kernel.BinaryFn;
+import org.tapegrad.core.internal.kernel.CellKernels;
+import org.tapegrad.core.internal.kernel.Kernels;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * A recurrent layer over a whole sequence as one op, the way libtorch and cuDNN run {@code nn.LSTM}: the input

@@ -5,6 +5,11 @@ import static org.tapegrad.core.Autograd.record;
 import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.internal.kernel.BinaryFn;
+import org.tapegrad.core.internal.kernel.Kernels;
+import org.tapegrad.core.internal.kernel.Shape;
+import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
  * Sums, broadcasts, maxima and the reductions built on them (log-sum-exp, cumulative sums, variance, norms).

@@ -5,6 +5,7 @@ import static org.tapegrad.core.Autograd.record;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Ops that move elements without computing on them. The views (reshape of suitable strides, permute, narrow,

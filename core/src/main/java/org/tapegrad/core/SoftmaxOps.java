@@ -2,6 +2,9 @@ package org.tapegrad.core;
 
 import static org.tapegrad.core.Autograd.record;
 
+import org.tapegrad.core.internal.kernel.Kernels;
+import org.tapegrad.core.internal.kernel.Shape;
+
 /** Softmax and log-softmax along a dimension, and the fused softmax cross-entropy. All subtract the maximum first. */
 final class SoftmaxOps {
     private SoftmaxOps() {

@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * The memory behind one tensor and all its views: an EJML dense matrix ({@code FMatrixRMaj} or {@code DMatrixRMaj},

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * A recording of the ops of one forward pass, in execution order, and the reverse walk over it.
@@ -151,6 +152,8 @@ public final class Tape implements Scope {
         boolean owned;
         /** {@code sum} is the leaf's final destination (its kept grad, or its LeafGradients buffer). */
         boolean delivered;
+        /** The leaf's post-accumulate hooks have run in this walk. */
+        boolean postHooksRun;
     }
 
     /**
@@ -184,6 +187,12 @@ public final class Tape implements Scope {
         private Map<Tensor, Tensor> found;
         /** Nodes holding a pending gradient. */
         private int outstanding;
+        /**
+         * For each leaf with post-accumulate hooks, how many of its uses on the tape the walk has still to pass (empty
+         * when no leaf has such hooks); counters are kept from walk to walk.
+         */
+        private final Map<Tensor, int[]> usesLeft = new IdentityHashMap<>();
+        private final ArrayList<int[]> spareCounters = new ArrayList<>();
 
         private void begin(Tape tape, String caller, Tensor seed, List<Tensor> wanted, boolean createGraph) {
             this.tape = tape;
@@ -208,9 +217,12 @@ public final class Tape implements Scope {
                 s.sum = null;
                 s.owned = false;
                 s.delivered = false;
+                s.postHooksRun = false;
                 spare.add(s);
             }
             leaves.clear();
+            spareCounters.addAll(usesLeft.values());
+            usesLeft.clear();
             tape = null;
             nodes = null;
             seed = null;
@@ -242,6 +254,8 @@ public final class Tape implements Scope {
                     Node producer = in.gradFn();
                     if (producer != null && producer.tape == tape) {
                         producer.uses++;
+                    } else if (plain && producer == null && in.hasPostAccumulateHooks()) {
+                        countUse(in);
                     }
                 }
             }
@@ -249,25 +263,55 @@ public final class Tape implements Scope {
             for (int k = nodes.size() - 1; k >= 0 && outstanding > 0; k--) {
                 Node node = nodes.get(k);
                 Tensor g = node.pending;
-                if (g == null) {
-                    continue;
-                }
-                node.pending = null;
-                node.pendingOwned = false;
-                outstanding--;
-                Tensor out = node.output;
-                g = out.runHooks(g); // in the functional form too, as PyTorch's autograd.grad
-                if (plain) {
-                    if (out.retainsGrad()) {
-                        accumulateGrad(out, g, false);
+                if (g != null) {
+                    node.pending = null;
+                    node.pendingOwned = false;
+                    outstanding--;
+                    Tensor out = node.output;
+                    g = out.runHooks(g); // in the functional form too, as PyTorch's autograd.grad
+                    if (plain) {
+                        if (out.retainsGrad()) {
+                            accumulateGrad(out, g, false);
+                        }
+                    } else if (wantedSet.contains(out)) {
+                        found.put(out, g);
                     }
-                } else if (wantedSet.contains(out)) {
-                    found.put(out, g);
+                    backprop(node, g);
                 }
-                backprop(node, g);
+                if (!usesLeft.isEmpty()) {
+                    passed(node);
+                }
             }
             finishLeaves();
             return found;
+        }
+
+        private void countUse(Tensor leaf) {
+            int[] c = usesLeft.get(leaf);
+            if (c == null) {
+                c = spareCounters.isEmpty() ? new int[1] : spareCounters.remove(spareCounters.size() - 1);
+                c[0] = 0;
+                usesLeft.put(leaf, c);
+            }
+            c[0]++;
+        }
+
+        /**
+         * The walk has passed {@code node}: a leaf with post-accumulate hooks whose last use it was, and whose sum
+         * is its final destination (so complete now), gets its hooks called while the walk goes on.
+         */
+        private void passed(Node node) {
+            for (Tensor in : node.inputs) {
+                int[] c = usesLeft.get(in);
+                if (c == null || --c[0] != 0) {
+                    continue;
+                }
+                LeafSum s = leaves.get(in);
+                if (s != null && s.delivered && !s.postHooksRun) {
+                    s.postHooksRun = true;
+                    in.runPostAccumulateHooks(s.sum);
+                }
+            }
         }
 
         /** Runs one node's rule on {@code g}, the gradient of its output, and routes the results to its inputs. */
@@ -444,7 +488,13 @@ public final class Tape implements Scope {
             for (Map.Entry<Tensor, LeafSum> e : leaves.entrySet()) {
                 Tensor leaf = e.getKey();
                 LeafSum s = e.getValue();
-                if (s.delivered || s.sum == null) {
+                if (s.sum == null) {
+                    continue;
+                }
+                if (s.delivered) {
+                    if (!s.postHooksRun && leaf.hasPostAccumulateHooks()) {
+                        leaf.runPostAccumulateHooks(s.sum); // a use the walk did not reach (it stopped early)
+                    }
                     continue;
                 }
                 Tensor h = leaf.runHooks(s.sum);
@@ -470,6 +520,9 @@ public final class Tape implements Scope {
                     addInto(h, dest);
                 } else {
                     accumulateGrad(leaf, adopt && !s.owned ? h.detach() : h, adopt);
+                }
+                if (leaf.hasPostAccumulateHooks()) {
+                    leaf.runPostAccumulateHooks(dest != null ? dest : leaf.grad());
                 }
             }
         }

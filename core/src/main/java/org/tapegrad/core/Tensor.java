@@ -1,13 +1,18 @@
 package org.tapegrad.core;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.internal.kernel.BinaryFn;
+import org.tapegrad.core.internal.kernel.Shape;
+import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
  * An n-dimensional array (rank 0 to 8) of float32 or float64 values: a {@link Storage} (an EJML dense matrix) seen
@@ -42,6 +47,9 @@ import org.ejml.data.Matrix;
  * negative dimensions counted from the end. The Javadoc of each op gives its gradient.
  */
 public final class Tensor {
+    /** The largest rank a tensor may have: shapes have 0 to MAX_RANK dimensions. */
+    public static final int MAX_RANK = Shape.MAX_RANK;
+
     private final Storage storage;
     /** Index of element (0, ..., 0) in the storage. */
     private final int offset;
@@ -615,6 +623,49 @@ public final class Tensor {
                 m.hooks.remove(hook);
             }
         };
+    }
+
+    /**
+     * Registers {@code hook} to be called when a plain backward ({@link Tape#backward}) has accumulated this leaf's
+     * gradient, as PyTorch's {@code register_post_accumulate_grad_hook}: once per backward that gives the leaf a
+     * gradient, with the tensor the gradient was accumulated into (its {@code grad()}, or its buffer in the
+     * {@link LeafGradients} collecting on the backward's thread), on that thread. The engine calls it as soon as the
+     * walk has passed the last recorded op that uses the leaf, while the rest of the backward pass is still to run
+     * (when the leaf also has {@link #registerHook gradient hooks}, or no kept buffer to add into, at the end of the
+     * walk, after the gradient is delivered), so that a data-parallel exchange can start early. The hook must not
+     * change the gradient; {@link Autograd#grad} calls no such hooks (it accumulates nothing).
+     *
+     * @throws IllegalStateException when this tensor is not a leaf that requires grad
+     */
+    public HookHandle registerPostAccumulateGradHook(Consumer<Tensor> hook) {
+        Objects.requireNonNull(hook, "hook");
+        if (!requiresGrad() || !isLeaf()) {
+            throw new IllegalStateException("registerPostAccumulateGradHook: the tensor " + Shape.str(shape)
+                    + (requiresGrad() ? " is not a leaf (it was computed by " + gradFnName() + ")"
+                            : " does not require grad") + "; only a leaf that requires grad accumulates a gradient");
+        }
+        AutogradMeta m = autograd;
+        if (m.postAccumulateHooks == null) {
+            m.postAccumulateHooks = new ArrayList<>(2);
+        }
+        m.postAccumulateHooks.add(hook);
+        return () -> {
+            if (m.postAccumulateHooks != null) {
+                m.postAccumulateHooks.remove(hook);
+            }
+        };
+    }
+
+    boolean hasPostAccumulateHooks() {
+        AutogradMeta m = autograd;
+        return m != null && m.hasPostAccumulateHooks();
+    }
+
+    /** Calls the post-accumulate hooks with {@code accumulated}, the tensor this leaf's gradient was added into. */
+    void runPostAccumulateHooks(Tensor accumulated) {
+        for (Consumer<Tensor> hook : List.copyOf(autograd.postAccumulateHooks)) {
+            hook.accept(accumulated);
+        }
     }
 
     Tensor runHooks(Tensor g) {

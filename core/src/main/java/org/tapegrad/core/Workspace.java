@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 import org.ejml.data.Matrix;
 import org.ejml.data.ReshapeMatrix;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Storage for the intermediate tensors of a training step that the next step reuses, so that a loop whose shapes

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Every op's forward-mode rule, through the same table as the backward rules ({@link OpCases}), in float64:

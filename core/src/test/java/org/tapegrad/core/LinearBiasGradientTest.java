@@ -2,6 +2,10 @@ package org.tapegrad.core;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.gemm.BlockedMatmul;
+import org.tapegrad.core.gemm.EjmlMatmul;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * A float32 linear layer's bias gradient is the column sums of the incoming gradient, computed as a one-row product

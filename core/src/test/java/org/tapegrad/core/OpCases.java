@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * The table of op cases: every public op (and the package-private ones that backward rules use) on several

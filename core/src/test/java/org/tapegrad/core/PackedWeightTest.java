@@ -9,6 +9,10 @@ import java.util.Random;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.gemm.BlockedMatmul;
+import org.tapegrad.core.gemm.EjmlMatmul;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * A weight packed once must give the same bits as {@link Tensor#linear}, on every path of the kernel (narrow outputs,

@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.internal.kernel.UnaryFn;
 
 class TensorTest {
 

@@ -12,6 +12,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Every op family fed views (transposed, narrowed to inner columns, expanded with stride 0, selected at an offset)

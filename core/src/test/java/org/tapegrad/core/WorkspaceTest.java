@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.gemm.EjmlMatmul;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * A {@link Workspace} step lends op results storage that the next step reuses. Training must give exactly the

@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.IntFunction;
-import org.tapegrad.core.AtomicFile;
+import org.tapegrad.core.io.AtomicFile;
 import org.tapegrad.core.Autograd;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.Functional;

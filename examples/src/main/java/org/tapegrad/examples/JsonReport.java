@@ -3,8 +3,8 @@ package org.tapegrad.examples;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import org.tapegrad.core.AtomicFile;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.AtomicFile;
+import org.tapegrad.core.io.Json;
 
 /** The {@code --report} file of a command: one flat JSON object, written atomically. */
 final class JsonReport {

@@ -9,8 +9,8 @@ import java.util.Random;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.monitor.GradientMonitor;
 import org.tapegrad.nn.Layer;
-import org.tapegrad.nn.monitor.GradientMonitor;
 import org.tapegrad.optim.Optimizer;
 import org.tapegrad.optim.Sgd;
 

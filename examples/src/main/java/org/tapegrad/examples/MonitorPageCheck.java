@@ -16,13 +16,13 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.core.data.DataLoader;
+import org.tapegrad.monitor.GradientMonitor;
+import org.tapegrad.monitor.LiveReports;
+import org.tapegrad.monitor.MonitorReports;
 import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
-import org.tapegrad.nn.monitor.GradientMonitor;
-import org.tapegrad.nn.monitor.LiveReports;
-import org.tapegrad.nn.monitor.MonitorReports;
 import org.tapegrad.optim.Sgd;
 
 /**

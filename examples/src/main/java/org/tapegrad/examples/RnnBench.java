@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.tapegrad.core.Losses;
-import org.tapegrad.core.Matmul;
+import org.tapegrad.core.gemm.Matmul;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;

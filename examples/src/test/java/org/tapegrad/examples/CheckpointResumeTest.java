@@ -11,7 +11,7 @@ import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.core.Checkpoint;
+import org.tapegrad.core.io.Checkpoint;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.core.Checkpoint;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.Checkpoint;
+import org.tapegrad.core.io.Json;
 import org.tapegrad.core.data.TensorDataset;
 
 /**

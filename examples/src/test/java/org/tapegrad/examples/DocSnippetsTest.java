@@ -24,10 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every Java snippet a user reads compiles against the current API with wildcard imports of every Tapegrad package:
- * the README's {@code ```java} blocks and the {@code jshell>} examples in Javadoc. A README block may start with a
- * comment {@code // given: Type name, Type name} naming what the surrounding text assumes (a data set, a model); those
- * become parameters of the method the block is compiled in. A block that declares a class is compiled as a member.
- * Nothing is run: the point is that a snippet copied from the documentation is valid code.
+ * the README's {@code ```java} blocks and the {@code jshell>} examples in Javadoc. A snippet's own imports are kept
+ * (moved to the top of the file), so one naming a package that was moved or removed fails. A README block may start
+ * with a comment {@code // given: Type name, Type name} naming what the surrounding text assumes (a data set, a
+ * model); those become parameters of the method the block is compiled in. A block that declares a class is compiled
+ * as a member. Nothing is run: the point is that a snippet copied from the documentation is valid code.
  */
 class DocSnippetsTest {
     private static final Path ROOT = Path.of("..");
@@ -68,6 +69,15 @@ class DocSnippetsTest {
         AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
                 () -> compile(List.of(wrong), out));
         assertTrue(e.getMessage().contains("noSuchMethod"), e.getMessage());
+    }
+
+    @Test
+    void aSnippetImportingAMovedPackageIsReported(@TempDir Path out) {
+        Snippet moved = new Snippet("test", "import org.tapegrad.nn.monitor.*;\nTensor t = Tensor.zeros(2);\n", "",
+                true);
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> compile(List.of(moved), out));
+        assertTrue(e.getMessage().contains("org.tapegrad.nn.monitor"), e.getMessage());
     }
 
     @Test
@@ -147,9 +157,6 @@ class DocSnippetsTest {
             return;
         }
         String s = statement.toString().replaceFirst("\\s*//[^\n]*$", "").stripTrailing();
-        if (s.startsWith("import ")) {
-            return; // the wrapper imports every package
-        }
         boolean complete = s.endsWith(";") || s.endsWith("}");
         code.append(s).append(complete ? "" : ";").append('\n');
     }
@@ -182,18 +189,24 @@ class DocSnippetsTest {
 
     private static String wrap(String name, Snippet s) {
         StringBuilder src = new StringBuilder();
-        for (String pkg : List.of("org.tapegrad.core", "org.tapegrad.core.data", "org.tapegrad.nn",
-                "org.tapegrad.nn.monitor", "org.tapegrad.nn.train", "org.tapegrad.nn.distributed", "org.tapegrad.optim",
-                "org.tapegrad.optim.distributed", "org.apache.spark.api.java", "java.util", "java.util.function",
-                "java.nio.file", "java.io", "java.time")) {
+        for (String pkg : List.of("org.tapegrad.core", "org.tapegrad.core.gemm", "org.tapegrad.core.io",
+                "org.tapegrad.core.data", "org.tapegrad.nn", "org.tapegrad.monitor", "org.tapegrad.nn.train",
+                "org.tapegrad.nn.distributed", "org.tapegrad.optim", "org.tapegrad.optim.distributed",
+                "org.apache.spark.api.java", "java.util", "java.util.function", "java.nio.file", "java.io",
+                "java.time")) {
             src.append("import ").append(pkg).append(".*;\n");
         }
         src.append("import org.slf4j.Logger;\n");
+        // the snippet's own imports go first, so that one naming a package or class that no longer exists fails
+        StringBuilder code = new StringBuilder();
+        for (String line : s.code().split("\n", -1)) {
+            (line.startsWith("import ") ? src : code).append(line).append('\n');
+        }
         src.append("class ").append(name).append(" {\n");
         if (!s.jshell() && isDeclaration(s.code())) { // a jshell session's classes are local classes
-            src.append(s.code());
+            src.append(code);
         } else {
-            src.append("void run(").append(s.given()).append(") throws Exception {\n").append(s.code()).append("}\n");
+            src.append("void run(").append(s.given()).append(") throws Exception {\n").append(code).append("}\n");
         }
         return src.append("}\n").toString();
     }

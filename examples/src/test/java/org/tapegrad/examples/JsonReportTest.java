@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.Json;
 
 class JsonReportTest {
     @TempDir

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.nn.monitor.MonitorReports;
+import org.tapegrad.monitor.MonitorReports;
 
 /** {@code mnist --monitor DIR}: the reports are written and the monitored run trains exactly as the plain one. */
 class MnistMonitorTest {

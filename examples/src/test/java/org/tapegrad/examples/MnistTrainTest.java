@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.core.Json;
+import org.tapegrad.core.io.Json;
 
 /** Short MNIST trainings on a subset: accuracy reached, exact resume from a checkpoint, the JSON report. */
 class MnistTrainTest {

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tapegrad.core.Json;
-import org.tapegrad.nn.monitor.HtmlReport;
-import org.tapegrad.nn.monitor.MonitorReports;
+import org.tapegrad.core.io.Json;
+import org.tapegrad.monitor.HtmlReport;
+import org.tapegrad.monitor.MonitorReports;
 
 /** {@code seq-mnist} on a subset: it trains, measures the first/last-step gradient ratio and writes its reports. */
 class SeqMnistTest {

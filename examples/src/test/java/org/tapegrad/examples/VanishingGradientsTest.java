@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tapegrad.core.data.TensorDataset;
-import org.tapegrad.nn.monitor.Diagnostic.Kind;
-import org.tapegrad.nn.monitor.MonitorReports;
+import org.tapegrad.monitor.Diagnostic.Kind;
+import org.tapegrad.monitor.MonitorReports;
 
 /** The demonstration, shortened (30 steps on 1,280 images, narrow layers): what it must show still shows. */
 class VanishingGradientsTest {

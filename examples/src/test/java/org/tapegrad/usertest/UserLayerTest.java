@@ -18,13 +18,13 @@ import org.tapegrad.core.GradCheck;
 import org.tapegrad.core.Losses;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.monitor.Diagnostic.Kind;
+import org.tapegrad.monitor.GradientMonitor;
+import org.tapegrad.monitor.StepRecord;
 import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.Linear;
 import org.tapegrad.nn.Relu;
 import org.tapegrad.nn.Sequential;
-import org.tapegrad.nn.monitor.GradientMonitor;
-import org.tapegrad.nn.monitor.Diagnostic.Kind;
-import org.tapegrad.nn.monitor.StepRecord;
 
 /** Layers with several inputs and frozen layers, written outside the library's packages as a user would. */
 class UserLayerTest {

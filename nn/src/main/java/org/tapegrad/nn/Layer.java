@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.tapegrad.core.HookHandle;
 import org.tapegrad.core.Scope;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 

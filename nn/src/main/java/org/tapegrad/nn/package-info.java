@@ -31,5 +31,7 @@
  * <p>Layers compute with core ops only, so every gradient comes from the core's backward rules; the tests check
  * the composed ones (batch normalisation in 1-D and 2-D, layer normalisation, each recurrent cell and unrolled
  * sequences) against finite differences.
+ *
+ * <p>May use: {@code org.tapegrad.core}, {@code org.tapegrad.core.gemm}, {@code org.tapegrad.core.io}.
  */
 package org.tapegrad.nn;

@@ -6,9 +6,9 @@ import java.lang.management.ManagementFactory;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.EjmlMatmul;
-import org.tapegrad.core.Matmul;
-import org.tapegrad.core.MatmulKernel;
+import org.tapegrad.core.gemm.EjmlMatmul;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.gemm.MatmulKernel;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 import org.tapegrad.core.Tensor;
 
 class StateDictTest {

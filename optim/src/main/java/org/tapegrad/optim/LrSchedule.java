@@ -1,6 +1,6 @@
 package org.tapegrad.optim;
 
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 
 /**
  * Anything that sets the learning rates of an optimizer's parameter groups over training: the epoch-driven

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 
 /**
  * A schedule whose learning rate is a closed-form function of the epoch counter, as PyTorch's

@@ -12,9 +12,9 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.core.gemm.WorkerTeam;
 
 /**
  * The bookkeeping every optimizer shares, as in PyTorch's {@code torch.optim.Optimizer}: parameter groups with their

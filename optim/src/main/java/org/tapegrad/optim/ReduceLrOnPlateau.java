@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 
 /**
  * Reduces the learning rate when a metric has stopped improving, as PyTorch's {@code ReduceLROnPlateau}. Call

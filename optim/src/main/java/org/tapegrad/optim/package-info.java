@@ -37,5 +37,8 @@
  *
  * To checkpoint, save {@code optimizer.stateDict()} and {@code schedule.stateDict()} next to the model's; to resume,
  * build the same optimizer and schedule over the restored parameters and call {@code loadStateDict} on both.
+ *
+ * <p>May use: {@code org.tapegrad.core}, {@code org.tapegrad.core.gemm}, {@code org.tapegrad.core.io}
+ * (not nn: an optimizer sees tensors, not layers).
  */
 package org.tapegrad.optim;

@@ -15,7 +15,7 @@ import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 import org.tapegrad.core.Tensor;
 
 /** Exact resume from stateDict/loadStateDict, its validation, and skipping steps with non-finite gradients. */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.core.gemm.WorkerTeam;
 
 /**
  * {@link Optimizer#step(WorkerTeam)} cuts every float32 parameter into one range per thread; since no element's update

@@ -15,7 +15,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 import org.tapegrad.core.Tensor;
 
 /**

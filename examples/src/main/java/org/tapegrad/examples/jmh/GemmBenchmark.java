@@ -14,9 +14,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.tapegrad.core.BlockedMatmul;
-import org.tapegrad.core.EjmlMatmul;
-import org.tapegrad.core.MatmulKernel;
+import org.tapegrad.core.gemm.BlockedMatmul;
+import org.tapegrad.core.gemm.EjmlMatmul;
+import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * The MLP's matrix products (batch 128) on each kernel. Shapes are {@code m x k x n} and the transposes of a linear

@@ -1,13 +1,21 @@
 package org.tapegrad.nn.distributed;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import org.tapegrad.core.DType;
+import org.tapegrad.core.HookHandle;
+import org.tapegrad.core.Ranges;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.core.gemm.WorkerTeam;
 import org.tapegrad.nn.Layer;
 import org.tapegrad.nn.train.DataParallel;
 
@@ -35,17 +43,34 @@ import org.tapegrad.nn.train.DataParallel;
  * {@code L = Σ_k (n_k / N)·L_k} over its slices {@code k} of {@code n_k} rows (a rank's rows, cut across its threads).
  * Each slice's loss is weighted by {@code n_k / N} before its backward pass, each rank sums its threads' gradients
  * into {@code grad} (as {@link DataParallel} does), and the ranks' gradients are then summed in rank order
- * ({@link ProcessGroup#allReduce(float[], int, int, ProcessGroup.ReduceOp) allReduce}), so every rank ends with
+ * ({@link ProcessGroup#allReduce(Tensor, int, int, ProcessGroup.ReduceOp) allReduce}), so every rank ends with
  * {@code dL/dθ}, the same bits on every rank. With one thread per rank and ranks given {@link #shardStart} rows,
  * the slices are those of {@code new DataParallel(model, worldSize)} on the global batch and the sums are added in
  * the same order: the gradients, the loss and so every step are the same bits as that single-process run.
  *
- * <p><b>The exchange.</b> After the backward pass, every parameter's gradient is copied into one contiguous buffer
- * per dtype (float32 parameters in one, float64 parameters in the other, followed by the loss, the row count and
- * one flag per parameter saying whether this rank gave it a gradient); each buffer is all-reduced in buckets of at
- * most {@link Options#bucketElements()} elements and copied back. A parameter that no rank gave a gradient keeps a
- * null {@code grad}, as after a single-process backward. The exchange starts after the whole backward pass; it is
- * not yet overlapped with it.
+ * <p><b>The exchange.</b> The parameters are grouped into buckets, as PyTorch's are: taken in reverse registration
+ * order (the order in which a backward pass finishes them, last layer first), consecutive parameters of one dtype
+ * share a bucket while their elements add up to at most {@link Options#bucketElements()} (a larger parameter has a
+ * bucket of its own, sent in messages of at most that many elements). Without overlap (below), after the backward
+ * pass every parameter's gradient is copied into its bucket's flat buffer, each bucket is all-reduced, then a last
+ * message of the loss, the row count and one flag per parameter saying whether this rank gave it a gradient, and the
+ * sums are copied back. A parameter that no rank gave a gradient keeps a null {@code grad}, as after a
+ * single-process backward.
+ *
+ * <p><b>Overlap.</b> With {@link Options#overlap()} (the default) and one thread per rank, the exchange runs beside
+ * the backward pass, as PyTorch's does: a post-accumulate hook on every parameter
+ * ({@link Tensor#registerPostAccumulateGradHook}) packs its gradient as soon as the pass has finished it, and when a
+ * bucket's parameters are all packed its all-reduce starts on a communication thread (one per replica, started by
+ * the constructor) while the pass goes on with earlier layers. Buckets are handed to that thread in their order,
+ * which is the same on every rank, whatever order they become ready in; {@code backward} then packs the parameters
+ * the pass gave no gradient, waits for the buckets, exchanges the last message and unpacks. Each element is summed
+ * exactly as without overlap (the same additions in rank order), so the gradients are the same bits. A failure of
+ * the exchange is thrown by {@code backward}, once the pass is over; a failure of the pass waits for the buckets
+ * already handed over (each bounded by the group's timeout) and is thrown. With several threads per rank a
+ * parameter's gradient is complete only once every thread's slice is done and summed, so the exchange starts after
+ * the pass whatever the option says. A model smaller than {@link Options#bucketElements()} is one bucket, which
+ * cannot start before the pass ends: smaller buckets let more of the exchange overlap, at the price of more
+ * messages (PyTorch's first bucket is 1 MB, {@code 1 << 18} float32 elements).
  *
  * <p><b>Replicas.</b> The constructor checks that every rank's model has the same parameter and buffer shapes and
  * copies rank 0's values into every replica (so each rank may build its model with any seed). Every
@@ -64,8 +89,15 @@ public final class DistributedDataParallel implements AutoCloseable {
      * @param bucketElements the most elements one all-reduce message carries (at least 1); larger buffers are
      *                       exchanged in several buckets
      * @param checkEvery     compare the replicas' checksums every this many calls to {@code backward} (0: never)
+     * @param overlap        all-reduce each bucket while the backward pass goes on, as soon as its parameters are done
+     *                       (with one thread per rank; see the class comment); the same bits as without
      */
-    public record Options(int bucketElements, int checkEvery) {
+    public record Options(int bucketElements, int checkEvery, boolean overlap) {
+        /** Options that overlap the exchange with the backward pass. */
+        public Options(int bucketElements, int checkEvery) {
+            this(bucketElements, checkEvery, true);
+        }
+
         /** Checks the values. */
         public Options {
             if (bucketElements < 1) {
@@ -78,19 +110,27 @@ public final class DistributedDataParallel implements AutoCloseable {
             }
         }
 
-        /** Buckets of 4 Mi elements (16 MiB of float32, as PyTorch's 25 MB order of size), a check every 100 steps. */
+        /**
+         * Buckets of 4 Mi elements (16 MiB of float32, as PyTorch's 25 MB order of size), a check every 100 steps,
+         * overlap on.
+         */
         public static Options defaults() {
-            return new Options(1 << 22, 100);
+            return new Options(1 << 22, 100, true);
         }
 
         /** These options with {@code bucketElements} replaced (checked again). */
         public Options withBucketElements(int bucketElements) {
-            return new Options(bucketElements, checkEvery);
+            return new Options(bucketElements, checkEvery, overlap);
         }
 
         /** These options with {@code checkEvery} replaced (checked again). */
         public Options withCheckEvery(int checkEvery) {
-            return new Options(bucketElements, checkEvery);
+            return new Options(bucketElements, checkEvery, overlap);
+        }
+
+        /** These options with {@code overlap} replaced. */
+        public Options withOverlap(boolean overlap) {
+            return new Options(bucketElements, checkEvery, overlap);
         }
     }
 
@@ -100,12 +140,29 @@ public final class DistributedDataParallel implements AutoCloseable {
     private final DataParallel local;
     private final List<Tensor> params;
     private final List<Tensor> buffers;
-    /** Position of parameter i in the flat buffer of its dtype. */
-    private final int[] offset;
-    private final float[] flat32;
-    /** Float64 gradients, then the loss, the row count and one gradient flag per parameter. */
-    private final double[] flat64;
-    private final int tail;
+    /** In the order they are exchanged: the last parameters first. */
+    private final Bucket[] buckets;
+    /** The loss, the row count and one gradient flag per parameter, summed over the ranks after the buckets. */
+    private final double[] tail;
+    /** For {@link #checksum()}: the bytes of the largest parameter or buffer. */
+    private ByteBuffer checksumBytes;
+    /** Parameter i is parameter {@code slotOf[i]} of bucket {@code bucketOf[i]}. */
+    private final int[] bucketOf;
+    private final int[] slotOf;
+
+    // Overlap (null or unused without it): the hooks, the communication thread, and the current step's progress.
+    private final List<HookHandle> hooks = new ArrayList<>();
+    private final ExecutorService comm;
+    /** Set while this replica's backward pass runs: the hooks ignore a backward of the model outside it. */
+    private boolean inBackward;
+    /** Whether parameter i's gradient is in its bucket this step. */
+    private final boolean[] packed;
+    /** Per bucket: its parameters not yet packed this step. */
+    private final int[] toPack;
+    /** Per bucket: its all-reduce on the communication thread, once handed over this step. */
+    private final Future<?>[] inFlight;
+    /** The next bucket to hand to the communication thread (they go in order). */
+    private int nextBucket;
     private long steps;
     private long exchangeNanos;
     private long lastExchangeNanos;
@@ -133,27 +190,38 @@ public final class DistributedDataParallel implements AutoCloseable {
         buffers = List.copyOf(model.buffers());
         local = new DataParallel(model, threads);
         try {
-            offset = new int[params.size()];
-            int n32 = 0;
-            int n64 = 0;
-            for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i);
-                if (p.dtype() == DType.FLOAT32) {
-                    offset[i] = n32;
-                    n32 += p.numel();
-                } else {
-                    offset[i] = n64;
-                    n64 += p.numel();
+            buckets = Bucket.of(params, options.bucketElements());
+            tail = new double[2 + params.size()];
+            bucketOf = new int[params.size()];
+            slotOf = new int[params.size()];
+            for (int b = 0; b < buckets.length; b++) {
+                for (int k = 0; k < buckets[b].params.length; k++) {
+                    bucketOf[buckets[b].params[k]] = b;
+                    slotOf[buckets[b].params[k]] = k;
                 }
             }
-            flat32 = new float[n32];
-            tail = n64;
-            flat64 = new double[n64 + 2 + params.size()];
+            packed = new boolean[params.size()];
+            toPack = new int[buckets.length];
+            inFlight = new Future<?>[buckets.length];
             checkSameLayout();
             broadcastFromRankZero();
         } catch (RuntimeException e) {
             local.close();
             throw e;
+        }
+        if (options.overlap() && threads == 1) {
+            for (int i = 0; i < params.size(); i++) {
+                int index = i;
+                hooks.add(params.get(i).registerPostAccumulateGradHook(g -> finished(index, g)));
+            }
+            int rank = group.rank();
+            comm = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "tapegrad-ddp-exchange-rank-" + rank);
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            comm = null;
         }
     }
 
@@ -192,17 +260,23 @@ public final class DistributedDataParallel implements AutoCloseable {
         return steps;
     }
 
+    /** Whether the exchange overlaps the backward pass: {@link Options#overlap()} with one thread per rank. */
+    public boolean overlaps() {
+        return comm != null;
+    }
+
     /**
-     * Nanoseconds spent packing, all-reducing and unpacking gradients, over every call to {@code backward}; the
-     * all-reduce includes waiting for the slowest rank to finish its backward pass.
+     * Nanoseconds {@code backward} spent on the exchange after its backward pass (packing, all-reducing and
+     * unpacking; with overlap, what was left of it once the pass was over), over every call; it includes waiting for
+     * the slowest rank to finish its backward pass.
      */
     public long exchangeNanos() {
         return exchangeNanos;
     }
 
     /**
-     * Nanoseconds the last call to {@code backward} spent packing, all-reducing and unpacking its gradients (waiting
-     * for the slowest rank included).
+     * Nanoseconds the last call to {@code backward} spent on the exchange after its backward pass (as
+     * {@link #exchangeNanos()}: waiting for the slowest rank included).
      */
     public long lastExchangeNanos() {
         return lastExchangeNanos;
@@ -228,7 +302,8 @@ public final class DistributedDataParallel implements AutoCloseable {
         if (options.checkEvery() > 0 && steps > 0 && steps % options.checkEvery() == 0) {
             checkReplicas();
         }
-        double part = local.backward(inputs, labels, loss, globalRows);
+        double part = comm == null ? local.backward(inputs, labels, loss, globalRows)
+                : overlappedBackward(inputs, labels, loss, globalRows);
         double total = exchange(part, inputs.size(0), globalRows);
         steps++;
         return total;
@@ -263,66 +338,196 @@ public final class DistributedDataParallel implements AutoCloseable {
         }
     }
 
-    /** Stops this rank's worker threads; the group stays open (it is the caller's). */
+    /**
+     * Stops this rank's worker threads and its communication thread and removes its hooks from the parameters; the
+     * group stays open (it is the caller's).
+     */
     @Override
     public void close() {
+        hooks.forEach(HookHandle::remove);
+        hooks.clear();
+        if (comm != null) {
+            comm.shutdown();
+        }
         local.close();
+    }
+
+    /**
+     * The local backward pass with the hooks on: each parameter is packed when the pass finishes it, and each bucket
+     * whose parameters are packed is handed to the communication thread, in bucket order.
+     */
+    private double overlappedBackward(Tensor inputs, int[] labels, BiFunction<Tensor, int[], Tensor> loss,
+            int globalRows) {
+        Arrays.fill(packed, false);
+        Arrays.fill(inFlight, null);
+        for (int b = 0; b < buckets.length; b++) {
+            toPack[b] = buckets[b].params.length;
+        }
+        nextBucket = 0;
+        inBackward = true;
+        try {
+            return local.backward(inputs, labels, loss, globalRows);
+        } catch (RuntimeException | Error e) {
+            // The buckets handed over are all-reduced with the other ranks (each bounded by the group's timeout)
+            // before this rank reports, so the group is not left in the middle of an operation.
+            for (int b = 0; b < nextBucket; b++) {
+                try {
+                    await(b);
+                } catch (RuntimeException | Error f) {
+                    e.addSuppressed(f);
+                }
+            }
+            throw e;
+        } finally {
+            inBackward = false;
+        }
+    }
+
+    /**
+     * The post-accumulate hook of parameter {@code i}: {@code accumulated} is its gradient from this rank's slice,
+     * complete, in the slice's buffer, which {@link DataParallel} adds into {@code grad} after the pass. That sum,
+     * {@code grad + accumulated} (zeros for a null grad), is done here into the bucket: the same addition, so the
+     * same bits as packing {@code grad} afterwards.
+     */
+    private void finished(int i, Tensor accumulated) {
+        if (!inBackward) {
+            return; // a backward of this model that is not this replica's (an evaluation, another runner)
+        }
+        if (packed[i]) {
+            throw new IllegalStateException("DistributedDataParallel.backward: parameter " + i + " "
+                    + Arrays.toString(params.get(i).shape()) + " got a gradient twice in one backward pass, after "
+                    + "its bucket was packed; expected one backward per step");
+        }
+        Bucket b = buckets[bucketOf[i]];
+        int k = slotOf[i];
+        int n = params.get(i).numel();
+        Tensor grad = params.get(i).grad();
+        if (grad == null) {
+            Ranges.fill(b.flat, 0, b.offsets[k], b.offsets[k] + n);
+        } else {
+            Ranges.copy(grad, b.flat, b.offsets[k]);
+        }
+        Ranges.add(accumulated, 0, b.flat, b.offsets[k], n);
+        tail[2 + i] = 1;
+        markPacked(i);
+    }
+
+    /** Parameter i is in its bucket; hands every bucket that is now complete, in order, to the communication thread. */
+    private void markPacked(int i) {
+        packed[i] = true;
+        toPack[bucketOf[i]]--;
+        while (nextBucket < buckets.length && toPack[nextBucket] == 0) {
+            Bucket b = buckets[nextBucket];
+            inFlight[nextBucket] = comm.submit(() -> allReduce(b));
+            nextBucket++;
+        }
+    }
+
+    /** Waits for bucket {@code b}'s all-reduce (uninterruptibly: it ends within the group's timeout) and rethrows its failure. */
+    private void await(int b) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    inFlight[b].get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (cause instanceof Error r) {
+                        throw r;
+                    }
+                    throw new ProcessGroupException("DistributedDataParallel: the exchange of bucket " + b + " failed: "
+                            + cause, cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Sums every rank's gradients into each parameter's grad; returns the sum of the ranks' {@code part}s. */
     private double exchange(double part, int rows, int globalRows) {
         long t0 = System.nanoTime();
-        for (int i = 0; i < params.size(); i++) {
-            Tensor p = params.get(i);
-            Tensor g = p.grad();
-            boolean f32 = p.dtype() == DType.FLOAT32;
-            if (g == null) {
-                if (f32) {
-                    Arrays.fill(flat32, offset[i], offset[i] + p.numel(), 0f);
-                } else {
-                    Arrays.fill(flat64, offset[i], offset[i] + p.numel(), 0.0);
+        if (comm == null) {
+            for (Bucket b : buckets) {
+                for (int k = 0; k < b.params.length; k++) {
+                    pack(b, k);
                 }
-            } else if (f32) {
-                System.arraycopy(g.float32Matrix().data, 0, flat32, offset[i], p.numel());
-            } else {
-                System.arraycopy(g.float64Matrix().data, 0, flat64, offset[i], p.numel());
+                allReduce(b);
             }
-            flat64[tail + 2 + i] = g == null ? 0 : 1;
+        } else {
+            // the parameters the pass gave no gradient on this rank, as the pass left them; then every bucket
+            for (int i = 0; i < params.size(); i++) {
+                if (!packed[i]) {
+                    pack(buckets[bucketOf[i]], slotOf[i]);
+                    markPacked(i);
+                }
+            }
+            for (int b = 0; b < buckets.length; b++) {
+                await(b);
+            }
         }
-        flat64[tail] = part;
-        flat64[tail + 1] = rows;
-        int bucket = options.bucketElements();
-        for (int from = 0; from < flat32.length; from += bucket) {
-            group.allReduce(flat32, from, Math.min(bucket, flat32.length - from), ProcessGroup.ReduceOp.SUM);
-        }
-        for (int from = 0; from < flat64.length; from += bucket) {
-            group.allReduce(flat64, from, Math.min(bucket, flat64.length - from), ProcessGroup.ReduceOp.SUM);
-        }
-        if (flat64[tail + 1] != globalRows) {
+        tail[0] = part;
+        tail[1] = rows;
+        group.allReduce(tail, 0, tail.length, ProcessGroup.ReduceOp.SUM);
+        if (tail[1] != globalRows) {
             throw new IllegalStateException("DistributedDataParallel.backward: the ranks' rows add up to "
-                    + (long) flat64[tail + 1] + " but globalRows is " + globalRows + "; every rank must pass the "
+                    + (long) tail[1] + " but globalRows is " + globalRows + "; every rank must pass the "
                     + "same globalRows and its own share of that batch");
         }
-        for (int i = 0; i < params.size(); i++) {
-            if (flat64[tail + 2 + i] == 0) {
-                continue; // no rank gave it a gradient: it stays as it is (null), as after a backward
+        for (Bucket b : buckets) {
+            for (int k = 0; k < b.params.length; k++) {
+                unpack(b, k);
             }
-            Tensor p = params.get(i);
-            Tensor g = p.grad();
-            if (g == null) {
-                g = Tensor.zeros(p.dtype(), p.shape());
-                p.setGrad(g);
-            }
-            if (p.dtype() == DType.FLOAT32) {
-                System.arraycopy(flat32, offset[i], g.float32Matrix().data, 0, p.numel());
-            } else {
-                System.arraycopy(flat64, offset[i], g.float64Matrix().data, 0, p.numel());
-            }
-            g.markModified();
         }
         lastExchangeNanos = System.nanoTime() - t0;
         exchangeNanos += lastExchangeNanos;
-        return flat64[tail];
+        return tail[0];
+    }
+
+    /** Copies the gradient of parameter {@code k} of bucket {@code b} (zeros when it has none) into the bucket. */
+    private void pack(Bucket b, int k) {
+        int i = b.params[k];
+        Tensor p = params.get(i);
+        Tensor g = p.grad();
+        if (g == null) {
+            Ranges.fill(b.flat, 0, b.offsets[k], b.offsets[k] + p.numel());
+        } else {
+            Ranges.copy(g, b.flat, b.offsets[k]);
+        }
+        tail[2 + i] = g == null ? 0 : 1;
+    }
+
+    /** The bucket's sum over the ranks, in messages of at most {@code bucketElements} elements. */
+    private void allReduce(Bucket b) {
+        int n = b.flat.numel();
+        int cap = options.bucketElements();
+        for (int from = 0; from < n; from += cap) {
+            group.allReduce(b.flat, from, Math.min(cap, n - from), ProcessGroup.ReduceOp.SUM);
+        }
+    }
+
+    /** Copies parameter {@code k}'s summed gradient out of bucket {@code b}, unless no rank gave it one. */
+    private void unpack(Bucket b, int k) {
+        int i = b.params[k];
+        if (tail[2 + i] == 0) {
+            return; // no rank gave it a gradient: it stays as it is (null), as after a backward
+        }
+        Tensor p = params.get(i);
+        Tensor g = p.grad();
+        if (g == null) {
+            g = Tensor.zeros(p.dtype(), p.shape());
+            p.setGrad(g);
+        }
+        Ranges.copy(b.flat, b.offsets[k], g, 0, p.numel());
+        g.markModified();
     }
 
     /** Compares every rank's parameter and buffer shapes and dtypes with rank 0's, by a hash of them. */
@@ -358,37 +563,83 @@ public final class DistributedDataParallel implements AutoCloseable {
     private void broadcastFromRankZero() {
         for (List<Tensor> list : List.of(params, buffers)) {
             for (Tensor t : list) {
-                if (t.dtype() == DType.FLOAT32) {
-                    group.broadcast(t.float32Matrix().data, 0, t.numel(), 0);
-                } else {
-                    group.broadcast(t.float64Matrix().data, 0, t.numel(), 0);
-                }
+                group.broadcast(t, 0, t.numel(), 0);
                 t.markModified();
             }
         }
     }
 
-    /** A 64-bit checksum of the bits of every parameter and buffer: any single changed element changes it. */
+    /**
+     * A 64-bit checksum of the bits of every parameter and buffer, read as 32-bit words w_j (little-endian):
+     * {@code Σ_j w_j·(2j + 1) mod 2^64}. Any single changed element changes a word, and so the sum (an odd factor
+     * keeps a difference below 2^32 from vanishing).
+     */
     private long checksum() {
         long h = 0;
         long k = 0;
         for (List<Tensor> list : List.of(params, buffers)) {
             for (Tensor t : list) {
-                int n = t.numel();
-                if (t.dtype() == DType.FLOAT32) {
-                    float[] a = t.float32Matrix().data;
-                    for (int j = 0; j < n; j++) {
-                        h += (Float.floatToRawIntBits(a[j]) & 0xFFFFFFFFL) * (2 * (k + j) + 1);
-                    }
-                } else {
-                    double[] a = t.float64Matrix().data;
-                    for (int j = 0; j < n; j++) {
-                        h += Double.doubleToRawLongBits(a[j]) * (2 * (k + j) + 1);
-                    }
+                int bytes = t.numel() * t.dtype().itemSize();
+                if (checksumBytes == null || checksumBytes.capacity() < bytes) {
+                    checksumBytes = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
                 }
-                k += n;
+                Ranges.put(t, 0, t.numel(), checksumBytes.clear());
+                int words = bytes / Integer.BYTES;
+                for (int j = 0; j < words; j++) {
+                    h += (checksumBytes.getInt(j * Integer.BYTES) & 0xFFFFFFFFL) * (2 * (k + j) + 1);
+                }
+                k += words;
             }
         }
         return h;
+    }
+
+    /**
+     * Whole parameters of one dtype, consecutive in reverse registration order, and the flat buffer their gradients
+     * are exchanged in.
+     */
+    private static final class Bucket {
+        /** The parameters' indices, in the order they lie in {@link #flat}. */
+        final int[] params;
+        /** Where each parameter's elements start in {@link #flat}. */
+        final int[] offsets;
+        final Tensor flat;
+
+        private Bucket(List<Tensor> all, List<Integer> members) {
+            params = members.stream().mapToInt(Integer::intValue).toArray();
+            offsets = new int[params.length];
+            int n = 0;
+            for (int k = 0; k < params.length; k++) {
+                offsets[k] = n;
+                n += all.get(params[k]).numel();
+            }
+            flat = Tensor.zeros(all.get(params[0]).dtype(), n);
+        }
+
+        /**
+         * The buckets of {@code params}, from the last parameter to the first: a bucket is closed when the next
+         * parameter has another dtype, or would take it past {@code cap} elements.
+         */
+        static Bucket[] of(List<Tensor> params, int cap) {
+            List<Bucket> out = new ArrayList<>();
+            List<Integer> members = new ArrayList<>();
+            DType dtype = null;
+            long size = 0;
+            for (int i = params.size() - 1; i >= 0; i--) {
+                Tensor p = params.get(i);
+                if (!members.isEmpty() && (p.dtype() != dtype || size + p.numel() > cap)) {
+                    out.add(new Bucket(params, members));
+                    members.clear();
+                    size = 0;
+                }
+                members.add(i);
+                dtype = p.dtype();
+                size += p.numel();
+            }
+            if (!members.isEmpty()) {
+                out.add(new Bucket(params, members));
+            }
+            return out.toArray(new Bucket[0]);
+        }
     }
 }

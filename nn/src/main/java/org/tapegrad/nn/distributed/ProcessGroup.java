@@ -16,15 +16,20 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+import org.tapegrad.core.Ranges;
+import org.tapegrad.core.Tensor;
 
 /**
  * A fixed set of processes ("ranks" {@code 0 .. worldSize - 1}) that exchange buffers over TCP, as
- * {@code torch.distributed}'s process group: {@link #allReduce(float[], int, int, ReduceOp) allReduce} (sum or mean,
- * float32 and float64), {@link #broadcast(float[], int, int, int) broadcast}, {@link #allGather(long) allGather}
- * and {@link #barrier()}. Every rank must make the same calls in the same order with buffers of the same length.
+ * {@code torch.distributed}'s process group: {@link #allReduce(Tensor, int, int, ReduceOp) allReduce} (sum or mean,
+ * of a float32 or float64 tensor or array), {@link #broadcast(Tensor, int, int, int) broadcast},
+ * {@link #allGather(long) allGather} and {@link #barrier()}. Every rank must make the same calls in the same order with buffers of the same length.
  *
  * <pre>{@code
  * // on every machine, with RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT set (RANK 0 listens on MASTER_PORT):
@@ -42,7 +47,8 @@ import java.util.Objects;
  * <p><b>All-reduce.</b> The buffer is cut into {@code worldSize} chunks, chunk {@code c} being elements
  * {@code [offset + floor(length·c/W), offset + floor(length·(c+1)/W))}. Each rank sends chunk {@code c} to rank
  * {@code c} (reduce-scatter); rank {@code c} computes, element by element, {@code ((x_0 + x_1) + x_2) + ... + x_(W-1)}
- * in rank order, in the buffer's precision (for a mean, that sum divided by W), and sends the result to every rank
+ * in rank order, in the buffer's precision (for a mean, that sum divided by W; the element loops are the dtype
+ * kernels' of {@link Ranges}, so float32 and float64 share this code), and sends the result to every rank
  * (all-gather). Each rank thus sends and receives {@code 2·(W-1)/W} of the buffer, as in a ring, and every rank ends
  * with the same bits whatever the timing, equal to the sum computed in rank order in one process.
  *
@@ -54,7 +60,7 @@ import java.util.Objects;
  */
 public final class ProcessGroup implements AutoCloseable {
 
-    /** How {@link #allReduce(float[], int, int, ReduceOp)} combines the ranks' buffers. */
+    /** How {@link #allReduce(Tensor, int, int, ReduceOp)} combines the ranks' buffers. */
     public enum ReduceOp {
         /** {@code x_0 + x_1 + ... + x_(W-1)}, added in rank order. */
         SUM,
@@ -94,10 +100,6 @@ public final class ProcessGroup implements AutoCloseable {
     // Buffers kept from one call to the next (grown when a call needs more).
     private final ByteBuffer[] sendStore;
     private final ByteBuffer[] receiveStore;
-    private float[] scratch32a = new float[0];
-    private float[] scratch32b = new float[0];
-    private double[] scratch64a = new double[0];
-    private double[] scratch64b = new double[0];
     private int sequence;
     private ProcessGroupException failure;
     private boolean closed;
@@ -562,41 +564,73 @@ public final class ProcessGroup implements AutoCloseable {
 
     /**
      * Replaces elements {@code [offset, offset + length)} of {@code data} on every rank by their sum (or mean) over
-     * the ranks, computed in rank order in float (see the class comment): every rank ends with the same bits.
-     * Modified: {@code data}.
+     * the ranks, computed in rank order in the tensor's dtype (see the class comment): every rank ends with the same
+     * bits. Modified: {@code data}.
+     *
+     * @param data a tensor laid out contiguously from offset 0 (a parameter, a gradient, a flat buffer), of the same
+     *             dtype on every rank; its elements are taken in row-major order
+     * @throws IllegalArgumentException when {@code data} is a view laid out otherwise, or the range is outside it
+     * @throws ProcessGroupException    when a peer fails, sends another operation or length, or times out
+     */
+    public void allReduce(Tensor data, int offset, int length, ReduceOp op) {
+        checkFlat("allReduce", data, offset, length);
+        allReduceRange(data, offset, length, Objects.requireNonNull(op, "op"));
+    }
+
+    /**
+     * {@link #allReduce(Tensor, int, int, ReduceOp)} on floats, in float. Modified: {@code data}.
      *
      * @throws ProcessGroupException when a peer fails, sends another operation or length, or times out
      */
     public void allReduce(float[] data, int offset, int length, ReduceOp op) {
         Objects.requireNonNull(data, "data");
         checkRange("allReduce", data.length, offset, length);
-        allReduce(new Float32(data), offset, length, Objects.requireNonNull(op, "op"));
+        allReduceRange(wrap(data), offset, length, Objects.requireNonNull(op, "op"));
     }
 
-    /** {@link #allReduce(float[], int, int, ReduceOp)} on doubles, in double. Modified: {@code data}. */
+    /** {@link #allReduce(Tensor, int, int, ReduceOp)} on doubles, in double. Modified: {@code data}. */
     public void allReduce(double[] data, int offset, int length, ReduceOp op) {
         Objects.requireNonNull(data, "data");
         checkRange("allReduce", data.length, offset, length);
-        allReduce(new Float64(data), offset, length, Objects.requireNonNull(op, "op"));
+        allReduceRange(wrap(data), offset, length, Objects.requireNonNull(op, "op"));
     }
 
     /**
      * Copies elements {@code [offset, offset + length)} of {@code data} on rank {@code root} into the same elements
      * on every other rank. Modified: {@code data} (on the other ranks).
      *
-     * @throws ProcessGroupException when a peer fails, sends another operation or length, or times out
+     * @param data a tensor laid out contiguously from offset 0, of the same dtype on every rank
+     * @throws IllegalArgumentException when {@code data} is a view laid out otherwise, the range is outside it, or
+     *                                  {@code root} is not a rank
+     * @throws ProcessGroupException    when a peer fails, sends another operation or length, or times out
      */
+    public void broadcast(Tensor data, int offset, int length, int root) {
+        checkFlat("broadcast", data, offset, length);
+        broadcastRange(data, offset, length, root);
+    }
+
+    /** {@link #broadcast(Tensor, int, int, int)} on floats. Modified: {@code data} (on the other ranks). */
     public void broadcast(float[] data, int offset, int length, int root) {
         Objects.requireNonNull(data, "data");
         checkRange("broadcast", data.length, offset, length);
-        broadcast(new Float32(data), offset, length, root);
+        broadcastRange(wrap(data), offset, length, root);
     }
 
-    /** {@link #broadcast(float[], int, int, int)} on doubles. Modified: {@code data} (on the other ranks). */
+    /** {@link #broadcast(Tensor, int, int, int)} on doubles. Modified: {@code data} (on the other ranks). */
     public void broadcast(double[] data, int offset, int length, int root) {
         Objects.requireNonNull(data, "data");
         checkRange("broadcast", data.length, offset, length);
-        broadcast(new Float64(data), offset, length, root);
+        broadcastRange(wrap(data), offset, length, root);
+    }
+
+    /** A float32 tensor over {@code data} itself (not a copy). */
+    private static Tensor wrap(float[] data) {
+        return Tensor.wrap(FMatrixRMaj.wrap(1, data.length, data));
+    }
+
+    /** A float64 tensor over {@code data} itself (not a copy). */
+    private static Tensor wrap(double[] data) {
+        return Tensor.wrap(DMatrixRMaj.wrap(1, data.length, data));
     }
 
     /**
@@ -670,31 +704,32 @@ public final class ProcessGroup implements AutoCloseable {
                 : "") + "]";
     }
 
-    private void allReduce(Elements data, int offset, int length, ReduceOp op) {
+    private void allReduceRange(Tensor data, int offset, int length, ReduceOp op) {
         checkUsable("allReduce");
         if (worldSize == 1) {
             return; // the sum and the mean of one buffer are the buffer
         }
         long deadline = deadline();
-        int width = data.width();
+        int width = data.dtype().itemSize();
         // Reduce-scatter: chunk p goes to rank p; this rank receives every other rank's copy of its own chunk.
         int mineFrom = chunk(offset, length, rank);
-        int mine = chunk(offset, length, rank + 1) - mineFrom;
+        int mineTo = chunk(offset, length, rank + 1);
+        int mine = mineTo - mineFrom;
         for (int p = 0; p < worldSize; p++) {
             if (p != rank) {
                 int from = chunk(offset, length, p);
-                int count = chunk(offset, length, p + 1) - from;
-                ByteBuffer out = store(sendStore, p, count * width);
-                data.write(out, from, count);
+                int to = chunk(offset, length, p + 1);
+                ByteBuffer out = store(sendStore, p, (to - from) * width);
+                Ranges.put(data, from, to, out);
                 send[p] = out;
                 receive[p] = store(receiveStore, p, mine * width);
             }
         }
         exchange(REDUCE_SCATTER, deadline);
-        data.reduce(mineFrom, mine, receiveStore, rank, op == ReduceOp.MEAN);
+        reduce(data, mineFrom, mineTo, op == ReduceOp.MEAN);
         // All-gather: this rank's reduced chunk to every rank; every other chunk from its rank.
         ByteBuffer result = store(sendStore, rank, mine * width);
-        data.write(result, mineFrom, mine);
+        Ranges.put(data, mineFrom, mineTo, result);
         for (int p = 0; p < worldSize; p++) {
             if (p != rank) {
                 send[p] = result.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -705,13 +740,35 @@ public final class ProcessGroup implements AutoCloseable {
         exchange(GATHER_RESULT, deadline);
         for (int p = 0; p < worldSize; p++) {
             if (p != rank) {
-                int from = chunk(offset, length, p);
-                data.read(receiveStore[p], from, chunk(offset, length, p + 1) - from);
+                Ranges.get(receiveStore[p].rewind(), data, chunk(offset, length, p), chunk(offset, length, p + 1));
             }
         }
     }
 
-    private void broadcast(Elements data, int offset, int length, int root) {
+    /**
+     * Replaces elements {@code [from, to)} (this rank's chunk, its own copy) by {@code ((x_0 + x_1) + ...) + x_(W-1)}
+     * in the dtype's arithmetic, rank {@code r}'s copy being in {@code receiveStore[r]} for {@code r != rank}, and
+     * divides by W when {@code mean}.
+     */
+    private void reduce(Tensor data, int from, int to, boolean mean) {
+        // This rank's copy goes into a buffer too (its all-gather buffer, free until then), so that the sum can
+        // start from rank 0's copy whichever rank this is.
+        ByteBuffer own = store(sendStore, rank, (to - from) * data.dtype().itemSize());
+        Ranges.put(data, from, to, own);
+        for (int r = 0; r < worldSize; r++) {
+            ByteBuffer x = r == rank ? own : receiveStore[r].rewind();
+            if (r == 0) {
+                Ranges.get(x, data, from, to);
+            } else {
+                Ranges.add(x, data, from, to);
+            }
+        }
+        if (mean) {
+            Ranges.div(data, worldSize, from, to);
+        }
+    }
+
+    private void broadcastRange(Tensor data, int offset, int length, int root) {
         checkUsable("broadcast");
         if (root < 0 || root >= worldSize) {
             throw new IllegalArgumentException("broadcast: root " + root + " is not a rank of a world of " + worldSize
@@ -720,10 +777,10 @@ public final class ProcessGroup implements AutoCloseable {
         if (worldSize == 1) {
             return;
         }
-        int bytes = length * data.width();
+        int bytes = length * data.dtype().itemSize();
         if (rank == root) {
             ByteBuffer out = store(sendStore, rank, bytes);
-            data.write(out, offset, length);
+            Ranges.put(data, offset, offset + length, out);
             for (int p = 0; p < worldSize; p++) {
                 if (p != rank) {
                     send[p] = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -734,7 +791,7 @@ public final class ProcessGroup implements AutoCloseable {
         }
         exchange(BROADCAST, deadline());
         if (rank != root) {
-            data.read(receiveStore[root], offset, length);
+            Ranges.get(receiveStore[root].rewind(), data, offset, offset + length);
         }
     }
 
@@ -908,143 +965,20 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
+    private static void checkFlat(String caller, Tensor data, int offset, int length) {
+        Objects.requireNonNull(data, "data");
+        if (!data.isContiguous() || data.storageOffset() != 0) {
+            throw new IllegalArgumentException(caller + ": the " + Arrays.toString(data.shape()) + " tensor is a view "
+                    + "(offset " + data.storageOffset() + ", strides " + Arrays.toString(data.stride()) + "); expected "
+                    + "a tensor laid out contiguously from offset 0 (call contiguous() first)");
+        }
+        checkRange(caller, data.numel(), offset, length);
+    }
+
     private static void checkRange(String caller, int size, int offset, int length) {
         if (offset < 0 || length < 0 || offset > size - length) {
             throw new IllegalArgumentException(caller + ": elements [" + offset + ", " + ((long) offset + length)
                     + ") are not inside a buffer of " + size + "; expected 0 <= offset <= offset + length <= " + size);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ element types
-
-    /** A float or double array as the operations see it. */
-    private interface Elements {
-        /** Bytes per element. */
-        int width();
-
-        /** Elements {@code [from, from + count)} into {@code out} (positions 0 to its limit). */
-        void write(ByteBuffer out, int from, int count);
-
-        /** {@code count} elements of {@code in} (from position 0) into elements {@code [to, to + count)}. */
-        void read(ByteBuffer in, int to, int count);
-
-        /**
-         * Replaces elements {@code [from, from + count)} (rank {@code self}'s copy) by
-         * {@code ((x_0 + x_1) + ...) + x_(W-1)}, rank {@code r}'s copy being {@code received[r]} for {@code r != self},
-         * divided by W when {@code mean}.
-         */
-        void reduce(int from, int count, ByteBuffer[] received, int self, boolean mean);
-    }
-
-    private final class Float32 implements Elements {
-        private final float[] a;
-
-        Float32(float[] a) {
-            this.a = a;
-        }
-
-        @Override
-        public int width() {
-            return Float.BYTES;
-        }
-
-        @Override
-        public void write(ByteBuffer out, int from, int count) {
-            out.asFloatBuffer().put(a, from, count);
-        }
-
-        @Override
-        public void read(ByteBuffer in, int to, int count) {
-            in.clear();
-            in.asFloatBuffer().get(a, to, count);
-        }
-
-        @Override
-        public void reduce(int from, int count, ByteBuffer[] received, int self, boolean mean) {
-            if (scratch32a.length < count) {
-                scratch32a = new float[count];
-                scratch32b = new float[count];
-            }
-            float[] own = scratch32a;
-            float[] other = scratch32b;
-            System.arraycopy(a, from, own, 0, count);
-            for (int r = 0; r < worldSize; r++) {
-                float[] x = own;
-                if (r != self) {
-                    received[r].clear();
-                    received[r].asFloatBuffer().get(other, 0, count);
-                    x = other;
-                }
-                if (r == 0) {
-                    System.arraycopy(x, 0, a, from, count);
-                } else {
-                    for (int j = 0; j < count; j++) {
-                        a[from + j] += x[j];
-                    }
-                }
-            }
-            if (mean) {
-                float w = worldSize;
-                for (int j = 0; j < count; j++) {
-                    a[from + j] /= w;
-                }
-            }
-        }
-    }
-
-    private final class Float64 implements Elements {
-        private final double[] a;
-
-        Float64(double[] a) {
-            this.a = a;
-        }
-
-        @Override
-        public int width() {
-            return Double.BYTES;
-        }
-
-        @Override
-        public void write(ByteBuffer out, int from, int count) {
-            out.asDoubleBuffer().put(a, from, count);
-        }
-
-        @Override
-        public void read(ByteBuffer in, int to, int count) {
-            in.clear();
-            in.asDoubleBuffer().get(a, to, count);
-        }
-
-        @Override
-        public void reduce(int from, int count, ByteBuffer[] received, int self, boolean mean) {
-            if (scratch64a.length < count) {
-                scratch64a = new double[count];
-                scratch64b = new double[count];
-            }
-            double[] own = scratch64a;
-            double[] other = scratch64b;
-            System.arraycopy(a, from, own, 0, count);
-            for (int r = 0; r < worldSize; r++) {
-                double[] x = own;
-                if (r != self) {
-                    received[r].clear();
-                    received[r].asDoubleBuffer().get(other, 0, count);
-                    x = other;
-                }
-                if (r == 0) {
-                    System.arraycopy(x, 0, a, from, count);
-                } else {
-                    for (int j = 0; j < count; j++) {
-                        a[from + j] += x[j];
-                    }
-                }
-            }
-            if (mean) {
-                double w = worldSize;
-                for (int j = 0; j < count; j++) {
-                    a[from + j] /= w;
-                }
-            }
         }
     }
 }

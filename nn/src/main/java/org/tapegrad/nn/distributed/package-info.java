@@ -5,5 +5,8 @@
  * {@link org.tapegrad.nn.distributed.DistributedDataParallel} (each rank backpropagates its share of every global
  * batch and the gradients are summed over the ranks, so every replica takes the single-process step). Nothing here
  * depends on a cluster engine; the Spark launcher is {@code org.tapegrad.optim.distributed.SparkTrainer}.
+ *
+ * <p>May use: {@code org.tapegrad.core}, {@code org.tapegrad.core.gemm},
+ * {@code org.tapegrad.core.io}, {@code org.tapegrad.nn}, {@code org.tapegrad.nn.train}.
  */
 package org.tapegrad.nn.distributed;

@@ -11,7 +11,7 @@ import org.tapegrad.core.Ranges;
 import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
-import org.tapegrad.core.WorkerTeam;
+import org.tapegrad.core.gemm.WorkerTeam;
 import org.tapegrad.core.Workspace;
 import org.tapegrad.nn.BatchNorm;
 import org.tapegrad.nn.Layer;

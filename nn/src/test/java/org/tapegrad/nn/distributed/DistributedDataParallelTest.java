@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.Losses;
@@ -84,18 +86,31 @@ class DistributedDataParallelTest {
 
     /** Steps of a rank with {@code threads} threads: its shard of each global batch, summed, then SGD. */
     private static List<Step> rankSteps(ProcessGroup g, DType dtype, int threads, int steps, long modelSeed) {
-        Layer model = model(dtype, modelSeed);
+        return rankSteps(g, model(dtype, modelSeed), dtype, threads, steps, DistributedDataParallel.Options.defaults(),
+                s -> { }, s -> true);
+    }
+
+    /**
+     * As above, for {@code model}, with {@code options}, calling {@code beforeStep} with each step's number, and
+     * zeroing the gradients after the steps {@code zeroAfter} accepts (otherwise the next backward adds to them).
+     */
+    private static List<Step> rankSteps(ProcessGroup g, Layer model, DType dtype, int threads, int steps,
+            DistributedDataParallel.Options options, IntConsumer beforeStep, IntPredicate zeroAfter) {
         List<Step> out = new ArrayList<>();
-        try (DistributedDataParallel ddp = new DistributedDataParallel(model, g, threads)) {
+        try (DistributedDataParallel ddp = new DistributedDataParallel(model, g, threads, options)) {
+            assertEquals(options.overlap() && threads == 1, ddp.overlaps());
             for (int s = 0; s < steps; s++) {
                 Tensor x = inputs(dtype, 100 + s);
                 int[] y = labels(200 + s);
+                beforeStep.accept(s);
                 int from = DistributedDataParallel.shardStart(ROWS, g.rank(), g.worldSize());
                 int to = DistributedDataParallel.shardStart(ROWS, g.rank() + 1, g.worldSize());
                 double loss = ddp.backward(x.narrow(0, from, to - from), Arrays.copyOfRange(y, from, to),
                         Losses::crossEntropy, ROWS);
                 sgd(model);
-                ddp.zeroGrad();
+                if (zeroAfter.test(s)) {
+                    ddp.zeroGrad();
+                }
                 out.add(new Step(loss, flat(model)));
             }
         }
@@ -120,6 +135,111 @@ class DistributedDataParallelTest {
                 }
             }
         }
+    }
+
+    /**
+     * Two linear layers and, between them, a third one that only rank 0 uses, on even steps: on those steps the
+     * ranks' gradient flags differ, and rank 1's bucket of it is packed only at the end of its pass.
+     */
+    private static Layer branchyModel(long seed, boolean[] useMiddle) {
+        Random rng = new Random(seed);
+        Linear first = new Linear(5, 16, true, rng, DType.FLOAT32);
+        Linear middle = new Linear(16, 16, true, rng, DType.FLOAT32);
+        Linear last = new Linear(16, 3, true, rng, DType.FLOAT32);
+        return new Layer() {
+            {
+                registerModule("first", first);
+                registerModule("middle", middle);
+                registerModule("last", last);
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                Tensor h = first.call(x).relu();
+                return last.call(useMiddle[0] ? h.add(middle.call(h)) : h);
+            }
+        };
+    }
+
+    @Test
+    void overlappingTheExchangeWithBackwardChangesNoBitOverTwentySteps() throws Exception {
+        int steps = 20;
+        for (int world : new int[] {2, 3}) {
+            List<List<List<Step>>> runs = new ArrayList<>();
+            for (boolean overlap : new boolean[] {false, true}) {
+                // buckets of at most 20 elements: the 3-element bias alone, the 48-element weight in 3 messages...
+                DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults()
+                        .withBucketElements(20).withOverlap(overlap);
+                runs.add(Ranks.run(world, TIMEOUT, g -> {
+                    boolean[] useMiddle = {false};
+                    // gradients kept over two steps out of three: the pass adds to a gradient that is not zeros
+                    return rankSteps(g, branchyModel(7, useMiddle), DType.FLOAT32, 1, steps, options,
+                            s -> useMiddle[0] = g.rank() == 0 && s % 2 == 0, s -> s % 3 == 2);
+                }));
+            }
+            for (int r = 0; r < world; r++) {
+                for (int s = 0; s < steps; s++) {
+                    Step off = runs.get(0).get(r).get(s);
+                    Step on = runs.get(1).get(r).get(s);
+                    assertEquals(off.loss(), on.loss(), 0.0, world + " ranks, rank " + r + ", step " + s);
+                    assertArrayEquals(off.params(), on.params(), 0.0, world + " ranks, rank " + r + ", step " + s);
+                }
+            }
+            double[] start = flat(branchyModel(7, new boolean[1]));
+            assertTrue(!Arrays.equals(start, runs.get(1).get(0).get(steps - 1).params()), "the steps trained");
+        }
+    }
+
+    @Test
+    void aGroupThatFailsDuringTheOverlappedExchangeFailsBackwardOnEveryRank() throws Exception {
+        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketElements(20);
+        List<Exception> errors = Ranks.run(2, TIMEOUT, g -> {
+            try (DistributedDataParallel ddp = new DistributedDataParallel(model(DType.FLOAT32, 1), g, 1, options)) {
+                if (g.rank() == 1) {
+                    g.close(); // its communication thread finds the group closed; rank 0's finds the peer gone
+                }
+                int from = DistributedDataParallel.shardStart(ROWS, g.rank(), 2);
+                int to = DistributedDataParallel.shardStart(ROWS, g.rank() + 1, 2);
+                ddp.backward(inputs(DType.FLOAT32, 1).narrow(0, from, to - from),
+                        Arrays.copyOfRange(labels(1), from, to), Losses::crossEntropy, ROWS);
+            }
+            return null;
+        }, e -> e);
+        assertInstanceOf(ProcessGroupException.class, errors.get(0));
+        assertTrue(errors.get(0).getMessage().contains("rank 1 closed its connection"), errors.get(0).getMessage());
+        assertInstanceOf(IllegalStateException.class, errors.get(1));
+        assertTrue(errors.get(1).getMessage().contains("the process group is closed"), errors.get(1).getMessage());
+    }
+
+    @Test
+    void aFailureOfTheBackwardPassIsThrownOnceTheBucketsInFlightAreExchanged() throws Exception {
+        DistributedDataParallel.Options options = DistributedDataParallel.Options.defaults().withBucketElements(20);
+        List<Exception> errors = Ranks.run(2, Duration.ofSeconds(5), g -> {
+            Layer model = model(DType.FLOAT32, 1);
+            int[] step = {0};
+            if (g.rank() == 1) {
+                // the first layer's weight is the last gradient of the pass: the later buckets are in flight
+                model.parameters().get(0).registerHook(grad -> {
+                    if (step[0] == 1) {
+                        throw new IllegalStateException("a hook that fails at step 1");
+                    }
+                    return null;
+                });
+            }
+            try (DistributedDataParallel ddp = new DistributedDataParallel(model, g, 1, options)) {
+                for (; step[0] < 3; step[0]++) {
+                    int from = DistributedDataParallel.shardStart(ROWS, g.rank(), 2);
+                    int to = DistributedDataParallel.shardStart(ROWS, g.rank() + 1, 2);
+                    ddp.backward(inputs(DType.FLOAT32, step[0]).narrow(0, from, to - from),
+                            Arrays.copyOfRange(labels(step[0]), from, to), Losses::crossEntropy, ROWS);
+                    ddp.zeroGrad();
+                }
+            }
+            return null;
+        }, e -> e);
+        assertInstanceOf(ProcessGroupException.class, errors.get(0), "rank 0 waits for a bucket rank 1 never sends");
+        assertEquals("a hook that fails at step 1", errors.get(1).getMessage());
+        assertEquals(0, errors.get(1).getSuppressed().length, "the buckets in flight were exchanged");
     }
 
     @Test
@@ -270,5 +390,7 @@ class DistributedDataParallelTest {
         assertTrue(e.getMessage().contains("0 <= rank <= worldSize"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new DistributedDataParallel.Options(0, 1));
         assertTrue(e.getMessage().contains("bucketElements is 0; expected at least 1"), e.getMessage());
+        assertTrue(DistributedDataParallel.Options.defaults().overlap(), "overlap is on by default");
+        assertTrue(new DistributedDataParallel.Options(8, 1).overlap());
     }
 }

@@ -18,6 +18,8 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.tapegrad.core.DType;
+import org.tapegrad.core.Tensor;
 
 /**
  * The process group with its ranks as threads over loopback TCP: all-reduce against the sum in rank order computed
@@ -123,6 +125,57 @@ class ProcessGroupTest {
             assertArrayEquals(sum, r[0], 0.0);
             assertArrayEquals(mean, r[1], 0.0);
         }
+    }
+
+    @Test
+    void aTensorIsAllReducedAsItsArrayAndAViewIsRefused() throws Exception {
+        int world = 3;
+        int n = 301;
+        float[][] inputs = new float[world][];
+        for (int r = 0; r < world; r++) {
+            inputs[r] = values32(40 + r, n);
+        }
+        List<float[][]> results = Ranks.run(world, TIMEOUT, g -> {
+            float[] array = inputs[g.rank()].clone();
+            g.allReduce(array, 0, n, ProcessGroup.ReduceOp.MEAN);
+            Tensor t = Tensor.of(inputs[g.rank()].clone(), 7, 43);
+            g.allReduce(t, 0, n, ProcessGroup.ReduceOp.MEAN);
+            Tensor t64 = Tensor.of(DType.FLOAT64, t.toDoubleArray(), n);
+            g.allReduce(t64, 0, n, ProcessGroup.ReduceOp.SUM);
+            return new float[][] {array, t.toFloatArray(), toFloats(t64.toDoubleArray())};
+        });
+        float[] inFloat = inputs[0].clone();
+        for (int r = 1; r < world; r++) {
+            for (int j = 0; j < n; j++) {
+                inFloat[j] += inputs[r][j];
+            }
+        }
+        for (float[][] r : results) {
+            assertArrayEquals(r[0], r[1], 0f, "the same bits as the float[] form");
+            float[] mean = inFloat.clone();
+            for (int j = 0; j < n; j++) {
+                mean[j] /= world;
+            }
+            assertArrayEquals(mean, r[1], 0f);
+            // the float64 sum of the float means, then rounded, is 3 x the float mean only up to rounding
+            for (int j = 0; j < n; j++) {
+                assertEquals(3.0 * r[1][j], r[2][j], 1e-6 * Math.abs(r[1][j]) + 1e-12);
+            }
+        }
+        try (ProcessGroup g = ProcessGroup.connect(0, 1, new InetSocketAddress(0), TIMEOUT)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> g.allReduce(Tensor.zeros(3, 4).t(), 0, 12, ProcessGroup.ReduceOp.SUM));
+            assertTrue(e.getMessage().contains("is a view") && e.getMessage().contains("contiguous()"),
+                    e.getMessage());
+        }
+    }
+
+    private static float[] toFloats(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
     }
 
     @Test

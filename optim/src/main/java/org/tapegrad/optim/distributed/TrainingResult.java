@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tapegrad.core.DType;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 import org.tapegrad.core.Tensor;
 
 /**
