@@ -31,8 +31,8 @@ import org.tapegrad.core.internal.kernel.Shape;
  *       {@code h' = (1 - z)⊙n + z⊙h}, with {@code x_* = x·W_i*ᵀ + b_i*} and {@code h_* = h·W_h*ᵀ + b_h*}.</li>
  * </ul>
  * The backward rule is the derivative of these, checked against finite differences in float64 and against the
- * same equations written with core ops. In float32, tanh and σ are computed by {@link Activations}' vectorisable
- * approximation (within a few ulp). The op has no rule for gradients of gradients (as cuDNN's LSTM has none) and
+ * same equations written with core ops. In float32, tanh and σ are computed by a rational approximation
+ * (within 4e-7 of the exact functions). The op has no rule for gradients of gradients (as cuDNN's LSTM has none) and
  * none for forward mode: for those, compose the steps from core ops (the nn layers do when asked, and on their
  * own under forward mode).
  */

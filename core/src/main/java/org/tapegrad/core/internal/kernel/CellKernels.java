@@ -9,7 +9,7 @@ import org.ejml.data.Matrix;
  * modified" unless said. Gates are stacked in PyTorch's order: LSTM i, f, g, o; GRU r, z, n.
  *
  * <p>{@link Float64CellKernels} is written by hand; {@code Float32CellKernels} is generated from it at build time
- * with float arithmetic throughout (see {@link Activations} for the float32 tanh and sigmoid).
+ * with float arithmetic throughout (see {@code Activations} for the float32 tanh and sigmoid).
  */
 public interface CellKernels {
 
