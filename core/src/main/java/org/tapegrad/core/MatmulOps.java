@@ -2,10 +2,11 @@ package org.tapegrad.core;
 
 import static org.tapegrad.core.Autograd.record;
 
+import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
 
-/** The matrix product, through the installed {@link MatmulKernel}. */
+/** The matrix product, plain and batched, through the installed {@link MatmulKernel}. */
 final class MatmulOps {
     private MatmulOps() {
     }
@@ -34,6 +35,142 @@ final class MatmulOps {
         a.dtype().kernels().gemm(operand(a), ta != flipped(a), operand(b), tb != flipped(b), c.matrix(), false);
         return record("matmul", c, new MatmulRule(a, ta, b, tb), t -> ForwardRule.sum(
                 t[0] == null ? null : matmul(t[0], ta, b, tb), t[1] == null ? null : matmul(a, ta, t[1], tb)), a, b);
+    }
+
+    /**
+     * PyTorch's {@code bmm}: c[i] = a[i]·b[i] for a [B, n, k] and b [B, k, m], c [B, n, m] (no broadcasting; see
+     * {@link #batched}).
+     */
+    static Tensor bmm(Tensor a, Tensor b) {
+        if (a.rank() != 3 || b.rank() != 3) {
+            throw new IllegalArgumentException("bmm: expects 3-D tensors [B, n, k] and [B, k, m], got "
+                    + Shape.str(a.shapeRef()) + " x " + Shape.str(b.shapeRef()));
+        }
+        if (a.shapeRef()[0] != b.shapeRef()[0]) {
+            throw new IllegalArgumentException("bmm: " + Shape.str(a.shapeRef()) + " x " + Shape.str(b.shapeRef())
+                    + ": batch sizes " + a.shapeRef()[0] + " and " + b.shapeRef()[0] + " differ");
+        }
+        return batched("bmm", a, b);
+    }
+
+    /**
+     * c[i] = a[i]·b[i] for every batch index i: a [..., n, k] and b [..., k, m] with the same batch dimensions
+     * (the callers checked them; any strides, so an expanded operand, stride 0, is read in place), c [..., n, m].
+     * Each batch is one call of the matrix kernel on that batch's matrices (see {@link Batches}).
+     * dA = g·bᵀ and dB = aᵀ·g, per batch, each again a batched product, so gradients of gradients work.
+     */
+    static Tensor batched(String op, Tensor x, Tensor y) {
+        DType dtype = TypePromotion.resultType(x, y);
+        Tensor a = x.to(dtype), b = y.to(dtype);
+        int r = a.rank();
+        int n = a.shapeRef()[r - 2];
+        int k = a.shapeRef()[r - 1];
+        int kb = b.shapeRef()[r - 2];
+        int m = b.shapeRef()[r - 1];
+        if (k != kb) {
+            throw new IllegalArgumentException(op + ": " + Shape.str(a.shapeRef()) + " x " + Shape.str(b.shapeRef())
+                    + ": inner dimensions " + k + " and " + kb + " differ");
+        }
+        int[] shape = Arrays.copyOf(a.shapeRef(), r);
+        shape[r - 1] = m;
+        Tensor c = k == 0 ? Tensor.output(dtype, shape) // an empty sum is 0
+                : Tensor.uninitializedOutput(dtype, shape);
+        if (k > 0 && c.numel() > 0) {
+            multiplyBatches(a, b, c);
+        }
+        BackwardRule rule = (g, needs) -> new Tensor[] {
+                needs[0] ? batched(op, g, b.transpose(-1, -2)) : null,
+                needs[1] ? batched(op, a.transpose(-1, -2), g) : null};
+        return record(op, c, rule, t -> ForwardRule.sum(t[0] == null ? null : batched(op, t[0], b),
+                t[1] == null ? null : batched(op, a, t[1])), a, b);
+    }
+
+    /** c[i] = a[i]·b[i], one kernel call per batch; c is dense, every size above 0. Not recorded. */
+    private static void multiplyBatches(Tensor a, Tensor b, Tensor c) {
+        Kernels kernels = c.dtype().kernels();
+        int r = c.rank();
+        int n = c.shapeRef()[r - 2];
+        int m = c.shapeRef()[r - 1];
+        int[] batch = Arrays.copyOf(c.shapeRef(), r - 2);
+        int count = Shape.numel(batch);
+        Batches left = new Batches(a);
+        Batches right = new Batches(b);
+        Matrix all = c.matrix();
+        Matrix first = kernels.wrap(all, n, m); // batch 0 starts the output's storage: the kernel writes it there
+        Matrix scratch = count > 1 ? kernels.create(n, m) : null;
+        int[] index = new int[batch.length];
+        for (int i = 0; i < count; i++) {
+            Matrix ci = i == 0 ? first : scratch;
+            kernels.gemm(left.matrix(index), left.flipped, right.matrix(index), right.flipped, ci, false);
+            if (i > 0) {
+                kernels.copyRange(scratch, 0, all, i * n * m, n * m);
+            }
+            for (int d = batch.length - 1; d >= 0 && ++index[d] == batch[d]; d--) {
+                index[d] = 0;
+            }
+        }
+    }
+
+    /**
+     * The matrices of a batched operand [..., rows, cols], one batch at a time, as the kernel reads them. A batch
+     * laid out row-major is that stretch of the storage; one laid out as the transpose of a row-major matrix (a
+     * {@code transpose(-1, -2)} view) is that matrix with the kernel's transpose flag set ({@link #flipped}); any
+     * other layout is gathered row-major. An EJML matrix has no offset, so the batch at storage offset 0 is the
+     * storage itself and every other batch is copied into one scratch matrix, reused from batch to batch (memory
+     * for one batch, not for all): a copy costs rows·cols, the product rows·cols·m. A batch at the offset of the
+     * last one (an expanded operand, stride 0) reuses its copy.
+     */
+    private static final class Batches {
+        private final Tensor t;
+        private final Kernels kernels;
+        private final int rows;
+        private final int cols;
+        private final int rowStride;
+        private final int colStride;
+        /** Each batch is the transpose of a row-major cols × rows matrix. */
+        final boolean flipped;
+        private final boolean rowMajor;
+        private Matrix scratch;
+        private int scratchOffset = -1;
+
+        Batches(Tensor t) {
+            this.t = t;
+            this.kernels = t.dtype().kernels();
+            int r = t.rank();
+            rows = t.shapeRef()[r - 2];
+            cols = t.shapeRef()[r - 1];
+            rowStride = t.stridesRef()[r - 2];
+            colStride = t.stridesRef()[r - 1];
+            rowMajor = (rows == 1 || rowStride == cols) && (cols == 1 || colStride == 1);
+            flipped = !rowMajor && (rows == 1 || rowStride == 1) && (cols == 1 || colStride == rows);
+        }
+
+        /** The matrix of the batch at {@code index}, to read with transpose flag {@link #flipped}. */
+        Matrix matrix(int[] index) {
+            int offset = t.offset();
+            for (int d = 0; d < index.length; d++) {
+                offset += index[d] * t.stridesRef()[d];
+            }
+            int mRows = flipped ? cols : rows;
+            int mCols = flipped ? rows : cols;
+            if (offset == 0 && (rowMajor || flipped)) {
+                return kernels.wrap(t.storageMatrix(), mRows, mCols);
+            }
+            if (offset == scratchOffset) {
+                return scratch;
+            }
+            if (scratch == null) {
+                scratch = kernels.create(mRows, mCols);
+            }
+            if (rowMajor || flipped) {
+                kernels.copyRange(t.storageMatrix(), offset, scratch, 0, rows * cols);
+            } else {
+                kernels.copyStrided(t.storageMatrix(), offset, new int[] {rowStride, colStride}, scratch, 0,
+                        new int[] {cols, 1}, new int[] {rows, cols});
+            }
+            scratchOffset = offset;
+            return scratch;
+        }
     }
 
     /**

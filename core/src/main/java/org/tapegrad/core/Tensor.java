@@ -883,6 +883,16 @@ public final class Tensor {
     }
 
     /**
+     * Batched matrix product, PyTorch's {@code bmm}: [B, n, k] x [B, k, m] = [B, n, m], {@code c[i] = this[i]·other[i]}
+     * (no broadcasting; {@link #matmul} broadcasts). Each batch is one product of the matrix kernel; a batch of a
+     * {@code transpose(1, 2)} view is read with the kernel's transpose flag, not copied. Gradient: g·otherᵀ and
+     * thisᵀ·g per batch.
+     */
+    public Tensor bmm(Tensor other) {
+        return MatmulOps.bmm(this, other);
+    }
+
+    /**
      * {@code input·weightᵀ + bias}, PyTorch's {@code F.linear}: input [N, in], weight [out, in], bias [out] or null.
      * One fused op: the product accumulates onto the broadcast bias. Gradients: g·weight, gᵀ·input, and g summed
      * over rows.

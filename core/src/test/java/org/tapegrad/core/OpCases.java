@@ -129,6 +129,17 @@ final class OpCases {
         add("matmul", "a·bᵀ, [3,4] x [2,4]ᵀ", in -> Tensor.matmul(in[0], false, in[1], true), any(3, 4), any(2, 4));
         add("matmul", "aᵀ·bᵀ, [4,3]ᵀ x [2,4]ᵀ", in -> Tensor.matmul(in[0], true, in[1], true), any(4, 3), any(2, 4));
         add("matmul", "x·W, W used twice", in -> in[0].matmul(in[1]).matmul(in[1]), any(2, 3), any(3, 3));
+        add("bmm", "[2,3,4] x [2,4,2]", in -> in[0].bmm(in[1]), any(2, 3, 4), any(2, 4, 2));
+        add("bmm", "a transpose(1, 2) view on the left (the kernel's flag)", in -> in[0].transpose(1, 2).bmm(in[1]),
+                any(2, 4, 3), any(2, 4, 2));
+        add("bmm", "a transpose(1, 2) view on the right", in -> in[0].bmm(in[1].transpose(-1, -2)), any(3, 2, 4),
+                any(3, 2, 4));
+        add("bmm", "batches at an offset (narrow) and strided (permute)",
+                in -> in[0].narrow(0, 1, 2).bmm(in[1].permute(1, 0, 2)), any(3, 3, 4), any(4, 2, 2));
+        add("bmm", "an expanded batch (stride 0) and the same tensor twice",
+                in -> in[0].expand(3, 2, 4).bmm(in[1].transpose(1, 2)).mul(in[1].bmm(in[1].transpose(1, 2))
+                        .narrow(2, 0, 2)), any(1, 2, 4), any(3, 2, 4));
+        add("bmm", "one batch, vectors [1,1,3] x [1,3,1]", in -> in[0].bmm(in[1]), any(1, 1, 3), any(1, 3, 1));
         add("linear", "x·Wᵀ + b, [3,4] [2,4] [2]", in -> Tensor.linear(in[0], in[1], in[2]), any(3, 4), any(2, 4),
                 any(2));
         add("linear", "x·Wᵀ without bias, [1,5] [3,5]", in -> Tensor.linear(in[0], in[1], null), any(1, 5),
