@@ -12,6 +12,74 @@ final class MatmulOps {
     }
 
     /**
+     * PyTorch's {@code torch.matmul}: two 2-D tensors go to {@link #matmul(Tensor, boolean, Tensor, boolean)}
+     * unchanged; two vectors give their dot product []; a vector on the left is a row [1, k] and on the right a
+     * column [k, 1], that dimension removed from the result; with more dimensions the leading (batch) ones
+     * broadcast, [2, 1, 3, 4] x [5, 4, 6] = [2, 5, 3, 6]. A right operand of rank 1 or 2 is folded into one
+     * product ([..., n, k] as [(...·n), k]); otherwise both are expanded to the broadcast batch shape (views, stride
+     * 0 where they broadcast: nothing is copied) for one {@link #batched} product. Gradients are those of the views
+     * and products, so each operand's gradient is summed back to its shape.
+     */
+    static Tensor matmul(Tensor x, Tensor y) {
+        int ra = x.rank();
+        int rb = y.rank();
+        if (ra == 2 && rb == 2) {
+            return matmul(x, false, y, false);
+        }
+        if (ra == 0 || rb == 0) {
+            throw new IllegalArgumentException("matmul: both arguments need at least one dimension, got "
+                    + Shape.str(x.shapeRef()) + " x " + Shape.str(y.shapeRef()));
+        }
+        int k = x.shapeRef()[ra - 1];
+        int kb = y.shapeRef()[rb == 1 ? 0 : rb - 2];
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: " + Shape.str(x.shapeRef()) + " x " + Shape.str(y.shapeRef())
+                    + ": inner dimensions " + k + " and " + kb + " differ");
+        }
+        if (rb <= 2) { // [..., k] x [k] or [k, m]: the leading dimensions of x are rows of one product
+            int[] lead = Arrays.copyOf(x.shapeRef(), ra - 1);
+            Tensor column = rb == 1 ? y.unsqueeze(1) : y;
+            Tensor c = matmul(x.reshape(Shape.numel(lead), k), false, column, false);
+            int[] shape = rb == 1 ? lead : Arrays.copyOf(lead, ra);
+            if (rb == 2) {
+                shape[ra - 1] = y.shapeRef()[1];
+            }
+            return c.reshape(shape);
+        }
+        Tensor a = ra == 1 ? x.unsqueeze(0) : x;
+        int[] batchA = Arrays.copyOf(a.shapeRef(), a.rank() - 2);
+        int[] batchB = Arrays.copyOf(y.shapeRef(), rb - 2);
+        int[] batch = broadcastBatch(x, y, batchA, batchB);
+        Tensor c = batched("matmul", a.expand(withMatrix(batch, a)), y.expand(withMatrix(batch, y)));
+        return ra == 1 ? c.squeeze(-2) : c;
+    }
+
+    /** The shape batch dimensions a and b broadcast to, or an exception naming the operands x and y. */
+    private static int[] broadcastBatch(Tensor x, Tensor y, int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("matmul: " + Shape.str(x.shapeRef()) + " x "
+                        + Shape.str(y.shapeRef()) + ": batch dimensions " + Shape.str(a) + " and " + Shape.str(b)
+                        + " do not broadcast (" + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** {@code batch} followed by the last two dimensions of t. */
+    private static int[] withMatrix(int[] batch, Tensor t) {
+        int[] s = Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = t.shapeRef()[t.rank() - 2];
+        s[batch.length + 1] = t.shapeRef()[t.rank() - 1];
+        return s;
+    }
+
+    /**
      * c = op(a)·op(b), op = transpose when asked. With c = a·b: dA = g·bᵀ, dB = aᵀ·g; the transposed cases follow
      * by transposing those, and every one is again a product of this form, so no transpose is ever copied.
      */

@@ -869,9 +869,15 @@ public final class Tensor {
 
     // -------------------------------------------------------------------------------------- linear algebra
 
-    /** Matrix product of two 2-D tensors, [m, k] x [k, n] = [m, n]. Gradient: g·otherᵀ and thisᵀ·g. */
+    /**
+     * Matrix product as PyTorch's {@code torch.matmul}: [m, k] x [k, n] = [m, n]; a vector [k] on the left is a row
+     * and on the right a column, that dimension dropped from the result ([k] x [k] is the dot product, a scalar);
+     * with more dimensions the leading ones are batch dimensions and broadcast: [2, 1, 3, 4] x [5, 4, 6] =
+     * [2, 5, 3, 6], each batch a product of matrices (broadcast operands are expanded views, not copies).
+     * Gradient: g·otherᵀ and thisᵀ·g per batch, summed back to each operand's shape.
+     */
     public Tensor matmul(Tensor other) {
-        return MatmulOps.matmul(this, false, other, false);
+        return MatmulOps.matmul(this, other);
     }
 
     /**

@@ -77,6 +77,52 @@ class BatchedMatmulTest {
     }
 
     @Test
+    void matmulBroadcastsBatchDimensionsAsPyTorch() {
+        Tensor a = Tensor.randn(DType.FLOAT64, rng, 2, 1, 3, 4);
+        Tensor b = Tensor.randn(DType.FLOAT64, rng, 5, 4, 6);
+        Tensor c = a.matmul(b);
+        assertArrayEquals(new int[] {2, 5, 3, 6}, c.shape());
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 5; j++) {
+                assertClose(a.select(0, i).select(0, 0).matmul(b.select(0, j)), c.select(0, i).select(0, j));
+            }
+        }
+    }
+
+    @Test
+    void matmulOfVectorsFollowsPyTorch() {
+        Tensor v = Tensor.of(DType.FLOAT64, new double[] {1, 2, 3}, 3);
+        Tensor m = Tensor.of(DType.FLOAT64, new double[] {1, 0, 0, 1, 2, -1}, 3, 2);
+        assertArrayEquals(new int[0], v.matmul(v).shape());
+        assertEquals(14, v.matmul(v).item());
+        assertArrayEquals(new double[] {7, -1}, v.matmul(m).toDoubleArray()); // [3] x [3, 2] = [2]
+        assertArrayEquals(new double[] {1, 1, 1}, m.matmul(Tensor.of(DType.FLOAT64, new double[] {1, 1}, 2))
+                .toDoubleArray()); // [3, 2] x [2] = [3]
+        Tensor batches = Tensor.randn(DType.FLOAT64, rng, 4, 3, 2);
+        assertArrayEquals(new int[] {4, 2}, v.matmul(batches).shape());
+        assertClose(v.matmul(batches.select(0, 2)), v.matmul(batches).select(0, 2));
+        Tensor w = Tensor.randn(DType.FLOAT64, rng, 2);
+        assertArrayEquals(new int[] {4, 3}, batches.matmul(w).shape());
+        assertClose(batches.select(0, 1).matmul(w), batches.matmul(w).select(0, 1));
+    }
+
+    @Test
+    void aBroadcastOperandGetsItsGradientSummedBackToItsShape() {
+        Tensor a = Tensor.randn(DType.FLOAT64, rng, 3, 4).requiresGrad(true);
+        Tensor b = Tensor.randn(DType.FLOAT64, rng, 5, 4, 2).requiresGrad(true);
+        Tensor expected;
+        Tensor[] g;
+        try (Tape tape = Tape.record()) {
+            g = Autograd.grad(a.matmul(b).sum(), a, b);
+            // d/dA of Σ A·B_i over the batches is Σ_i 1·B_iᵀ: the sum of the per-batch gradients
+            expected = Tensor.ones(DType.FLOAT64, 3, 2).matmul(b.detach().sum(0, false).t());
+        }
+        assertArrayEquals(new int[] {3, 4}, g[0].shape());
+        assertClose(expected, g[0]);
+        assertArrayEquals(new int[] {5, 4, 2}, g[1].shape());
+    }
+
+    @Test
     void bmmErrorsNameTheShapes() {
         assertEquals("bmm: expects 3-D tensors [B, n, k] and [B, k, m], got [3, 4] x [2, 4, 5]",
                 assertThrows(IllegalArgumentException.class,

@@ -140,6 +140,18 @@ final class OpCases {
                 in -> in[0].expand(3, 2, 4).bmm(in[1].transpose(1, 2)).mul(in[1].bmm(in[1].transpose(1, 2))
                         .narrow(2, 0, 2)), any(1, 2, 4), any(3, 2, 4));
         add("bmm", "one batch, vectors [1,1,3] x [1,3,1]", in -> in[0].bmm(in[1]), any(1, 1, 3), any(1, 3, 1));
+        add("matmul", "[2,3,4] x [4,2]: batch folded into rows", in -> in[0].matmul(in[1]), any(2, 3, 4), any(4, 2));
+        add("matmul", "[2,1,3,2] x [3,2,2]: batches broadcast to [2,3]", in -> in[0].matmul(in[1]), any(2, 1, 3, 2),
+                any(3, 2, 2));
+        add("matmul", "[3,4] x [2,4,2]: a matrix broadcast over batches", in -> in[0].matmul(in[1]), any(3, 4),
+                any(2, 4, 2));
+        add("matmul", "[2,4,3]ᵀ x [2,4,2]: a transposed batch view", in -> in[0].transpose(1, 2).matmul(in[1]),
+                any(2, 4, 3), any(2, 4, 2));
+        add("matmul", "[3] x [3]: the dot product", in -> in[0].matmul(in[1]), any(3), any(3));
+        add("matmul", "[3] x [3,2]: vector-matrix", in -> in[0].matmul(in[1]), any(3), any(3, 2));
+        add("matmul", "[2,3] x [3]: matrix-vector", in -> in[0].matmul(in[1]), any(2, 3), any(3));
+        add("matmul", "[4] x [2,4,3]: a vector against batches", in -> in[0].matmul(in[1]), any(4), any(2, 4, 3));
+        add("matmul", "[2,3,4] x [4]: batches against a vector", in -> in[0].matmul(in[1]), any(2, 3, 4), any(4));
         add("linear", "x·Wᵀ + b, [3,4] [2,4] [2]", in -> Tensor.linear(in[0], in[1], in[2]), any(3, 4), any(2, 4),
                 any(2));
         add("linear", "x·Wᵀ without bias, [1,5] [3,5]", in -> Tensor.linear(in[0], in[1], null), any(1, 5),
