@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import static org.tapegrad.core.Autograd.record;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
 
@@ -247,6 +248,9 @@ final class MatmulOps {
      * and a broadcast add. dX = g·w, dW = gᵀ·x, dB = g summed over rows.
      */
     static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        if (input.rank() != 2) {
+            return onRows(input, weight, rows -> linear(rows, weight, bias));
+        }
         DType dtype = TypePromotion.resultType(input, weight, bias);
         Tensor x = input.to(dtype), w = weight.to(dtype), b = TypePromotion.to(bias, dtype);
         Tensor y = linearOutput(x, w, b);
@@ -256,6 +260,23 @@ final class MatmulOps {
                 t[1] == null ? null : linear(x, t[1], null),
                 t.length == 2 || t[2] == null ? null : t[2].expand(y.shapeRef()));
         return b == null ? record("linear", y, rule, jvp, x, w) : record("linear", y, rule, jvp, x, w, b);
+    }
+
+    /**
+     * A 2-D linear applied to x [..., in] of rank 1 or 3 and more, as PyTorch's {@code F.linear} on any input: the
+     * leading dimensions flattened into rows [N, in] (a view when x is contiguous), {@code linear2d} on them, and
+     * its [N, out] viewed as [..., out]. The gradients are those of the two reshapes and the 2-D op.
+     */
+    static Tensor onRows(Tensor x, Tensor w, UnaryOperator<Tensor> linear2d) {
+        int r = x.rank();
+        if (r == 0 || w.rank() != 2 || x.shapeRef()[r - 1] != w.shapeRef()[1]) {
+            throw new IllegalArgumentException("linear: expects input [..., in] and weight [out, in], got input "
+                    + Shape.str(x.shapeRef()) + " and weight " + Shape.str(w.shapeRef()));
+        }
+        int[] shape = x.shapeRef().clone();
+        Tensor rows = x.reshape(Shape.numel(Arrays.copyOf(shape, r - 1)), shape[r - 1]);
+        shape[r - 1] = w.shapeRef()[0];
+        return linear2d.apply(rows).reshape(shape);
     }
 
     /**

@@ -900,8 +900,9 @@ public final class Tensor {
 
     /**
      * {@code input·weightᵀ + bias}, PyTorch's {@code F.linear}: input [N, in], weight [out, in], bias [out] or null.
-     * One fused op: the product accumulates onto the broadcast bias. Gradients: g·weight, gᵀ·input, and g summed
-     * over rows.
+     * One fused op: the product accumulates onto the broadcast bias. An input [..., in] of another rank (a sequence
+     * [N, T, in], a vector [in]) has its leading dimensions flattened into rows (a view when it is contiguous) and
+     * gives [..., out]. Gradients: g·weight, gᵀ·input, and g summed over rows.
      */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
         return MatmulOps.linear(input, weight, bias);

@@ -156,6 +156,11 @@ final class OpCases {
                 any(2));
         add("linear", "x·Wᵀ without bias, [1,5] [3,5]", in -> Tensor.linear(in[0], in[1], null), any(1, 5),
                 any(3, 5));
+        add("linear", "a sequence [2,3,4] x [2,4]ᵀ + b (rows flattened)", in -> Tensor.linear(in[0], in[1], in[2]),
+                any(2, 3, 4), any(2, 4), any(2));
+        add("linear", "a vector [4] without bias", in -> Tensor.linear(in[0], in[1], null), any(4), any(3, 4));
+        add("linear", "a transposed [3,4,2] input (flattening copies)",
+                in -> Tensor.linear(in[0].transpose(0, 1), in[1], in[2]), any(3, 2, 4), any(3, 4), any(3));
         add("linear", "x·Wᵀ + b, W and b used twice", in -> Tensor.linear(Tensor.linear(in[0], in[1], in[2]), in[1], in[2]),
                 any(3, 3), any(3, 3), any(3));
 
