@@ -899,6 +899,18 @@ public final class Tensor {
     }
 
     /**
+     * Einstein summation as PyTorch's {@code torch.einsum}: {@code out[o] = Σ Π_i operands[i][letters_i]}, summed
+     * over every letter the output does not name, e.g. {@code einsum("bij,bjk->bik", a, b)} (batched product),
+     * {@code "bhqd,bhkd->bhqk"} (attention scores), {@code "ij,j->i"}, {@code "i,i->"}, {@code "bi,bj->bij"}
+     * (outer), {@code "ij->ji"}, {@code "ii->"} (trace). Without "->" the output is the letters that appear once,
+     * sorted. Operands are contracted left to right, each pair as one {@link #bmm} of permuted, reshaped operands;
+     * every letter has one size and "..." is not supported. Composed, so its gradient is that of those ops.
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, operands);
+    }
+
+    /**
      * {@code input·weightᵀ + bias}, PyTorch's {@code F.linear}: input [N, in], weight [out, in], bias [out] or null.
      * One fused op: the product accumulates onto the broadcast bias. An input [..., in] of another rank (a sequence
      * [N, T, in], a vector [in]) has its leading dimensions flattened into rows (a view when it is contiguous) and

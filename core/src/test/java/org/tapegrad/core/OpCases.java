@@ -164,6 +164,23 @@ final class OpCases {
         add("linear", "x·Wᵀ + b, W and b used twice", in -> Tensor.linear(Tensor.linear(in[0], in[1], in[2]), in[1], in[2]),
                 any(3, 3), any(3, 3), any(3));
 
+        // Einstein summation (composed of permute, reshape, sum, mul and bmm; checked as a whole).
+        add("einsum", "bij,bjk->bik (bmm)", in -> Tensor.einsum("bij,bjk->bik", in[0], in[1]), any(2, 3, 4),
+                any(2, 4, 2));
+        add("einsum", "bhqd,bhkd->bhqk (attention scores)", in -> Tensor.einsum("bhqd,bhkd->bhqk", in[0], in[1]),
+                any(1, 2, 3, 2), any(1, 2, 4, 2));
+        add("einsum", "ij,j->i (matrix-vector)", in -> Tensor.einsum("ij,j->i", in[0], in[1]), any(3, 4), any(4));
+        add("einsum", "i,i-> (dot)", in -> Tensor.einsum("i,i->", in[0], in[1]), any(3), any(3));
+        add("einsum", "bi,bj->bij (outer)", in -> Tensor.einsum("bi,bj->bij", in[0], in[1]), any(2, 3), any(2, 2));
+        add("einsum", "ij->ji (one operand: a transpose)", in -> Tensor.einsum("ij->ji", in[0]), any(2, 3));
+        add("einsum", "ii-> (trace) and ij->j (a sum)", in -> Tensor.einsum("ii->", in[0])
+                .add(Tensor.einsum("ij->j", in[0])), any(3, 3));
+        add("einsum", "ij,jk (implicit output ik)", in -> Tensor.einsum("ij,jk", in[0], in[1]), any(2, 3), any(3, 2));
+        add("einsum", "ijk,jl->li (k summed in one operand first)", in -> Tensor.einsum("ijk,jl->li", in[0], in[1]),
+                any(2, 3, 2), any(3, 2));
+        add("einsum", "ij,jk,kl->il (three operands, left to right)",
+                in -> Tensor.einsum("ij,jk,kl->il", in[0], in[1], in[2]), any(2, 3), any(3, 2), any(2, 2));
+
         // Shape ops.
         add("t", "[3,4]", in -> in[0].t(), any(3, 4));
         add("transpose", "[2,3,4] dims 0 and 2", in -> in[0].transpose(0, 2), any(2, 3, 4));
