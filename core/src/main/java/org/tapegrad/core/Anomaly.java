@@ -13,8 +13,8 @@ import org.tapegrad.core.internal.kernel.Shape;
 public final class Anomaly {
     /** Classes of this package whose frames are skipped when looking for the user's call site. */
     private static final java.util.Set<String> INTERNAL = java.util.Set.of("Tensor", "Tape", "Autograd", "Anomaly",
-            "ArithmeticOps", "ElementwiseOps", "ReductionOps", "ShapeOps", "MatmulOps", "SoftmaxOps", "ConvOps", "PoolOps", "Losses",
-            "GradCheck", "CustomFunction");
+            "ArithmeticOps", "ElementwiseOps", "ReductionOps", "ShapeOps", "MatmulOps", "SoftmaxOps", "ConvOps",
+            "PoolOps", "Losses", "Einsum", "GradCheck", "CustomFunction");
 
     private Anomaly() {
     }

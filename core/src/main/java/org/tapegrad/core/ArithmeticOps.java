@@ -101,7 +101,11 @@ final class ArithmeticOps {
         return keep(a, m).add(keep(b, m.constant(UnaryFn.AFFINE, -1, 1)));
     }
 
-    /** value where mask = 1, x where mask = 0; the mask broadcasts to x's shape. dX = g where mask = 0, else 0. */
+    /**
+     * value where mask = 1, x where mask = 0; the mask broadcasts to x's shape. dX = g where mask = 0, else 0.
+     * An infinite value (-∞ at masked attention scores) is deliberate, so anomaly mode checks only the values kept
+     * from x (keep's output) and not the filled ones.
+     */
     static Tensor maskedFill(Tensor x, Tensor mask, double value) {
         Tensor m = checkMask("maskedFill", mask, x.dtype());
         if (!Shape.broadcastsTo(m.shapeRef(), x.shapeRef())) {
@@ -109,7 +113,13 @@ final class ArithmeticOps {
                     + "to the input's shape " + Shape.str(x.shapeRef()));
         }
         Tensor fill = broadcast("maskedFill", BinaryFn.KEEP, Tensor.scalar(x.dtype(), value), m);
-        return keep(x, m.constant(UnaryFn.AFFINE, -1, 1)).add(fill);
+        Tensor kept = keep(x, m.constant(UnaryFn.AFFINE, -1, 1));
+        if (!Double.isInfinite(value)) {
+            return kept.add(fill);
+        }
+        Tensor out = broadcast("maskedFill", BinaryFn.ADD, kept, fill); // kept + a constant: the rule is the identity
+        return Autograd.recordWithDeliberateInfinities("maskedFill", out, (g, needs) -> new Tensor[] {g},
+                t -> t[0], kept);
     }
 
     /**

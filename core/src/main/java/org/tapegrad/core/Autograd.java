@@ -81,6 +81,22 @@ public final class Autograd {
         if (state.anomaly()) {
             Anomaly.checkForward(state, op, out);
         }
+        return append(state, op, out, rule, jvp, inputs);
+    }
+
+    /**
+     * {@link #record(String, Tensor, BackwardRule, ForwardRule, Tensor...)} for an op that writes infinities on
+     * purpose ({@code maskedFill} with -∞ at masked attention scores): anomaly mode does not check its output,
+     * because the caller has checked every value the op did not write (an infinity or NaN that comes from the
+     * inputs is still reported).
+     */
+    static Tensor recordWithDeliberateInfinities(String op, Tensor out, BackwardRule rule, ForwardRule jvp,
+            Tensor... inputs) {
+        return append(GradState.get(), op, out, rule, jvp, inputs);
+    }
+
+    private static Tensor append(GradState state, String op, Tensor out, BackwardRule rule, ForwardRule jvp,
+            Tensor... inputs) {
         if (state.recording() && anyRequiresGrad(inputs)) {
             Node node = new Node(op, state.tape, out, inputs, rule, state.anomaly() ? new Throwable() : null);
             out.setGradFn(node);

@@ -70,7 +70,7 @@ public final class PackedWeight {
     }
 
     /**
-     * {@code y = x·wᵀ + b}, as {@link Tensor#linear}{@code (x, weight(), bias)}.
+     * {@code y = x·wᵀ + b}, as {@link Tensor#linear}{@code (x, weight(), bias)}, for x [N, in] or [..., in].
      *
      * @param bias {@code [out]}, or null
      * @throws IllegalStateException when the weight changed since it was packed (pack it again)
@@ -80,6 +80,9 @@ public final class PackedWeight {
             throw new IllegalStateException("PackedWeight.linear: the weight " + Shape.str(weight.shapeRef())
                     + (weight.storage().version != version ? " changed since it was packed" : " was packed for another kernel")
                     + "; pack it again with PackedWeight.of(weight)");
+        }
+        if (x.rank() != 2) {
+            return MatmulOps.onRows(x, weight, rows -> linear(rows, bias));
         }
         boolean recorded = GradState.get().recording()
                 && (x.requiresGrad() || weight.requiresGrad() || bias != null && bias.requiresGrad());

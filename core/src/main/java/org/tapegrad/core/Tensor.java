@@ -920,9 +920,15 @@ public final class Tensor {
 
     // -------------------------------------------------------------------------------------- linear algebra
 
-    /** Matrix product of two 2-D tensors, [m, k] x [k, n] = [m, n]. Gradient: g·otherᵀ and thisᵀ·g. */
+    /**
+     * Matrix product as PyTorch's {@code torch.matmul}: [m, k] x [k, n] = [m, n]; a vector [k] on the left is a row
+     * and on the right a column, that dimension dropped from the result ([k] x [k] is the dot product, a scalar);
+     * with more dimensions the leading ones are batch dimensions and broadcast: [2, 1, 3, 4] x [5, 4, 6] =
+     * [2, 5, 3, 6], each batch a product of matrices (broadcast operands are expanded views, not copies).
+     * Gradient: g·otherᵀ and thisᵀ·g per batch, summed back to each operand's shape.
+     */
     public Tensor matmul(Tensor other) {
-        return MatmulOps.matmul(this, false, other, false);
+        return MatmulOps.matmul(this, other);
     }
 
     /**
@@ -934,9 +940,32 @@ public final class Tensor {
     }
 
     /**
+     * Batched matrix product, PyTorch's {@code bmm}: [B, n, k] x [B, k, m] = [B, n, m], {@code c[i] = this[i]·other[i]}
+     * (no broadcasting; {@link #matmul} broadcasts). Each batch is one product of the matrix kernel; a batch of a
+     * {@code transpose(1, 2)} view is read with the kernel's transpose flag, not copied. Gradient: g·otherᵀ and
+     * thisᵀ·g per batch.
+     */
+    public Tensor bmm(Tensor other) {
+        return MatmulOps.bmm(this, other);
+    }
+
+    /**
+     * Einstein summation as PyTorch's {@code torch.einsum}: {@code out[o] = Σ Π_i operands[i][letters_i]}, summed
+     * over every letter the output does not name, e.g. {@code einsum("bij,bjk->bik", a, b)} (batched product),
+     * {@code "bhqd,bhkd->bhqk"} (attention scores), {@code "ij,j->i"}, {@code "i,i->"}, {@code "bi,bj->bij"}
+     * (outer), {@code "ij->ji"}, {@code "ii->"} (trace). Without "->" the output is the letters that appear once,
+     * sorted. Operands are contracted left to right, each pair as one {@link #bmm} of permuted, reshaped operands;
+     * every letter has one size and "..." is not supported. Composed, so its gradient is that of those ops.
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, operands);
+    }
+
+    /**
      * {@code input·weightᵀ + bias}, PyTorch's {@code F.linear}: input [N, in], weight [out, in], bias [out] or null.
-     * One fused op: the product accumulates onto the broadcast bias. Gradients: g·weight, gᵀ·input, and g summed
-     * over rows.
+     * One fused op: the product accumulates onto the broadcast bias. An input [..., in] of another rank (a sequence
+     * [N, T, in], a vector [in]) has its leading dimensions flattened into rows (a view when it is contiguous) and
+     * gives [..., out]. Gradients: g·weight, gᵀ·input, and g summed over rows.
      */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
         return MatmulOps.linear(input, weight, bias);

@@ -22,8 +22,16 @@ class ErrorMessagesTest {
         Tensor b = Tensor.zeros(256, 10);
         assertEquals("matmul: [128, 784] x [256, 10]: inner dimensions 784 and 256 differ",
                 message(IllegalArgumentException.class, () -> a.matmul(b)));
-        assertEquals("matmul: expects 2-D tensors, got [3] x [3, 1]",
-                message(IllegalArgumentException.class, () -> Tensor.zeros(3).matmul(Tensor.zeros(3, 1))));
+        // The transpose-flag form is 2-D only; matmul(other) takes vectors and batches as PyTorch (a [3] x [3, 1]
+        // product is the vector-matrix product [1]), but not scalars.
+        assertEquals("matmul: expects 2-D tensors, got [3] x [3, 1]", message(IllegalArgumentException.class,
+                () -> Tensor.matmul(Tensor.zeros(3), false, Tensor.zeros(3, 1), false)));
+        assertEquals("matmul: both arguments need at least one dimension, got [] x [3, 1]",
+                message(IllegalArgumentException.class, () -> Tensor.zeros().matmul(Tensor.zeros(3, 1))));
+        assertEquals("matmul: [2, 3, 4] x [5, 6]: inner dimensions 4 and 5 differ",
+                message(IllegalArgumentException.class, () -> Tensor.zeros(2, 3, 4).matmul(Tensor.zeros(5, 6))));
+        assertEquals("matmul: [2, 3, 4] x [3, 4, 5]: batch dimensions [2] and [3] do not broadcast (2 vs 3)",
+                message(IllegalArgumentException.class, () -> Tensor.zeros(2, 3, 4).matmul(Tensor.zeros(3, 4, 5))));
     }
 
     @Test

@@ -130,12 +130,57 @@ final class OpCases {
         add("matmul", "a·bᵀ, [3,4] x [2,4]ᵀ", in -> Tensor.matmul(in[0], false, in[1], true), any(3, 4), any(2, 4));
         add("matmul", "aᵀ·bᵀ, [4,3]ᵀ x [2,4]ᵀ", in -> Tensor.matmul(in[0], true, in[1], true), any(4, 3), any(2, 4));
         add("matmul", "x·W, W used twice", in -> in[0].matmul(in[1]).matmul(in[1]), any(2, 3), any(3, 3));
+        add("bmm", "[2,3,4] x [2,4,2]", in -> in[0].bmm(in[1]), any(2, 3, 4), any(2, 4, 2));
+        add("bmm", "a transpose(1, 2) view on the left (the kernel's flag)", in -> in[0].transpose(1, 2).bmm(in[1]),
+                any(2, 4, 3), any(2, 4, 2));
+        add("bmm", "a transpose(1, 2) view on the right", in -> in[0].bmm(in[1].transpose(-1, -2)), any(3, 2, 4),
+                any(3, 2, 4));
+        add("bmm", "batches at an offset (narrow) and strided (permute)",
+                in -> in[0].narrow(0, 1, 2).bmm(in[1].permute(1, 0, 2)), any(3, 3, 4), any(4, 2, 2));
+        add("bmm", "an expanded batch (stride 0) and the same tensor twice",
+                in -> in[0].expand(3, 2, 4).bmm(in[1].transpose(1, 2)).mul(in[1].bmm(in[1].transpose(1, 2))
+                        .narrow(2, 0, 2)), any(1, 2, 4), any(3, 2, 4));
+        add("bmm", "one batch, vectors [1,1,3] x [1,3,1]", in -> in[0].bmm(in[1]), any(1, 1, 3), any(1, 3, 1));
+        add("matmul", "[2,3,4] x [4,2]: batch folded into rows", in -> in[0].matmul(in[1]), any(2, 3, 4), any(4, 2));
+        add("matmul", "[2,1,3,2] x [3,2,2]: batches broadcast to [2,3]", in -> in[0].matmul(in[1]), any(2, 1, 3, 2),
+                any(3, 2, 2));
+        add("matmul", "[3,4] x [2,4,2]: a matrix broadcast over batches", in -> in[0].matmul(in[1]), any(3, 4),
+                any(2, 4, 2));
+        add("matmul", "[2,4,3]ᵀ x [2,4,2]: a transposed batch view", in -> in[0].transpose(1, 2).matmul(in[1]),
+                any(2, 4, 3), any(2, 4, 2));
+        add("matmul", "[3] x [3]: the dot product", in -> in[0].matmul(in[1]), any(3), any(3));
+        add("matmul", "[3] x [3,2]: vector-matrix", in -> in[0].matmul(in[1]), any(3), any(3, 2));
+        add("matmul", "[2,3] x [3]: matrix-vector", in -> in[0].matmul(in[1]), any(2, 3), any(3));
+        add("matmul", "[4] x [2,4,3]: a vector against batches", in -> in[0].matmul(in[1]), any(4), any(2, 4, 3));
+        add("matmul", "[2,3,4] x [4]: batches against a vector", in -> in[0].matmul(in[1]), any(2, 3, 4), any(4));
         add("linear", "x·Wᵀ + b, [3,4] [2,4] [2]", in -> Tensor.linear(in[0], in[1], in[2]), any(3, 4), any(2, 4),
                 any(2));
         add("linear", "x·Wᵀ without bias, [1,5] [3,5]", in -> Tensor.linear(in[0], in[1], null), any(1, 5),
                 any(3, 5));
+        add("linear", "a sequence [2,3,4] x [2,4]ᵀ + b (rows flattened)", in -> Tensor.linear(in[0], in[1], in[2]),
+                any(2, 3, 4), any(2, 4), any(2));
+        add("linear", "a vector [4] without bias", in -> Tensor.linear(in[0], in[1], null), any(4), any(3, 4));
+        add("linear", "a transposed [3,4,2] input (flattening copies)",
+                in -> Tensor.linear(in[0].transpose(0, 1), in[1], in[2]), any(3, 2, 4), any(3, 4), any(3));
         add("linear", "x·Wᵀ + b, W and b used twice", in -> Tensor.linear(Tensor.linear(in[0], in[1], in[2]), in[1], in[2]),
                 any(3, 3), any(3, 3), any(3));
+
+        // Einstein summation (composed of permute, reshape, sum, mul and bmm; checked as a whole).
+        add("einsum", "bij,bjk->bik (bmm)", in -> Tensor.einsum("bij,bjk->bik", in[0], in[1]), any(2, 3, 4),
+                any(2, 4, 2));
+        add("einsum", "bhqd,bhkd->bhqk (attention scores)", in -> Tensor.einsum("bhqd,bhkd->bhqk", in[0], in[1]),
+                any(1, 2, 3, 2), any(1, 2, 4, 2));
+        add("einsum", "ij,j->i (matrix-vector)", in -> Tensor.einsum("ij,j->i", in[0], in[1]), any(3, 4), any(4));
+        add("einsum", "i,i-> (dot)", in -> Tensor.einsum("i,i->", in[0], in[1]), any(3), any(3));
+        add("einsum", "bi,bj->bij (outer)", in -> Tensor.einsum("bi,bj->bij", in[0], in[1]), any(2, 3), any(2, 2));
+        add("einsum", "ij->ji (one operand: a transpose)", in -> Tensor.einsum("ij->ji", in[0]), any(2, 3));
+        add("einsum", "ii-> (trace) and ij->j (a sum)", in -> Tensor.einsum("ii->", in[0])
+                .add(Tensor.einsum("ij->j", in[0])), any(3, 3));
+        add("einsum", "ij,jk (implicit output ik)", in -> Tensor.einsum("ij,jk", in[0], in[1]), any(2, 3), any(3, 2));
+        add("einsum", "ijk,jl->li (k summed in one operand first)", in -> Tensor.einsum("ijk,jl->li", in[0], in[1]),
+                any(2, 3, 2), any(3, 2));
+        add("einsum", "ij,jk,kl->il (three operands, left to right)",
+                in -> Tensor.einsum("ij,jk,kl->il", in[0], in[1], in[2]), any(2, 3), any(3, 2), any(2, 2));
 
         // Shape ops.
         add("t", "[3,4]", in -> in[0].t(), any(3, 4));

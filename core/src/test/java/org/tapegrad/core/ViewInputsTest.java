@@ -70,6 +70,7 @@ class ViewInputsTest {
     private static final Tensor TARGET = Tensor.rand(DType.FLOAT64, CONSTANTS, ROWS, COLS);
     private static final Tensor KERNEL = Tensor.randn(DType.FLOAT64, CONSTANTS, 2, 3, 3, 3);
     private static final Tensor KERNEL_T = Tensor.randn(DType.FLOAT64, CONSTANTS, 3, 2, 2, 2);
+    private static final Tensor BATCH_RIGHT = Tensor.randn(DType.FLOAT64, CONSTANTS, 2, ROWS, 3);
 
     private static List<Op> matrixOps() {
         return List.of(
@@ -97,6 +98,13 @@ class ViewInputsTest {
                 new Op("matmul", "A · view", v -> LEFT.matmul(v)),
                 new Op("matmul", "viewᵀ · view", v -> Tensor.matmul(v, true, v, false)),
                 new Op("matmul", "linear with the view as input", v -> Tensor.linear(v, LINEAR_W, BIAS)),
+                new Op("matmul", "bmm of the view as one batch", v -> v.unsqueeze(0).bmm(W.unsqueeze(0))),
+                new Op("matmul", "bmm of the view expanded to 2 batches and transposed",
+                        v -> v.unsqueeze(0).expand(2, ROWS, COLS).transpose(1, 2).bmm(BATCH_RIGHT)),
+                new Op("matmul", "matmul of batches with the view broadcast over them",
+                        v -> BATCH_RIGHT.transpose(1, 2).matmul(v)),
+                new Op("matmul", "matmul of the view expanded to batches (folded) and vector",
+                        v -> v.unsqueeze(0).expand(2, ROWS, COLS).matmul(W).matmul(W.select(1, 0).narrow(0, 0, 3))),
                 new Op("matmul", "linear with the view's rows as weight", v -> Tensor.linear(LINEAR_X, v, ROW.narrow(0, 0, ROWS))),
                 new Op("losses", "crossEntropy", v -> Losses.crossEntropy(v, new int[] {0, 5, 2, 3})),
                 new Op("losses", "mse", v -> Losses.mse(v, TARGET)),

@@ -7,9 +7,9 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 
 /**
- * Fully connected layer {@code y = x·Wᵀ + b} on input [N, in], with weight W [out, in] (PyTorch's layout) and
- * bias b [out]. Default initialisation as PyTorch: W ~ kaiming uniform with a = √5, which is
- * U(-1/√in, 1/√in), and b ~ U(-1/√in, 1/√in).
+ * Fully connected layer {@code y = x·Wᵀ + b} on input [N, in] (or [..., in] of any rank, the leading dimensions
+ * as rows), with weight W [out, in] (PyTorch's layout) and bias b [out]. Default initialisation as PyTorch:
+ * W ~ kaiming uniform with a = √5, which is U(-1/√in, 1/√in), and b ~ U(-1/√in, 1/√in).
  *
  * <p>In eval mode and outside a recording (inference), the layer keeps its weight packed for the matrix kernel
  * ({@link PackedWeight}: a copy as large as the weight, made on the first such forward and again after the weight
@@ -77,11 +77,11 @@ public class Linear extends Layer {
         return bias;
     }
 
-    /** {@code x·Wᵀ + b} for x [N, in]. */
+    /** {@code x·Wᵀ + b} for x [N, in], or [..., in] of any rank (features last), giving [..., out]. */
     @Override
     public Tensor forward(Tensor input) {
-        if (input.rank() != 2 || input.size(1) != inFeatures) {
-            throw new IllegalArgumentException("Linear: expected input [N, " + inFeatures + "], got "
+        if (input.rank() == 0 || input.size(-1) != inFeatures) {
+            throw new IllegalArgumentException("Linear: expected input [..., " + inFeatures + "] (features last), got "
                     + java.util.Arrays.toString(input.shape()));
         }
         if (isTraining() || Tape.isRecording()) {

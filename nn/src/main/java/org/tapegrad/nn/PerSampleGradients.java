@@ -21,7 +21,8 @@ import org.tapegrad.core.Tensor;
  * {@code g_n = ∂loss_n/∂y_n}, since no other example's loss depends on it, so each example's parameter gradient is an
  * outer product of what the layer saw and what came back:
  * <ul>
- *   <li>{@link Linear}, x [N, in], g [N, out]: {@code gW_n = g_nᵀ·x_n} [out, in], {@code gb_n = g_n};</li>
+ *   <li>{@link Linear}, x [N, in], g [N, out]: {@code gW_n = g_nᵀ·x_n} [out, in], {@code gb_n = g_n} (for x
+ *   [N, T, ..., in], the sums of those over the positions t of example n);</li>
  *   <li>{@link Conv2d}, x [N, C, H, W], g [N, O, OH, OW]: with {@code U_n} [C·kH·kW, OH·OW] the im2col patches of
  *       x_n (the layer's stride, padding and dilation), {@code gW_n = g_n·U_nᵀ} per group, {@code gb_n = Σ_{oh,ow}
  *       g_n}.</li>
@@ -147,22 +148,30 @@ public final class PerSampleGradients {
 
     /** gW_n += g_nᵀ·x_n, gb_n += g_n. */
     private static void linear(Call call, boolean weight, int n, double[] sum) {
+        if (call.input.rank() < 2 || call.input.size(0) != n) {
+            throw new IllegalArgumentException("PerSampleGradients: a Linear layer got input "
+                    + Arrays.toString(call.input.shape()) + "; expected the examples along its first dimension, ["
+                    + n + ", ..., in]");
+        }
         double[] x = call.input.toDoubleArray();
         double[] g = call.gradOutput.toDoubleArray();
-        int in = call.input.size(1);
-        int out = call.gradOutput.size(1);
+        int in = call.input.size(-1);
+        int out = call.gradOutput.size(-1);
+        int rows = call.gradOutput.numel() / Math.max(1, n * out); // per example: 1 for [N, in], T for [N, T, in]
         for (int s = 0; s < n; s++) {
-            if (!weight) {
-                for (int o = 0; o < out; o++) {
-                    sum[s * out + o] += g[s * out + o];
+            for (int t = s * rows; t < (s + 1) * rows; t++) { // gW_n = Σ_t g_{n,t}ᵀ·x_{n,t}, gb_n = Σ_t g_{n,t}
+                if (!weight) {
+                    for (int o = 0; o < out; o++) {
+                        sum[s * out + o] += g[t * out + o];
+                    }
+                    continue;
                 }
-                continue;
-            }
-            int base = s * out * in;
-            for (int o = 0; o < out; o++) {
-                double go = g[s * out + o];
-                for (int i = 0; i < in; i++) {
-                    sum[base + o * in + i] += go * x[s * in + i];
+                int base = s * out * in;
+                for (int o = 0; o < out; o++) {
+                    double go = g[t * out + o];
+                    for (int i = 0; i < in; i++) {
+                        sum[base + o * in + i] += go * x[t * in + i];
+                    }
                 }
             }
         }

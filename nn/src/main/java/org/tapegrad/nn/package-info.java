@@ -11,7 +11,8 @@
  * {@link org.tapegrad.nn.Lstm}, {@link org.tapegrad.nn.Gru}, returning a {@link org.tapegrad.nn.RecurrentOutput}) and
  * their cells ({@link org.tapegrad.nn.RnnCell}, {@link org.tapegrad.nn.LstmCell}, {@link org.tapegrad.nn.GruCell};
  * state in a {@link org.tapegrad.nn.RecurrentState}, whose {@code detach()} gives truncated backpropagation through
- * time), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and friends, each with a
+ * time), attention ({@link org.tapegrad.nn.MultiheadAttention}), losses ({@link org.tapegrad.nn.CrossEntropyLoss} and
+ * friends, each with a
  * {@link org.tapegrad.nn.Reduction}), per-example gradients ({@link org.tapegrad.nn.PerSampleGradients}), initialisers ({@link org.tapegrad.nn.Init}) and the global
  * {@link org.tapegrad.nn.Seed} for layers built without an explicit generator.
  *

@@ -48,6 +48,32 @@ class LinearInferenceTest {
     }
 
     @Test
+    void sequencesAndVectorsGiveWhatTheirRowsGiveInTrainingAndInference() {
+        Random rng = new Random(33);
+        Linear layer = new Linear(5, 3, rng);
+        Tensor x = Tensor.randn(rng, 2, 4, 5);
+        float[] rows;
+        try (var noGrad = Tape.noGrad()) {
+            rows = layer.call(x.reshape(8, 5)).toFloatArray();
+        }
+        for (boolean training : new boolean[] {true, false}) {
+            layer.train(training);
+            try (var noGrad = Tape.noGrad()) {
+                Tensor y = layer.call(x);
+                assertArrayEquals(new int[] {2, 4, 3}, y.shape());
+                assertArrayEquals(rows, y.toFloatArray(), "training " + training);
+                Tensor v = layer.call(x.select(0, 1).select(0, 2)); // a vector [5] gives [3]
+                assertArrayEquals(new int[] {3}, v.shape());
+                assertArrayEquals(java.util.Arrays.copyOfRange(rows, 18, 21), v.toFloatArray(), "training " + training);
+            }
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> layer.call(Tensor.zeros(2, 4)));
+        assertTrue(e.getMessage().equals("Linear: expected input [..., 5] (features last), got [2, 4]"),
+                e.getMessage());
+    }
+
+    @Test
     void evalModeInsideARecordingStillGivesGradients() {
         Random rng = new Random(32);
         Linear layer = new Linear(4, 3, rng);

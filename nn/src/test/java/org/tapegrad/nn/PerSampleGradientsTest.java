@@ -86,6 +86,17 @@ class PerSampleGradientsTest {
     }
 
     @Test
+    void aLinearOnSequencesSumsEachExamplesPositions() {
+        Random rng = new Random(13);
+        Layer model = new Sequential(new Linear(3, 4, true, rng, F64), new Tanh(), new Flatten(),
+                new Linear(2 * 4, 3, true, rng, F64));
+        Tensor x = Tensor.randn(F64, new Random(6), 5, 2, 3); // [N, T, in]: the first Linear sees 2 rows per example
+        Map<String, Tensor> perSample = PerSampleGradients.compute(model, x, crossEntropy(LABELS));
+        assertArrayEquals(new int[] {5, 4, 3}, perSample.get("0.weight").shape());
+        assertMatches(oneBackwardPerExample(model, x, LABELS), perSample, model);
+    }
+
+    @Test
     void float32ModelGivesFloat32GradientsCloseToTheReference() {
         Random rng = new Random(11);
         Layer model = new Sequential(new Linear(4, 6, true, rng, DType.FLOAT32), new Tanh(),
