@@ -3,6 +3,7 @@ package org.tapegrad.core;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /**
  * Einstein summation, PyTorch's {@code torch.einsum}: {@code out[o] = Σ_{s} Π_i operand_i[l_i]}, where each

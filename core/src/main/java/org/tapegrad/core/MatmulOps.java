@@ -7,6 +7,7 @@ import java.util.function.UnaryOperator;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
 import org.tapegrad.core.gemm.MatmulKernel;
+import org.tapegrad.core.internal.kernel.Kernels;
 import org.tapegrad.core.internal.kernel.Shape;
 
 /** The matrix product, plain and batched, through the installed {@link MatmulKernel}. */

@@ -18,7 +18,7 @@ import org.tapegrad.core.Autograd;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.GradCheck;
 import org.tapegrad.core.Scope;
-import org.tapegrad.core.StateDict;
+import org.tapegrad.core.io.StateDict;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 
