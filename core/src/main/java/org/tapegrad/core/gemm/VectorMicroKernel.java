@@ -4,14 +4,21 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The {@link MicroKernel} on the JDK's Vector API: tiles of 8 rows × 2 vectors (8 × 32 floats with AVX-512),
- * sixteen accumulators held in registers, one fused multiply-add per accumulator and depth step. Loaded only when
+ * The {@link MicroKernel} on the JDK's Vector API: tiles of {@link #MR} rows × 2 vectors (8 × 32 floats with
+ * AVX-512, 6 × 16 with AVX2), the accumulators held in registers, one fused multiply-add per accumulator and
+ * depth step. Loaded only when
  * the {@code jdk.incubator.vector} module is present (see {@link BlockedMatmul#create}).
  */
 final class VectorMicroKernel implements MicroKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
-    private static final int MR = 8; // divides the usual batch sizes and layer widths: no partial row tiles
+    /**
+     * Rows of a tile: 8 with 512-bit vectors, whose machines have 32 vector registers (16 accumulators, 2 loads of
+     * B and a broadcast of A fit); 6 otherwise, as with AVX2's 16 registers an 8-row tile spills (measured on the
+     * AMD EPYC development machine: 46-50 GFLOP/s with 8 rows, 72-83 with 6; docs/PERFORMANCE.md). Each element of C
+     * is summed in the same order either way, so both give the same bits.
+     */
+    private static final int MR = VL >= 16 ? 8 : 6;
     private static final int NR = 2 * VL;
     private static final int SHORT_ROWS = 5;
     private static final int SHORT_WIDTH = 4 * VL;
@@ -28,6 +35,16 @@ final class VectorMicroKernel implements MicroKernel {
 
     @Override
     public void tile(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc, boolean add) {
+        if (MR == 8) {
+            tile8(a, ao, lda, b, bo, kc, c, co, ldc, add);
+        } else {
+            tile6(a, ao, lda, b, bo, kc, c, co, ldc, add);
+        }
+    }
+
+    /** An 8-row tile: sixteen accumulators, for 32 vector registers (AVX-512). */
+    private static void tile8(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc,
+            boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -103,6 +120,68 @@ final class VectorMicroKernel implements MicroKernel {
         c71.intoArray(c, co + 7 * ldc + VL);
     }
 
+    /** A 6-row tile: twelve accumulators, two loads of B and one broadcast in 16 vector registers (AVX2). */
+    private static void tile6(float[] a, int ao, int lda, float[] b, int bo, int kc, float[] c, int co, int ldc,
+            boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        int ap = ao;
+        int bp = bo;
+        for (int p = 0; p < kc; p++, ap += lda, bp += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + VL);
+            FloatVector x = FloatVector.broadcast(S, a[ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        // Written out rather than through a helper: passing vectors to a method that is not inlined boxes them.
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + VL));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + VL));
+            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL));
+            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL));
+            c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + VL));
+            c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + VL));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + VL);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + VL);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + VL);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + VL);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + VL);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + VL);
+    }
+
     @Override
     public void packB(float[] b, int src, int ldb, int kc, float[] pb, int dst) {
         for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
@@ -119,6 +198,15 @@ final class VectorMicroKernel implements MicroKernel {
     @Override
     public void narrowTile(float[] a, int ao, int rowStride, int depthStride, float[] b, int bo, int kc, float[] c,
             int co, int ldc, boolean add) {
+        if (MR == 8) {
+            narrowTile8(a, ao, rowStride, depthStride, b, bo, kc, c, co, ldc, add);
+        } else {
+            narrowTile6(a, ao, rowStride, depthStride, b, bo, kc, c, co, ldc, add);
+        }
+    }
+
+    private static void narrowTile8(float[] a, int ao, int rowStride, int depthStride, float[] b, int bo, int kc,
+            float[] c, int co, int ldc, boolean add) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
         FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
         FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
@@ -153,6 +241,38 @@ final class VectorMicroKernel implements MicroKernel {
         c5.intoArray(c, co + 5 * ldc);
         c6.intoArray(c, co + 6 * ldc);
         c7.intoArray(c, co + 7 * ldc);
+    }
+
+    private static void narrowTile6(float[] a, int ao, int rowStride, int depthStride, float[] b, int bo, int kc,
+            float[] c, int co, int ldc, boolean add) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        
+        int a0 = ao, a1 = a0 + rowStride, a2 = a1 + rowStride, a3 = a2 + rowStride;
+        int a4 = a3 + rowStride, a5 = a4 + rowStride;
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += depthStride, bp += VL) {
+            FloatVector bv = FloatVector.fromArray(S, b, bp);
+            c0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + ap]).fma(bv, c3);
+            c4 = FloatVector.broadcast(S, a[a4 + ap]).fma(bv, c4);
+            c5 = FloatVector.broadcast(S, a[a5 + ap]).fma(bv, c5);
+        }
+        if (add) {
+            c0 = c0.add(FloatVector.fromArray(S, c, co));
+            c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
+            c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c4 = c4.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c5 = c5.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+        }
+        c0.intoArray(c, co);
+        c1.intoArray(c, co + ldc);
+        c2.intoArray(c, co + 2 * ldc);
+        c3.intoArray(c, co + 3 * ldc);
+        c4.intoArray(c, co + 4 * ldc);
+        c5.intoArray(c, co + 5 * ldc);
     }
 
     @Override
