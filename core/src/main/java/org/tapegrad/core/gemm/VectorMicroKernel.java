@@ -21,7 +21,8 @@ final class VectorMicroKernel implements MicroKernel {
     private static final int MR = VL >= 16 ? 8 : 6;
     private static final int NR = 2 * VL;
     private static final int SHORT_ROWS = 5;
-    private static final int SHORT_WIDTH = 4 * VL;
+    /** Four vectors with 32 registers (twenty accumulators); two with 16, where twenty would spill. */
+    private static final int SHORT_WIDTH = (VL >= 16 ? 4 : 2) * VL;
 
     @Override
     public int mr() {
@@ -285,13 +286,22 @@ final class VectorMicroKernel implements MicroKernel {
         return SHORT_WIDTH;
     }
 
+    @Override
+    public void shortTile(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo, int ldb,
+            int kc, float[] c, int co, int ldc, boolean add) {
+        if (SHORT_WIDTH == 4 * VL) {
+            shortTile4(a, ao, rowStride, depthStride, rows, b, bo, ldb, kc, c, co, ldc, add);
+        } else {
+            shortTile2(a, ao, rowStride, depthStride, rows, b, bo, ldb, kc, c, co, ldc, add);
+        }
+    }
+
     /**
      * Five rows by four vectors: twenty accumulators, and per depth four loads of B and five broadcasts of A for
      * twenty multiply-adds (the 8 × 2 tile needs ten loads for sixteen). Five rows divide a 10-class output layer.
      */
-    @Override
-    public void shortTile(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo, int ldb,
-            int kc, float[] c, int co, int ldc, boolean add) {
+    private static void shortTile4(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo,
+            int ldb, int kc, float[] c, int co, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -380,6 +390,64 @@ final class VectorMicroKernel implements MicroKernel {
         c41.intoArray(c, co + 4 * ldc + VL);
         c42.intoArray(c, co + 4 * ldc + 2 * VL);
         c43.intoArray(c, co + 4 * ldc + 3 * VL);
+    }
+
+    /**
+     * Five rows by two vectors for 16 registers (AVX2): ten accumulators, two loads of B and a broadcast of A.
+     */
+    private static void shortTile2(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo,
+            int ldb, int kc, float[] c, int co, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        int a0 = ao;
+        int a1 = ao + Math.min(1, rows - 1) * rowStride;
+        int a2 = ao + Math.min(2, rows - 1) * rowStride;
+        int a3 = ao + Math.min(3, rows - 1) * rowStride;
+        int a4 = ao + Math.min(4, rows - 1) * rowStride;
+        for (int p = 0, ap = 0, bp = bo; p < kc; p++, ap += depthStride, bp += ldb) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + VL);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + ap]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + ap]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + ap]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + ap]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + ap]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + VL));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + VL));
+            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + VL));
+            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + VL));
+            c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + VL));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + VL);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + VL);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + VL);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + VL);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + VL);
     }
 
     /** Two gathers per depth (one per vector of the panel's row), each one contiguous store. */
