@@ -117,7 +117,7 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
 
     /**
      * Chooses how {@link #forward(Tensor, RecurrentState)} runs each layer: as one fused op ({@link Recurrence}, the
-     * default, several times faster) or composed step by step from core ops, which is needed for gradients of
+     * default; see docs/PERFORMANCE.md for its speed) or composed step by step from core ops, which is needed for gradients of
      * gradients ({@code Autograd.gradWithGraph}), which the fused op refuses. The results agree to rounding.
      *
      * @return this layer

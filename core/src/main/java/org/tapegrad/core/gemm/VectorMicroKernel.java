@@ -14,9 +14,9 @@ final class VectorMicroKernel implements MicroKernel {
     private static final int VL = S.length();
     /**
      * Rows of a tile: 8 with 512-bit vectors, whose machines have 32 vector registers (16 accumulators, 2 loads of
-     * B and a broadcast of A fit); 6 otherwise, as with AVX2's 16 registers an 8-row tile spills (measured on the
-     * AMD EPYC development machine: 46-50 GFLOP/s with 8 rows, 72-83 with 6; docs/PERFORMANCE.md). Each element of C
-     * is summed in the same order either way, so both give the same bits.
+     * B and a broadcast of A fit); 6 otherwise, as with AVX2's 16 registers an 8-row tile spills (the figures are
+     * in docs/PERFORMANCE.md, "Matrix products"). Each element of C is summed in the same order either way, so both
+     * give the same bits.
      */
     private static final int MR = VL >= 16 ? 8 : 6;
     private static final int NR = 2 * VL;

@@ -7,10 +7,9 @@ package org.tapegrad.core.internal.kernel;
  * <p>In float64 they are exact ({@link Math#tanh}, {@link Math#exp}). In float32, tanh is the rational
  * approximation {@code x·P(x²)/Q(x²)} (degree 13 over degree 6, on x clamped to [-7.99881, 7.99881], as Eigen and
  * TensorFlow compute float tanh), within 4e-7 of {@link Math#tanh}, and {@code σ(x) = (1 + tanh(x/2))/2}: a
- * dozen multiplies and adds and one division, several times cheaper than {@link Math#tanh}. (A Vector API form was
- * tried: its vector calls changed how the JIT compiled the GEMM's vector fma, which then ran boxed, so it is not
- * used.) The kernels call the array forms on runs of one function, apart from the loops of plain arithmetic, which
- * the JIT vectorises.
+ * dozen multiplies and adds and one division, which the JIT vectorises (it does not vectorise {@link Math#tanh}).
+ * The kernels call the array forms on runs of one function. (A Vector API form was tried and is not used: its
+ * vector calls changed how the JIT compiled the GEMM's vector fma, which then ran boxed.)
  */
 final class Activations {
     private static final float CLAMP = 7.99881172180175781f;
