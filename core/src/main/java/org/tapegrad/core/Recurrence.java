@@ -122,7 +122,7 @@ public final class Recurrence {
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(wIh, "weightIh");
         Objects.requireNonNull(wHh, "weightHh");
-        if (input.rank() != 3 || input.size(0) == 0 || input.size(1) == 0) {
+        if (input.rank() != 3 || input.size(0) == 0 || input.size(1) == 0 || input.size(2) == 0) {
             throw new IllegalArgumentException(op + ": expected a non-empty input [batch, time, in], got "
                     + Shape.str(input.shapeRef()));
         }
@@ -133,6 +133,9 @@ public final class Recurrence {
                     + Shape.str(wHh.shapeRef()));
         }
         int hidden = wHh.size(1);
+        if (hidden == 0) {
+            throw new IllegalArgumentException(op + ": the hidden size (weightHh's columns) must be positive");
+        }
         int gated = cell.gates * hidden;
         expect(op, "weightIh", wIh, gated, in);
         if (h0 != null) {

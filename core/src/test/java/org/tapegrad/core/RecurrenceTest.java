@@ -125,6 +125,11 @@ class RecurrenceTest {
         Tensor b = in.get(5);
         assertMessage("expected a non-empty input [batch, time, in], got [2, 3]",
                 () -> Recurrence.run(Recurrence.Cell.LSTM, Tensor.zeros(F64, 2, 3), h0, c0, wi, wh, b, b));
+        assertMessage("expected a non-empty input [batch, time, in], got [2, 4, 0]",
+                () -> Recurrence.run(Recurrence.Cell.LSTM, Tensor.zeros(F64, 2, 4, 0), h0, c0, Tensor.zeros(F64, 20, 0),
+                        wh, b, b));
+        assertMessage("the hidden size (weightHh's columns) must be positive", () -> Recurrence.run(
+                Recurrence.Cell.RNN_TANH, x, null, null, Tensor.zeros(F64, 0, 3), Tensor.zeros(F64, 0, 0), null, null));
         assertMessage("give the LSTM both initial states h0 and c0 [2, 5], or neither (zeros)",
                 () -> Recurrence.run(Recurrence.Cell.LSTM, x, h0, null, wi, wh, b, b));
         assertMessage("expected h0 [2, 5], got [3, 5]",
