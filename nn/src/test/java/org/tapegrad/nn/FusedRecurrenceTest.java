@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tapegrad.core.Autograd;
+import org.tapegrad.core.Losses;
+import org.tapegrad.nn.train.DataParallel;
 import org.tapegrad.core.DType;
 import org.tapegrad.core.ForwardAD;
 import org.tapegrad.core.Tape;
@@ -118,6 +120,47 @@ class FusedRecurrenceTest {
             Tensor jv = ForwardAD.tangent(gru.forward(ForwardAD.makeDual(x, v)));
             double worst = jv.sub(fd).abs().max().item();
             assertTrue(worst < 1e-8, "jvp differs from finite differences by " + worst);
+        }
+    }
+
+    /** A GRU read out at its last step, for the DataParallel check. */
+    private static final class LastStep extends Layer {
+        private final Gru gru;
+        private final Linear head;
+
+        LastStep(Random rng) {
+            gru = registerModule("gru", new Gru(3, 5, 1, true, rng, DType.FLOAT64));
+            head = registerModule("head", new Linear(5, 4, true, rng, DType.FLOAT64));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return head.call(gru.forward(x, null).state().h().select(0, 0));
+        }
+    }
+
+    @Test
+    void dataParallelThreadsRunTheFusedOpAndGetTheWholeBatchsGradients() {
+        Random rng = new Random(9);
+        LastStep model = new LastStep(rng);
+        Tensor x = Tensor.randn(DType.FLOAT64, rng, 6, 4, 3);
+        int[] labels = {0, 1, 2, 3, 1, 0};
+        try (Tape tape = Tape.record()) {
+            tape.backward(Losses.crossEntropy(model.call(x), labels));
+        }
+        List<double[]> expected = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            expected.add(p.grad().toDoubleArray());
+        }
+        model.zeroGrad();
+        try (DataParallel parallel = new DataParallel(model, 2)) {
+            parallel.backward(x, labels, Losses::crossEntropy);
+        }
+        for (int i = 0; i < expected.size(); i++) {
+            double[] got = model.parameters().get(i).grad().toDoubleArray();
+            for (int j = 0; j < got.length; j++) {
+                assertEquals(expected.get(i)[j], got[j], 1e-13, "parameter " + i + " element " + j);
+            }
         }
     }
 }
