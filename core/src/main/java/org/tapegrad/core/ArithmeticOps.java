@@ -49,7 +49,8 @@ final class ArithmeticOps {
 
     /** a / b. dA = g/b, dB = -g·a/b². */
     static Tensor div(Tensor x, Tensor y) {
-        DType dtype = TypePromotion.resultType(x, y);
+        DType dtype = TypePromotion.floatResultType(x, y); // true division: int32 / int32 is float32
+
         Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("div", BinaryFn.DIV, a, b);
         return record("div", out, (g, needs) -> new Tensor[] {
@@ -60,7 +61,8 @@ final class ArithmeticOps {
     }
 
     /** scale·x + shift. dX = g·scale. */
-    static Tensor affine(Tensor x, double scale, double shift) {
+    static Tensor affine(Tensor input, double scale, double shift) {
+        Tensor x = input.to(TypePromotion.withDoubleScalar(input)); // a double scalar makes int32 and bool float32
         Tensor out = x.constant(UnaryFn.AFFINE, scale, shift);
         return record(scale == 1 ? "add" : shift == 0 ? "mul" : "affine", out,
                 (g, needs) -> new Tensor[] {scale == 1 ? g : g.mul(scale)}, t -> scale == 1 ? t[0] : t[0].mul(scale), x);

@@ -34,7 +34,8 @@ final class ReductionOps {
     }
 
     /** The sum of x over the dimensions along which {@code shape} broadcasts to x's shape. dX = g.expand(x.shape). */
-    static Tensor sumTo(Tensor x, int[] shape) {
+    static Tensor sumTo(Tensor input, int[] shape) {
+        Tensor x = input.dtype() == DType.BOOL ? input.to(DType.INT32) : input; // a count of the trues
         int[] target = Shape.validate("sumTo", shape.clone());
         if (Arrays.equals(target, x.shapeRef())) {
             return x;

@@ -15,7 +15,7 @@ import org.tapegrad.core.internal.kernel.Shape;
 import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
- * An n-dimensional array (rank 0 to 8) of float32 or float64 values: a {@link Storage} (an EJML dense matrix) seen
+ * An n-dimensional array (rank 0 to 8) of float32, float64, int32 or bool values: a {@link Storage} (an EJML dense matrix) seen
  * through an offset, a shape and strides. Element {@code (i_0, ..., i_{r-1})} is element
  * {@code offset + Σ i_k·strides[k]} of the storage. A tensor an op computes is contiguous (row-major, offset 0), and
  * its storage is then an EJML matrix whose rows are the first dimension and whose columns are the product of the
@@ -235,7 +235,8 @@ public final class Tensor {
 
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = zeros(dtype, shape);
-        dtype.kernels().fill(t.matrix(), value);
+        double v = dtype.isFloatingPoint() ? value : scalar(DType.FLOAT64, value).to(dtype).item();
+        dtype.kernels().fill(t.matrix(), v);
         return t;
     }
 
@@ -266,6 +267,9 @@ public final class Tensor {
 
     /** A tensor of the given dtype holding {@code values} (row-major) in the given shape. */
     public static Tensor of(DType dtype, double[] values, int... shape) {
+        if (!dtype.isFloatingPoint()) { // converted as to(dtype) converts: truncated or refused, never stored raw
+            return of(DType.FLOAT64, values, shape).to(dtype);
+        }
         Tensor t = zeros(dtype, checkCount("of", values.length, shape));
         dtype.kernels().fromDoubleArray(values, t.matrix());
         return t;
@@ -295,6 +299,39 @@ public final class Tensor {
             System.arraycopy(rows[i], 0, flat, i * cols, cols);
         }
         return of(flat, rows.length, cols);
+    }
+
+    /** An int32 tensor holding a copy of {@code values} (row-major) in the given shape: indices, labels. */
+    public static Tensor of(int[] values, int... shape) {
+        double[] v = new double[values.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[i];
+        }
+        return of(DType.INT32, v, checkCount("of", values.length, shape));
+    }
+
+    /** A bool tensor holding a copy of {@code values} (row-major) in the given shape: a mask. */
+    public static Tensor of(boolean[] values, int... shape) {
+        double[] v = new double[values.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[i] ? 1 : 0;
+        }
+        return of(DType.BOOL, v, checkCount("of", values.length, shape));
+    }
+
+    /** The int32 vector {@code [0, 1, ..., end - 1]}, PyTorch's {@code arange(end)}. */
+    public static Tensor arange(int end) {
+        return arange(0, end);
+    }
+
+    /** The int32 vector {@code [start, start + 1, ..., end - 1]} (empty when end &lt;= start). */
+    public static Tensor arange(int start, int end) {
+        int n = Math.max(0, end - start);
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = start + i;
+        }
+        return of(v, n);
     }
 
     /** Uniform samples in [0, 1) from {@code rng} (a seeded {@code Random} or {@code SplittableRandom}), float32. */
@@ -469,6 +506,29 @@ public final class Tensor {
         return dtype.kernels().toFloatArray(contiguousData());
     }
 
+    /**
+     * The values, row-major, as a new int array: exact for int32 and bool (1 and 0); a float tensor is converted as
+     * {@code to(DType.INT32)} converts it (truncated toward zero, NaN and out-of-range values refused).
+     */
+    public int[] toIntArray() {
+        double[] v = to(DType.INT32).toDoubleArray();
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (int) v[i];
+        }
+        return out;
+    }
+
+    /** The values, row-major, as a new boolean array: true where an element is nonzero (as {@code to(DType.BOOL)}). */
+    public boolean[] toBooleanArray() {
+        double[] v = toDoubleArray();
+        boolean[] out = new boolean[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i] != 0;
+        }
+        return out;
+    }
+
     /** A copy that shares this tensor's storage but not its history: no gradient flows through it. */
     public Tensor detach() {
         storage.matrix(dtype, shape); // refuses a released tensor
@@ -503,8 +563,17 @@ public final class Tensor {
         return m != null && m.requiresGrad;
     }
 
-    /** Marks a leaf tensor as one whose gradient is wanted; returns this tensor. */
+    /**
+     * Marks a leaf tensor as one whose gradient is wanted; returns this tensor.
+     *
+     * @throws IllegalArgumentException for an int32 or bool tensor: only floating-point tensors have gradients
+     */
     public Tensor requiresGrad(boolean wanted) {
+        if (wanted && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad: this " + Shape.str(shape) + " " + dtype + " tensor "
+                    + "cannot require grad (only floating-point tensors have gradients); convert it with "
+                    + ".to(DType.FLOAT32) if its values are to be differentiated");
+        }
         Node gradFn = gradFn();
         if (gradFn != null && !wanted) {
             throw new IllegalStateException("requiresGrad: the output of " + gradFn.op + " is part of a recording; "
@@ -794,6 +863,8 @@ public final class Tensor {
         }
         if (source.dtype == dtype) {
             source.copyInto(this);
+        } else if (!dtype.isFloatingPoint()) { // truncated and range-checked as to(DType) converts
+            source.detach().to(dtype).copyInto(this);
         } else if (isDense()) {
             if (dtype == DType.FLOAT64) {
                 dtype.kernels().fromDoubleArray(source.toDoubleArray(), matrix());
@@ -1518,6 +1589,10 @@ public final class Tensor {
     private void format(StringBuilder sb, int dim, int offset) {
         if (dim == shape.length) {
             double v = dtype.kernels().get(storage.matrix(dtype, shape), offset);
+            if (dtype == DType.BOOL) {
+                sb.append(v != 0);
+                return;
+            }
             sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format("%.4g", v));
             return;
         }
