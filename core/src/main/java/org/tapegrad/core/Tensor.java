@@ -1332,20 +1332,100 @@ public final class Tensor {
     }
 
     /**
-     * {@code a} where {@code mask} is 1, {@code b} where it is 0, all three broadcast; {@code mask} is a float
-     * tensor of 0s and 1s (there is no boolean dtype yet), not differentiated. Gradient: g to a where mask is 1,
-     * to b where it is 0 (a dropped infinity gives 0, not NaN).
+     * {@code a} where {@code mask} is true, {@code b} where it is false, all three broadcast; {@code mask} is a bool
+     * tensor ({@code x.gt(0)}) or a float tensor of 0s and 1s (1 selects), not differentiated. Gradient: g to a
+     * where the mask is true, to b where it is false (a dropped infinity gives 0, not NaN).
      */
     public static Tensor where(Tensor mask, Tensor a, Tensor b) {
         return ArithmeticOps.where(mask, a, b);
     }
 
     /**
-     * {@code value} where {@code mask} (float 0/1, broadcast to this shape) is 1, this elsewhere, e.g. -∞ at masked
-     * attention scores. Gradient: g where the mask is 0, else 0.
+     * {@code value} where {@code mask} (bool, or float 0/1; broadcast to this shape) is true, this elsewhere, e.g.
+     * -∞ at masked attention scores. Gradient: g where the mask is false, else 0.
      */
     public Tensor maskedFill(Tensor mask, double value) {
         return ArithmeticOps.maskedFill(this, mask, value);
+    }
+
+    // ----------------------------------------------------------------------------------- comparisons (bool)
+
+    /**
+     * this = other element-wise, broadcasting, as a bool tensor; tensors of different dtypes compare their promoted
+     * values ({@code int32.eq(float32)} compares in float32). Not differentiable (nothing is recorded).
+     */
+    public Tensor eq(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.EQ, this, other);
+    }
+
+    /** this = s element-wise, as a bool tensor (s is compared in this tensor's dtype when that is floating point). */
+    public Tensor eq(double s) {
+        return ComparisonOps.compare(BinaryFn.EQ, this, s);
+    }
+
+    /** this ≠ other element-wise, broadcasting, as a bool tensor (NaN ≠ everything). Not differentiable. */
+    public Tensor ne(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.NE, this, other);
+    }
+
+    /** this ≠ s element-wise, as a bool tensor. */
+    public Tensor ne(double s) {
+        return ComparisonOps.compare(BinaryFn.NE, this, s);
+    }
+
+    /** this &lt; other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor lt(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.LT, this, other);
+    }
+
+    /** this &lt; s element-wise, as a bool tensor. */
+    public Tensor lt(double s) {
+        return ComparisonOps.compare(BinaryFn.LT, this, s);
+    }
+
+    /** this ≤ other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor le(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.LE, this, other);
+    }
+
+    /** this ≤ s element-wise, as a bool tensor. */
+    public Tensor le(double s) {
+        return ComparisonOps.compare(BinaryFn.LE, this, s);
+    }
+
+    /** this &gt; other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor gt(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.GT, this, other);
+    }
+
+    /** this &gt; s element-wise, as a bool tensor, e.g. the mask {@code x.gt(0)}. */
+    public Tensor gt(double s) {
+        return ComparisonOps.compare(BinaryFn.GT, this, s);
+    }
+
+    /** this ≥ other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor ge(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.GE, this, other);
+    }
+
+    /** this ≥ s element-wise, as a bool tensor. */
+    public Tensor ge(double s) {
+        return ComparisonOps.compare(BinaryFn.GE, this, s);
+    }
+
+    /** this ∧ other element-wise, broadcasting, as a bool tensor; any dtype reads nonzero as true. */
+    public Tensor logicalAnd(Tensor other) {
+        return ComparisonOps.logicalAnd(this, other);
+    }
+
+    /** this ∨ other element-wise, broadcasting, as a bool tensor; any dtype reads nonzero as true. */
+    public Tensor logicalOr(Tensor other) {
+        return ComparisonOps.logicalOr(this, other);
+    }
+
+    /** ¬this element-wise, as a bool tensor: true where this is zero. */
+    public Tensor logicalNot() {
+        return ComparisonOps.logicalNot(this);
     }
 
     /** This tensor with the order of elements reversed along each of {@code dims} (a copy). Gradient: g flipped. */

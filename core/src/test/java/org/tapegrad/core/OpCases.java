@@ -115,6 +115,14 @@ final class OpCases {
                 in[0], in[1]), any(3, 1), any());
         add("where", "the same tensor on both sides", in -> Tensor.where(mask34, in[0].exp(), in[0].mul(in[0])),
                 any(3, 4));
+        Tensor bool34 = Tensor.of(new boolean[] {true, false, false, true, true, true, false, false, false, true,
+                false, true}, 3, 4);
+        add("where", "bool mask [3,4], a [3,4], b row [1,4]", in -> Tensor.where(bool34, in[0], in[1]), any(3, 4),
+                any(1, 4));
+        add("where", "bool column mask [3,1] from a comparison", in -> Tensor.where(
+                Tensor.of(new double[] {-1, 2, 3}, 3, 1).gt(0), in[0], in[0].exp()), any(3, 4));
+        add("maskedFill", "bool mask [3,4], -inf then softmax",
+                in -> in[0].maskedFill(bool34.logicalNot(), Double.NEGATIVE_INFINITY).softmax(1), any(3, 4));
         add("maskedFill", "[3,4] with -2 where the mask is 1", in -> in[0].maskedFill(mask34, -2).mul(in[0]),
                 any(3, 4));
         add("maskedFill", "-inf at a broadcast column mask [3,1], then softmax",
