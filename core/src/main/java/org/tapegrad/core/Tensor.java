@@ -1183,6 +1183,51 @@ public final class Tensor {
     }
 
     /**
+     * Elements of this tensor picked along {@code dim} by an int32 {@code index} of the same rank (no larger along
+     * the other dimensions), PyTorch's {@code gather}: {@code out[i][j][k] = this[index[i][j][k]][j][k]} for dim 0;
+     * the result has index's shape. Gradient: g added at the picked positions of a zero tensor (scatterAdd).
+     */
+    public Tensor gather(int dim, Tensor index) {
+        return IndexOps.gather(this, dim, index);
+    }
+
+    /**
+     * A copy of this tensor with {@code src} written at the positions an int32 {@code index} (of src's shape) names
+     * along {@code dim}, PyTorch's {@code scatter}: {@code out[index[i][j][k]][j][k] = src[i][j][k]} for dim 0; a
+     * position named twice keeps the last write. Gradient: g with the written positions zeroed to this,
+     * {@code g.gather(dim, index)} to src.
+     */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        return IndexOps.scatter(this, dim, index, src, false);
+    }
+
+    /**
+     * {@link #scatter} that adds instead of writing: {@code out[index[i][j][k]][j][k] += src[i][j][k]} (repeated
+     * positions accumulate). Gradient: g to this, {@code g.gather(dim, index)} to src.
+     */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return IndexOps.scatter(this, dim, index, src, true);
+    }
+
+    /**
+     * The slices {@code index[i]} along {@code dim} for a 1-D int32 {@code index}, PyTorch's {@code index_select}:
+     * the result has this shape with {@code index.numel()} along dim. Gradient: g's slices added into the selected
+     * slices (repeated indices accumulate).
+     */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return IndexOps.indexSelect(this, dim, index);
+    }
+
+    /**
+     * This tensor plus {@code source} added into the slices {@code index[i]} along {@code dim} (1-D int32 index;
+     * source has this shape with {@code index.numel()} along dim), PyTorch's {@code index_add}. Gradient: g to this,
+     * {@code g.indexSelect(dim, index)} to source.
+     */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+        return IndexOps.indexAdd(this, dim, index, source);
+    }
+
+    /**
      * This tensor stretched to {@code shape} along dimensions of size 1 (broadcasting), a view whose stride along
      * each stretched dimension is 0 (no copy; in-place writes into it are refused). Gradient: g summed back.
      */
@@ -1227,9 +1272,50 @@ public final class Tensor {
         return ReductionOps.max(this, dim, keepdim);
     }
 
-    /** Index of the (first) maximum along {@code dim}, row-major over the remaining dimensions. Not differentiable. */
-    public int[] argmax(int dim) {
-        return ReductionOps.argmax(this, dim);
+    /** Index of the (first) maximum of all elements in row-major order, a rank-0 int32 tensor. Not differentiable. */
+    public Tensor argmax() {
+        return ReductionOps.argmax(flatten(), 0, false);
+    }
+
+    /**
+     * Index of the (first) maximum along {@code dim}, an int32 tensor of the other dimensions (PyTorch's
+     * {@code argmax(dim)}); {@code argmax(1).toIntArray()} is the predicted class of each row. Not differentiable.
+     */
+    public Tensor argmax(int dim) {
+        return ReductionOps.argmax(this, dim, false);
+    }
+
+    /** {@link #argmax(int)}, keeping dim as size 1 when {@code keepdim}. */
+    public Tensor argmax(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim);
+    }
+
+    /** Index of the (first) minimum of all elements in row-major order, a rank-0 int32 tensor. Not differentiable. */
+    public Tensor argmin() {
+        return ReductionOps.argmin(flatten(), 0, false);
+    }
+
+    /** Index of the (first) minimum along {@code dim}, an int32 tensor. Not differentiable. */
+    public Tensor argmin(int dim) {
+        return ReductionOps.argmin(this, dim, false);
+    }
+
+    /** {@link #argmin(int)}, keeping dim as size 1 when {@code keepdim}. */
+    public Tensor argmin(int dim, boolean keepdim) {
+        return ReductionOps.argmin(this, dim, keepdim);
+    }
+
+    /** The result of {@link #topk}: the values (differentiable) and their int32 indices along the dimension. */
+    public record TopK(Tensor values, Tensor indices) {
+    }
+
+    /**
+     * The {@code k} largest elements along {@code dim} ({@code largest} false: the smallest), sorted, with their
+     * int32 indices, as PyTorch's {@code topk}; ties keep the earlier position first. Gradient: g scattered to the
+     * chosen positions (values are {@code gather(dim, indices)}).
+     */
+    public TopK topk(int k, int dim, boolean largest) {
+        return ReductionOps.topk(this, k, dim, largest);
     }
 
     /** Maximum of all elements, a scalar (as {@link #max()}). Gradient: g shared evenly among the maxima. */

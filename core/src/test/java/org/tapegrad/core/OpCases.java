@@ -252,6 +252,30 @@ final class OpCases {
         add("indexSelect", "rows of [4,2,3]", in -> in[0].indexSelect(3, 1), any(4, 2, 3));
         add("indexAdd", "into 3 rows, with a repeat", in -> ShapeOps.indexAdd(in[0], new int[] {1, 0, 1, 2}, 3),
                 any(4, 2));
+        Tensor rows3 = Tensor.of(new int[] {2, 0, 2}, 3);
+        Tensor gather23 = Tensor.of(new int[] {1, 0, 3, 3, 2, 0}, 2, 3);
+        add("gather", "[2,4] along dim 1 with a repeat", in -> in[0].gather(1, gather23), any(2, 4));
+        add("gather", "[3,2,2] along dim 0, index [2,2,2] (smaller along dim 0)",
+                in -> in[0].gather(0, Tensor.of(new int[] {2, 0, 1, 1, 0, 0, 2, 1}, 2, 2, 2)), any(3, 2, 2));
+        add("scatter", "[2,4] along dim 1 (distinct positions)",
+                in -> in[0].scatter(1, Tensor.of(new int[] {3, 0, 1, 2}, 2, 2), in[1]), any(2, 4), any(2, 2));
+        add("scatter", "[3,2] along dim 0, the input used again",
+                in -> in[0].scatter(0, Tensor.of(new int[] {2, 0}, 1, 2), in[1]).mul(in[0]), any(3, 2), any(1, 2));
+        add("scatterAdd", "[2,4] along dim 1 with a repeated position",
+                in -> in[0].scatterAdd(1, gather23, in[1]), any(2, 4), any(2, 3));
+        add("scatterAdd", "into zeros along dim 0",
+                in -> Tensor.zeros(in[0].dtype(), 3, 2).scatterAdd(0, Tensor.of(new int[] {1, 1, 0, 2}, 2, 2), in[0]),
+                any(2, 2));
+        add("indexSelect", "int32 index along dim 1 of [2,3,2], a repeat", in -> in[0].indexSelect(1, rows3),
+                any(2, 3, 2));
+        add("indexSelect", "int32 index along dim 0", in -> in[0].indexSelect(0, rows3), any(3, 4));
+        add("indexAdd", "int32 index along dim 1, a repeat", in -> in[0].indexAdd(1, rows3, in[1]), any(2, 4),
+                any(2, 3));
+        add("indexAdd", "int32 index along dim 0", in -> in[0].indexAdd(0, Tensor.of(new int[] {1}, 1), in[1])
+                .mul(in[0]), any(3, 2), any(1, 2));
+        add("topk", "largest 2 along dim 1 of [3,4]", in -> in[0].topk(2, 1, true).values(), any(3, 4));
+        add("topk", "smallest 2 along dim 0 of [3,2,2]", in -> in[0].topk(2, 0, false).values().exp(),
+                any(3, 2, 2));
         add("expand", "[1,4] to [3,4]", in -> in[0].expand(3, 4), any(1, 4));
         add("expand", "[3,1] to [2,3,5]", in -> in[0].expand(2, 3, 5), any(3, 1));
         add("sumTo", "[2,3,4] to [3,1]", in -> in[0].sumTo(3, 1), any(2, 3, 4));
