@@ -94,4 +94,20 @@ class IndexOpsTest {
                 () -> X.indexAdd(0, Tensor.of(new int[] {0}, 1), Tensor.ones(2, 3))).getMessage();
         assertTrue(m.contains("indexAdd") && m.contains("[1, 3]"), m);
     }
+
+    @Test
+    void lossesTakeInt32LabelTensorsAsClassIndices() {
+        Tensor logits = Tensor.of(DType.FLOAT64, new double[] {1, 2, 0.5, -1, 0, 3}, 2, 3);
+        int[] y = {1, 2};
+        Tensor labels = Tensor.of(y, 2);
+        assertEquals(Losses.crossEntropy(logits, y).item(), Losses.crossEntropy(logits, labels).item(), 0);
+        assertEquals(Losses.crossEntropy(logits, y, null, Losses.DEFAULT_IGNORE_INDEX, 0.1).item(),
+                Losses.crossEntropy(logits, labels, null, 0.1).item(), 0);
+        Tensor logp = logits.logSoftmax(1);
+        assertEquals(Losses.nllLoss(logp, y).item(), Losses.nllLoss(logp, labels).item(), 0);
+        assertArrayEquals(y, new org.tapegrad.core.data.Batch(logits, y).labelsTensor().toIntArray());
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> Losses.nllLoss(logp, Tensor.of(new boolean[] {true, false}, 2))).getMessage();
+        assertTrue(m.contains("nllLoss") && m.contains("int32") && m.contains("bool"), m);
+    }
 }

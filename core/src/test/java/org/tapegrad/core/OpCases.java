@@ -380,6 +380,10 @@ final class OpCases {
         add("crossEntropy", "[4,5] logits", in -> Losses.crossEntropy(in[0].mul(2), new int[] {0, 4, 2, 2}),
                 any(4, 5));
         add("crossEntropy", "[1,3] logits", in -> Losses.crossEntropy(in[0], new int[] {1}), any(1, 3));
+        add("crossEntropy", "int32 label tensor", in -> Losses.crossEntropy(in[0], Tensor.of(new int[] {2, 0, 1}, 3)),
+                any(3, 4));
+        add("nllLoss", "int32 label tensor", in -> Losses.nllLoss(in[0].logSoftmax(1), Tensor.of(new int[] {3, 1}, 2)),
+                any(2, 4));
         add("mse", "[3,4]", in -> Losses.mse(in[0], in[1]), any(3, 4), any(3, 4));
         Tensor classWeights = f64(new double[] {0.5, 2, 1, 1.5, 0.8}, 5);
         int[] someIgnored = {0, -100, 4, 2};
