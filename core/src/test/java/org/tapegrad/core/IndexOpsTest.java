@@ -110,4 +110,21 @@ class IndexOpsTest {
                 () -> Losses.nllLoss(logp, Tensor.of(new boolean[] {true, false}, 2))).getMessage();
         assertTrue(m.contains("nllLoss") && m.contains("int32") && m.contains("bool"), m);
     }
+
+    /** The README's paragraph on integer and boolean tensors, run (DocSnippetsTest only compiles it). */
+    @Test
+    void theReadmeExampleRunsAndGivesTheseValues() {
+        Tensor logits = Tensor.of(new double[] {5, 0, 0, 0, 1, 0.5, 0, 0, 9}, 3, 3);
+        int[] digits = {0, 2, 2};
+        Tensor labels = Tensor.of(digits, digits.length);
+        Tensor loss = Losses.crossEntropy(logits, labels);
+        assertEquals(Losses.crossEntropy(logits, digits).item(), loss.item(), 0);
+        Tensor correct = logits.argmax(1).eq(labels);
+        assertArrayEquals(new boolean[] {true, false, true}, correct.toBooleanArray());
+        assertEquals(2.0 / 3, correct.sum().item() / labels.numel(), 1e-12);
+        assertArrayEquals(new int[] {0, 1, 2}, logits.topk(3, 1, true).indices().select(0, 0).toIntArray());
+        assertArrayEquals(new double[] {5, 0.5, 9}, logits.gather(1, labels.unsqueeze(1)).toDoubleArray());
+        Tensor confident = Tensor.where(logits.softmax(1).amax(1, false).gt(0.9), labels, Tensor.of(new int[] {-1}, 1));
+        assertArrayEquals(new int[] {0, -1, 2}, confident.toIntArray());
+    }
 }
