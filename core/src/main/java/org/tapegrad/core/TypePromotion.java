@@ -29,9 +29,11 @@ import org.tapegrad.core.internal.kernel.Shape;
  *       or int-safe values first). True division of integers is float32, as PyTorch's {@code int / int}.</li>
  *   <li>Bool takes no arithmetic (refused, naming {@code .to(DType.INT32)} and logicalAnd/Or/Not as the fix),
  *       except maximum and minimum (logical or and and) and sum (counts the trues, as int32).</li>
- *   <li>Floating-point math (exp, log, sqrt, pow, the activations, softmax, matmul, convolutions, the losses) is
- *       refused on int32 and bool with the fix {@code .to(DType.FLOAT32)}: unlike division, PyTorch's silent
- *       promotion there hides an accidental integer tensor more often than it helps.</li>
+ *   <li>Floating-point math (exp, log, sqrt, pow, the activations, softmax, matmul, bmm, linear, convolutions,
+ *       pooling, norm, crossEntropy) is refused on int32 and bool with the fix {@code .to(DType.FLOAT32)}: unlike
+ *       division, PyTorch's silent promotion there hides an accidental integer tensor more often than it helps.
+ *       An op composed of int32 arithmetic and a Java-double scalar (mean, var, mse) is defined: the arithmetic is
+ *       exact and the scalar step makes the result float32.</li>
  * </ul>
  */
 final class TypePromotion {

@@ -87,13 +87,24 @@ class IntegerPromotionTest {
 
     @Test
     void floatingPointMathIsRefusedOnIntegersWithTheFix() {
-        for (Executable call : new Executable[] {() -> I.exp(), () -> I.log(), () -> I.sqrt(), () -> I.sigmoid(),
+        Executable[] calls = {() -> I.exp(), () -> I.log(), () -> I.sqrt(), () -> I.sigmoid(),
                 () -> I.pow(2), () -> I.reshape(1, 3).matmul(I.reshape(3, 1)), () -> I.softmax(0),
-                () -> B.exp()}) {
-            String m = message(IllegalArgumentException.class, call);
+                () -> B.exp(), () -> I.reshape(1, 1, 3).bmm(I.reshape(1, 3, 1)),
+                () -> Tensor.linear(I.reshape(1, 3), I.reshape(1, 3), null),
+                () -> I.reshape(1, 1, 1, 3).conv2d(I.reshape(1, 1, 1, 3), null, 1, 0),
+                () -> I.reshape(1, 1, 1, 3).maxPool2d(new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}),
+                () -> I.reshape(1, 1, 1, 3).avgPool2d(1), () -> Tensor.einsum("i,i->", I, I),
+                () -> Losses.crossEntropy(I.reshape(1, 3), new int[] {0}),
+                () -> I.logSoftmax(0), () -> I.tanh(), () -> I.relu(), () -> I.norm(2)};
+        for (int i = 0; i < calls.length; i++) {
+            String m = assertThrows(IllegalArgumentException.class, calls[i], "call " + i).getMessage();
             assertTrue(m.contains("not defined for") && m.contains(".to(DType.FLOAT32)"), m);
         }
         assertEquals(DType.FLOAT32, I.to(DType.FLOAT32).exp().dtype(), "the fix works");
+        // an op composed of int32 arithmetic and a mean is defined: exact squares, then a float32 mean
+        assertEquals(14.0 / 3, Losses.mse(I, Tensor.zeros(DType.INT32, 3)).item(), 1e-6);
+        assertEquals(DType.FLOAT32, I.var().dtype(), "mean, then float32 arithmetic");
+        assertEquals(19.0 / 3, I.var().item(), 1e-5);
     }
 
     @Test
