@@ -93,4 +93,16 @@ class IntegerTensorTest {
         target.copyFrom(Tensor.of(new double[] {1.9, -1.9}, 2));
         assertArrayEquals(new int[] {1, -1}, target.toIntArray());
     }
+
+    @Test
+    void aDatasetOfInt32RowsBatchesThemFreshAndIntoAReusedBatch() {
+        var ds = new org.tapegrad.core.data.TensorDataset(Tensor.of(new int[] {10, 11, 20, 21, 30, 31}, 3, 2),
+                new int[] {0, 1, 2});
+        org.tapegrad.core.data.Batch b = ds.batch(new int[] {2, 0});
+        assertEquals(DType.INT32, b.inputs().dtype());
+        assertArrayEquals(new int[] {30, 31, 10, 11}, b.inputs().toIntArray());
+        org.tapegrad.core.data.Batch r = ds.batch(new int[] {1, 2}, b);
+        assertArrayEquals(new int[] {20, 21, 30, 31}, r.inputs().toIntArray());
+        assertArrayEquals(new int[] {1, 2}, r.labelsTensor().toIntArray());
+    }
 }
