@@ -8,7 +8,7 @@ import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
  * Element-wise arithmetic of two tensors with broadcasting, affine maps by scalars, and the selections (maximum,
- * minimum, where, maskedFill). Masks are float tensors of 0s and 1s in the data's dtype (there is no boolean dtype).
+ * minimum, where, maskedFill). Masks are bool tensors (from a comparison), or float tensors of 0s and 1s.
  */
 final class ArithmeticOps {
     private ArithmeticOps() {
@@ -49,7 +49,8 @@ final class ArithmeticOps {
 
     /** a / b. dA = g/b, dB = -g·a/b². */
     static Tensor div(Tensor x, Tensor y) {
-        DType dtype = TypePromotion.resultType(x, y);
+        DType dtype = TypePromotion.floatResultType(x, y); // true division: int32 / int32 is float32
+
         Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor out = broadcast("div", BinaryFn.DIV, a, b);
         return record("div", out, (g, needs) -> new Tensor[] {
@@ -60,7 +61,8 @@ final class ArithmeticOps {
     }
 
     /** scale·x + shift. dX = g·scale. */
-    static Tensor affine(Tensor x, double scale, double shift) {
+    static Tensor affine(Tensor input, double scale, double shift) {
+        Tensor x = input.to(TypePromotion.withDoubleScalar(input)); // a double scalar makes int32 and bool float32
         Tensor out = x.constant(UnaryFn.AFFINE, scale, shift);
         return record(scale == 1 ? "add" : shift == 0 ? "mul" : "affine", out,
                 (g, needs) -> new Tensor[] {scale == 1 ? g : g.mul(scale)}, t -> scale == 1 ? t[0] : t[0].mul(scale), x);
@@ -92,19 +94,26 @@ final class ArithmeticOps {
         }, t -> selected(out, broadcast("minimum", BinaryFn.MAX_SHARE, b, a), t), a, b);
     }
 
-    /** a where mask = 1, b where mask = 0, all three broadcast; composed from {@link #keep}. dA, dB = g where taken. */
+    /**
+     * a where mask is true (1), b where it is false (0), all three broadcast; composed from {@link #keep}. The mask
+     * is a bool tensor, or a float one of 0s and 1s. dA, dB = g where taken; the mask gets no gradient.
+     */
     static Tensor where(Tensor mask, Tensor x, Tensor y) {
         DType dtype = TypePromotion.resultType(x, y);
         Tensor a = x.to(dtype), b = y.to(dtype);
         Tensor m = checkMask("where", mask, dtype);
         Shape.broadcast("where", Shape.broadcast("where", m.shapeRef(), a.shapeRef()), b.shapeRef());
-        return keep(a, m).add(keep(b, m.constant(UnaryFn.AFFINE, -1, 1)));
+        Tensor notM = m.constant(UnaryFn.AFFINE, -1, 1);
+        if (!dtype.isFloatingPoint()) { // int32 or bool values: nothing to record, and bool takes no add
+            return constant(BinaryFn.ADD, constant(BinaryFn.KEEP, a, m), constant(BinaryFn.KEEP, b, notM));
+        }
+        return keep(a, m).add(keep(b, notM));
     }
 
     /**
-     * value where mask = 1, x where mask = 0; the mask broadcasts to x's shape. dX = g where mask = 0, else 0.
-     * An infinite value (-∞ at masked attention scores) is deliberate, so anomaly mode checks only the values kept
-     * from x (keep's output) and not the filled ones.
+     * value where mask is true (1), x where it is false (0); the mask (bool, or float 0/1) broadcasts to x's shape.
+     * dX = g where mask = 0, else 0. An infinite value (-∞ at masked attention scores) is deliberate, so anomaly
+     * mode checks only the values kept from x (keep's output) and not the filled ones.
      */
     static Tensor maskedFill(Tensor x, Tensor mask, double value) {
         Tensor m = checkMask("maskedFill", mask, x.dtype());
@@ -113,6 +122,9 @@ final class ArithmeticOps {
                     + "to the input's shape " + Shape.str(x.shapeRef()));
         }
         Tensor fill = broadcast("maskedFill", BinaryFn.KEEP, Tensor.scalar(x.dtype(), value), m);
+        if (!x.dtype().isFloatingPoint()) { // int32 or bool: nothing to record (the value converted as to(dtype))
+            return where(m, fill, x);
+        }
         Tensor kept = keep(x, m.constant(UnaryFn.AFFINE, -1, 1));
         if (!Double.isInfinite(value)) {
             return kept.add(fill);
@@ -145,15 +157,18 @@ final class ArithmeticOps {
     }
 
     /**
-     * The mask as a constant in {@code dtype}, after checking that it holds only 0s and 1s: a float mask stands in
-     * for a boolean tensor until there is a boolean dtype.
+     * The mask as a constant in {@code dtype}: a bool mask as it is, a float (or int32) one after checking that it
+     * holds only 0s and 1s.
      */
     private static Tensor checkMask(String op, Tensor mask, DType dtype) {
-        double[] v = mask.toDoubleArray();
-        for (int i = 0; i < v.length; i++) {
-            if (v[i] != 0 && v[i] != 1) {
-                throw new IllegalArgumentException(op + ": the mask " + Shape.str(mask.shapeRef()) + " holds " + v[i]
-                        + " at element " + i + "; a mask is a float tensor of 0s and 1s only (1 selects)");
+        if (mask.dtype() != DType.BOOL) {
+            double[] v = mask.toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] != 0 && v[i] != 1) {
+                    throw new IllegalArgumentException(op + ": the mask " + Shape.str(mask.shapeRef()) + " holds "
+                            + v[i] + " at element " + i + "; a mask is a bool tensor, or a " + mask.dtype()
+                            + " tensor of 0s and 1s only (1 selects); make one with a comparison such as x.gt(0)");
+                }
             }
         }
         return mask.detach().to(dtype);

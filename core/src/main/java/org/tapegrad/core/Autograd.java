@@ -97,6 +97,10 @@ public final class Autograd {
 
     private static Tensor append(GradState state, String op, Tensor out, BackwardRule rule, ForwardRule jvp,
             Tensor... inputs) {
+        if (!out.dtype().isFloatingPoint()) { // int32 and bool results never require grad and have no tangent
+            TypePromotion.checkResult(op, out);
+            return out;
+        }
         if (state.recording() && anyRequiresGrad(inputs)) {
             Node node = new Node(op, state.tape, out, inputs, rule, state.anomaly() ? new Throwable() : null);
             out.setGradFn(node);

@@ -63,12 +63,14 @@ public final class Losses {
     }
 
     /**
-     * Cross-entropy against class probabilities (soft targets) [N, C]: mean over rows of
-     * {@code -Σ_c t[i,c]·log softmax(logits)[i,c]}. Composed; gradient {@code (softmax - t)/N} for the logits and
-     * {@code -log softmax/N} for the targets.
+     * Cross-entropy against an int32 tensor of N class indices (as {@link #crossEntropy(Tensor, int[])}), or against
+     * class probabilities (soft targets) [N, C] of a float dtype: mean over rows of
+     * {@code -Σ_c t[i,c]·log softmax(logits)[i,c]}. The target's dtype decides, as in PyTorch. Composed; gradient
+     * {@code (softmax - t)/N} for the logits and {@code -log softmax/N} for the targets.
      */
-    public static Tensor crossEntropy(Tensor logits, Tensor targetProbabilities) {
-        return crossEntropy(logits, targetProbabilities, null, 0);
+    public static Tensor crossEntropy(Tensor logits, Tensor target) {
+        return target.dtype() == DType.INT32 ? crossEntropy(logits, labels("crossEntropy", target))
+                : crossEntropy(logits, target, null, 0);
     }
 
     /**
@@ -79,6 +81,10 @@ public final class Losses {
      * @param weight [C] class weights (constants), or null for all 1
      */
     public static Tensor crossEntropy(Tensor logits, Tensor targetProbabilities, Tensor weight, double labelSmoothing) {
+        if (targetProbabilities.dtype() == DType.INT32) { // class indices, as in PyTorch
+            return crossEntropy(logits, labels("crossEntropy", targetProbabilities), weight, DEFAULT_IGNORE_INDEX,
+                    labelSmoothing);
+        }
         return crossEntropyUnreduced(logits, targetProbabilities, weight, labelSmoothing).mean();
     }
 
@@ -116,6 +122,21 @@ public final class Losses {
      *
      * @param weight [C] class weights (constants), or null for all 1
      */
+    /** {@link #nllLoss(Tensor, int[])} with the labels as an int32 tensor of N class indices. */
+    public static Tensor nllLoss(Tensor logProbabilities, Tensor labels) {
+        return nllLoss(logProbabilities, labels("nllLoss", labels), null, DEFAULT_IGNORE_INDEX);
+    }
+
+    /** The class indices of an int32 label tensor [N] (bool or float labels are refused: they are not indices). */
+    private static int[] labels(String op, Tensor labels) {
+        if (labels.dtype() != DType.INT32 || labels.rank() != 1) {
+            throw new IllegalArgumentException(op + ": class labels must be a 1-D int32 tensor, got "
+                    + Shape.str(labels.shapeRef()) + " " + labels.dtype() + "; for indices in a float tensor use "
+                    + ".to(DType.INT32)");
+        }
+        return labels.toIntArray();
+    }
+
     public static Tensor nllLoss(Tensor logProbabilities, int[] labels, Tensor weight, int ignoreIndex) {
         LabelWeights k = LabelWeights.of("nllLoss", logProbabilities, labels, weight, ignoreIndex, 0);
         return k.mean("nllLoss", k.perRow(logProbabilities), ignoreIndex);

@@ -34,7 +34,8 @@ final class ReductionOps {
     }
 
     /** The sum of x over the dimensions along which {@code shape} broadcasts to x's shape. dX = g.expand(x.shape). */
-    static Tensor sumTo(Tensor x, int[] shape) {
+    static Tensor sumTo(Tensor input, int[] shape) {
+        Tensor x = input.dtype() == DType.BOOL ? input.to(DType.INT32) : input; // a count of the trues
         int[] target = Shape.validate("sumTo", shape.clone());
         if (Arrays.equals(target, x.shapeRef())) {
             return x;
@@ -293,8 +294,11 @@ final class ReductionOps {
         return x.div(nx).mul(y.div(ny)).sum(d, false);
     }
 
-    /** Index of the first maximum along {@code dim}. */
-    static int[] argmax(Tensor x, int dim) {
+    /**
+     * Index of the first maximum along {@code dim}, as an int32 tensor of the reduced shape (keeping dim as size 1
+     * when {@code keepdim}). Not differentiable.
+     */
+    static Tensor argmax(Tensor x, int dim, boolean keepdim) {
         int d = Shape.dim("argmax", dim, x.rank());
         int[] s = x.shapeRef();
         if (s[d] == 0) {
@@ -305,6 +309,49 @@ final class ReductionOps {
         int[] argmax = new int[outer * inner];
         Tensor values = Tensor.output(x.dtype(), Shape.reduced(s, d, true));
         x.dtype().kernels().maxAlong(x.contiguousData(), outer, s[d], inner, values.matrix(), argmax);
-        return argmax;
+        return Tensor.of(argmax, Shape.reduced(s, d, keepdim));
+    }
+
+    /** Index of the first minimum along {@code dim}: argmax of -x (computed exactly: int32 and bool in float64). */
+    static Tensor argmin(Tensor x, int dim, boolean keepdim) {
+        Tensor exact = x.detach().to(x.dtype().isFloatingPoint() ? x.dtype() : DType.FLOAT64);
+        return argmax(exact.neg(), dim, keepdim);
+    }
+
+    /**
+     * The k largest (or smallest) elements along dim, in order (ties by position), with their int32 indices: the
+     * indices are chosen without recording, and the values are {@code x.gather(dim, indices)}, so their gradient
+     * is g scattered to the chosen positions. NaN counts as larger than every number, as in PyTorch.
+     */
+    static Tensor.TopK topk(Tensor x, int k, int dim, boolean largest) {
+        int d = Shape.dim("topk", dim, x.rank());
+        int[] s = x.shapeRef();
+        if (k < 0 || k > s[d]) {
+            throw new IllegalArgumentException("topk: k = " + k + " is out of range for dimension " + d + " of size "
+                    + s[d] + " (expected 0 to " + s[d] + ")");
+        }
+        int outer = Shape.outer(s, d);
+        int inner = Shape.inner(s, d);
+        double[] v = x.toDoubleArray();
+        int[] chosen = new int[outer * k * inner];
+        Integer[] order = new Integer[s[d]];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                int base = o * s[d] * inner + j;
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                java.util.Arrays.sort(order, (p, q) -> largest
+                        ? Double.compare(v[base + q * inner], v[base + p * inner])
+                        : Double.compare(v[base + p * inner], v[base + q * inner])); // stable: ties keep position
+                for (int i = 0; i < k; i++) {
+                    chosen[(o * k + i) * inner + j] = order[i];
+                }
+            }
+        }
+        int[] outShape = s.clone();
+        outShape[d] = k;
+        Tensor indices = Tensor.of(chosen, outShape);
+        return new Tensor.TopK(x.gather(d, indices), indices);
     }
 }

@@ -490,18 +490,40 @@ final class ShapeOps {
         return record(op, out, (g, needs) -> new Tensor[] {g}, t -> copy(t[0], op), x);
     }
 
-    /** x converted to another dtype. dX = g converted back. */
+    /**
+     * x converted to another dtype. dX = g converted back. To int32, as PyTorch: values are truncated toward zero
+     * (-2.7 becomes -2); NaN, an infinity or a value outside the int32 range is refused rather than wrapped. To
+     * bool: nonzero (NaN included) is true. From int32 or bool to a float dtype: exact into float64, rounded to
+     * the nearest float32 above 2^24. Not recorded when the result is int32 or bool (those never require grad).
+     */
     static Tensor to(Tensor x, DType target) {
         if (x.dtype() == target) {
             return x;
         }
         Tensor out = Tensor.output(target, x.shapeRef());
-        if (target == DType.FLOAT64) {
+        if (target == DType.INT32 || target == DType.BOOL) {
+            double[] v = x.toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = target == DType.BOOL ? (v[i] != 0 ? 1 : 0) : toInt32(x, i, v[i]);
+            }
+            target.kernels().fromDoubleArray(v, out.matrix());
+        } else if (target == DType.FLOAT64) {
             target.kernels().fromDoubleArray(x.toDoubleArray(), out.matrix());
         } else {
             target.kernels().fromFloatArray(x.toFloatArray(), out.matrix());
         }
         DType source = x.dtype();
         return record("to", out, (g, needs) -> new Tensor[] {g.to(source)}, t -> t[0].to(target), x);
+    }
+
+    /** v truncated toward zero, or an exception naming the element when it has no int32 value. */
+    private static double toInt32(Tensor x, int i, double v) {
+        double t = v < 0 ? Math.ceil(v) : Math.floor(v);
+        if (!(t >= Integer.MIN_VALUE && t <= Integer.MAX_VALUE)) {
+            throw new ArithmeticException("to(int32): element " + i + " of this " + Shape.str(x.shapeRef()) + " "
+                    + x.dtype() + " tensor is " + v + ", which has no int32 value (expected a finite value from "
+                    + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + "); clamp or mask it first");
+        }
+        return t;
     }
 }

@@ -15,7 +15,7 @@ import org.tapegrad.core.internal.kernel.Shape;
 import org.tapegrad.core.internal.kernel.UnaryFn;
 
 /**
- * An n-dimensional array (rank 0 to 8) of float32 or float64 values: a {@link Storage} (an EJML dense matrix) seen
+ * An n-dimensional array (rank 0 to 8) of float32, float64, int32 or bool values: a {@link Storage} (an EJML dense matrix) seen
  * through an offset, a shape and strides. Element {@code (i_0, ..., i_{r-1})} is element
  * {@code offset + Σ i_k·strides[k]} of the storage. A tensor an op computes is contiguous (row-major, offset 0), and
  * its storage is then an EJML matrix whose rows are the first dimension and whose columns are the product of the
@@ -235,7 +235,8 @@ public final class Tensor {
 
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = zeros(dtype, shape);
-        dtype.kernels().fill(t.matrix(), value);
+        double v = dtype.isFloatingPoint() ? value : scalar(DType.FLOAT64, value).to(dtype).item();
+        dtype.kernels().fill(t.matrix(), v);
         return t;
     }
 
@@ -266,6 +267,9 @@ public final class Tensor {
 
     /** A tensor of the given dtype holding {@code values} (row-major) in the given shape. */
     public static Tensor of(DType dtype, double[] values, int... shape) {
+        if (!dtype.isFloatingPoint()) { // converted as to(dtype) converts: truncated or refused, never stored raw
+            return of(DType.FLOAT64, values, shape).to(dtype);
+        }
         Tensor t = zeros(dtype, checkCount("of", values.length, shape));
         dtype.kernels().fromDoubleArray(values, t.matrix());
         return t;
@@ -295,6 +299,39 @@ public final class Tensor {
             System.arraycopy(rows[i], 0, flat, i * cols, cols);
         }
         return of(flat, rows.length, cols);
+    }
+
+    /** An int32 tensor holding a copy of {@code values} (row-major) in the given shape: indices, labels. */
+    public static Tensor of(int[] values, int... shape) {
+        double[] v = new double[values.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[i];
+        }
+        return of(DType.INT32, v, checkCount("of", values.length, shape));
+    }
+
+    /** A bool tensor holding a copy of {@code values} (row-major) in the given shape: a mask. */
+    public static Tensor of(boolean[] values, int... shape) {
+        double[] v = new double[values.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values[i] ? 1 : 0;
+        }
+        return of(DType.BOOL, v, checkCount("of", values.length, shape));
+    }
+
+    /** The int32 vector {@code [0, 1, ..., end - 1]}, PyTorch's {@code arange(end)}. */
+    public static Tensor arange(int end) {
+        return arange(0, end);
+    }
+
+    /** The int32 vector {@code [start, start + 1, ..., end - 1]} (empty when end &lt;= start). */
+    public static Tensor arange(int start, int end) {
+        int n = Math.max(0, end - start);
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = start + i;
+        }
+        return of(v, n);
     }
 
     /** Uniform samples in [0, 1) from {@code rng} (a seeded {@code Random} or {@code SplittableRandom}), float32. */
@@ -469,6 +506,29 @@ public final class Tensor {
         return dtype.kernels().toFloatArray(contiguousData());
     }
 
+    /**
+     * The values, row-major, as a new int array: exact for int32 and bool (1 and 0); a float tensor is converted as
+     * {@code to(DType.INT32)} converts it (truncated toward zero, NaN and out-of-range values refused).
+     */
+    public int[] toIntArray() {
+        double[] v = to(DType.INT32).toDoubleArray();
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (int) v[i];
+        }
+        return out;
+    }
+
+    /** The values, row-major, as a new boolean array: true where an element is nonzero (as {@code to(DType.BOOL)}). */
+    public boolean[] toBooleanArray() {
+        double[] v = toDoubleArray();
+        boolean[] out = new boolean[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i] != 0;
+        }
+        return out;
+    }
+
     /** A copy that shares this tensor's storage but not its history: no gradient flows through it. */
     public Tensor detach() {
         storage.matrix(dtype, shape); // refuses a released tensor
@@ -503,8 +563,17 @@ public final class Tensor {
         return m != null && m.requiresGrad;
     }
 
-    /** Marks a leaf tensor as one whose gradient is wanted; returns this tensor. */
+    /**
+     * Marks a leaf tensor as one whose gradient is wanted; returns this tensor.
+     *
+     * @throws IllegalArgumentException for an int32 or bool tensor: only floating-point tensors have gradients
+     */
     public Tensor requiresGrad(boolean wanted) {
+        if (wanted && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad: this " + Shape.str(shape) + " " + dtype + " tensor "
+                    + "cannot require grad (only floating-point tensors have gradients); convert it with "
+                    + ".to(DType.FLOAT32) if its values are to be differentiated");
+        }
         Node gradFn = gradFn();
         if (gradFn != null && !wanted) {
             throw new IllegalStateException("requiresGrad: the output of " + gradFn.op + " is part of a recording; "
@@ -794,6 +863,8 @@ public final class Tensor {
         }
         if (source.dtype == dtype) {
             source.copyInto(this);
+        } else if (!dtype.isFloatingPoint()) { // truncated and range-checked as to(DType) converts
+            source.detach().to(dtype).copyInto(this);
         } else if (isDense()) {
             if (dtype == DType.FLOAT64) {
                 dtype.kernels().fromDoubleArray(source.toDoubleArray(), matrix());
@@ -1112,6 +1183,51 @@ public final class Tensor {
     }
 
     /**
+     * Elements of this tensor picked along {@code dim} by an int32 {@code index} of the same rank (no larger along
+     * the other dimensions), PyTorch's {@code gather}: {@code out[i][j][k] = this[index[i][j][k]][j][k]} for dim 0;
+     * the result has index's shape. Gradient: g added at the picked positions of a zero tensor (scatterAdd).
+     */
+    public Tensor gather(int dim, Tensor index) {
+        return IndexOps.gather(this, dim, index);
+    }
+
+    /**
+     * A copy of this tensor with {@code src} written at the positions an int32 {@code index} (of src's shape) names
+     * along {@code dim}, PyTorch's {@code scatter}: {@code out[index[i][j][k]][j][k] = src[i][j][k]} for dim 0; a
+     * position named twice keeps the last write. Gradient: g with the written positions zeroed to this,
+     * {@code g.gather(dim, index)} to src.
+     */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        return IndexOps.scatter(this, dim, index, src, false);
+    }
+
+    /**
+     * {@link #scatter} that adds instead of writing: {@code out[index[i][j][k]][j][k] += src[i][j][k]} (repeated
+     * positions accumulate). Gradient: g to this, {@code g.gather(dim, index)} to src.
+     */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return IndexOps.scatter(this, dim, index, src, true);
+    }
+
+    /**
+     * The slices {@code index[i]} along {@code dim} for a 1-D int32 {@code index}, PyTorch's {@code index_select}:
+     * the result has this shape with {@code index.numel()} along dim. Gradient: g's slices added into the selected
+     * slices (repeated indices accumulate).
+     */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return IndexOps.indexSelect(this, dim, index);
+    }
+
+    /**
+     * This tensor plus {@code source} added into the slices {@code index[i]} along {@code dim} (1-D int32 index;
+     * source has this shape with {@code index.numel()} along dim), PyTorch's {@code index_add}. Gradient: g to this,
+     * {@code g.indexSelect(dim, index)} to source.
+     */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+        return IndexOps.indexAdd(this, dim, index, source);
+    }
+
+    /**
      * This tensor stretched to {@code shape} along dimensions of size 1 (broadcasting), a view whose stride along
      * each stretched dimension is 0 (no copy; in-place writes into it are refused). Gradient: g summed back.
      */
@@ -1156,9 +1272,50 @@ public final class Tensor {
         return ReductionOps.max(this, dim, keepdim);
     }
 
-    /** Index of the (first) maximum along {@code dim}, row-major over the remaining dimensions. Not differentiable. */
-    public int[] argmax(int dim) {
-        return ReductionOps.argmax(this, dim);
+    /** Index of the (first) maximum of all elements in row-major order, a rank-0 int32 tensor. Not differentiable. */
+    public Tensor argmax() {
+        return ReductionOps.argmax(flatten(), 0, false);
+    }
+
+    /**
+     * Index of the (first) maximum along {@code dim}, an int32 tensor of the other dimensions (PyTorch's
+     * {@code argmax(dim)}); {@code argmax(1).toIntArray()} is the predicted class of each row. Not differentiable.
+     */
+    public Tensor argmax(int dim) {
+        return ReductionOps.argmax(this, dim, false);
+    }
+
+    /** {@link #argmax(int)}, keeping dim as size 1 when {@code keepdim}. */
+    public Tensor argmax(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim);
+    }
+
+    /** Index of the (first) minimum of all elements in row-major order, a rank-0 int32 tensor. Not differentiable. */
+    public Tensor argmin() {
+        return ReductionOps.argmin(flatten(), 0, false);
+    }
+
+    /** Index of the (first) minimum along {@code dim}, an int32 tensor. Not differentiable. */
+    public Tensor argmin(int dim) {
+        return ReductionOps.argmin(this, dim, false);
+    }
+
+    /** {@link #argmin(int)}, keeping dim as size 1 when {@code keepdim}. */
+    public Tensor argmin(int dim, boolean keepdim) {
+        return ReductionOps.argmin(this, dim, keepdim);
+    }
+
+    /** The result of {@link #topk}: the values (differentiable) and their int32 indices along the dimension. */
+    public record TopK(Tensor values, Tensor indices) {
+    }
+
+    /**
+     * The {@code k} largest elements along {@code dim} ({@code largest} false: the smallest), sorted, with their
+     * int32 indices, as PyTorch's {@code topk}; ties keep the earlier position first. Gradient: g scattered to the
+     * chosen positions (values are {@code gather(dim, indices)}).
+     */
+    public TopK topk(int k, int dim, boolean largest) {
+        return ReductionOps.topk(this, k, dim, largest);
     }
 
     /** Maximum of all elements, a scalar (as {@link #max()}). Gradient: g shared evenly among the maxima. */
@@ -1261,20 +1418,100 @@ public final class Tensor {
     }
 
     /**
-     * {@code a} where {@code mask} is 1, {@code b} where it is 0, all three broadcast; {@code mask} is a float
-     * tensor of 0s and 1s (there is no boolean dtype yet), not differentiated. Gradient: g to a where mask is 1,
-     * to b where it is 0 (a dropped infinity gives 0, not NaN).
+     * {@code a} where {@code mask} is true, {@code b} where it is false, all three broadcast; {@code mask} is a bool
+     * tensor ({@code x.gt(0)}) or a float tensor of 0s and 1s (1 selects), not differentiated. Gradient: g to a
+     * where the mask is true, to b where it is false (a dropped infinity gives 0, not NaN).
      */
     public static Tensor where(Tensor mask, Tensor a, Tensor b) {
         return ArithmeticOps.where(mask, a, b);
     }
 
     /**
-     * {@code value} where {@code mask} (float 0/1, broadcast to this shape) is 1, this elsewhere, e.g. -∞ at masked
-     * attention scores. Gradient: g where the mask is 0, else 0.
+     * {@code value} where {@code mask} (bool, or float 0/1; broadcast to this shape) is true, this elsewhere, e.g.
+     * -∞ at masked attention scores. Gradient: g where the mask is false, else 0.
      */
     public Tensor maskedFill(Tensor mask, double value) {
         return ArithmeticOps.maskedFill(this, mask, value);
+    }
+
+    // ----------------------------------------------------------------------------------- comparisons (bool)
+
+    /**
+     * this = other element-wise, broadcasting, as a bool tensor; tensors of different dtypes compare their promoted
+     * values ({@code int32.eq(float32)} compares in float32). Not differentiable (nothing is recorded).
+     */
+    public Tensor eq(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.EQ, this, other);
+    }
+
+    /** this = s element-wise, as a bool tensor (s is compared in this tensor's dtype when that is floating point). */
+    public Tensor eq(double s) {
+        return ComparisonOps.compare(BinaryFn.EQ, this, s);
+    }
+
+    /** this ≠ other element-wise, broadcasting, as a bool tensor (NaN ≠ everything). Not differentiable. */
+    public Tensor ne(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.NE, this, other);
+    }
+
+    /** this ≠ s element-wise, as a bool tensor. */
+    public Tensor ne(double s) {
+        return ComparisonOps.compare(BinaryFn.NE, this, s);
+    }
+
+    /** this &lt; other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor lt(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.LT, this, other);
+    }
+
+    /** this &lt; s element-wise, as a bool tensor. */
+    public Tensor lt(double s) {
+        return ComparisonOps.compare(BinaryFn.LT, this, s);
+    }
+
+    /** this ≤ other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor le(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.LE, this, other);
+    }
+
+    /** this ≤ s element-wise, as a bool tensor. */
+    public Tensor le(double s) {
+        return ComparisonOps.compare(BinaryFn.LE, this, s);
+    }
+
+    /** this &gt; other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor gt(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.GT, this, other);
+    }
+
+    /** this &gt; s element-wise, as a bool tensor, e.g. the mask {@code x.gt(0)}. */
+    public Tensor gt(double s) {
+        return ComparisonOps.compare(BinaryFn.GT, this, s);
+    }
+
+    /** this ≥ other element-wise, broadcasting, as a bool tensor. Not differentiable. */
+    public Tensor ge(Tensor other) {
+        return ComparisonOps.compare(BinaryFn.GE, this, other);
+    }
+
+    /** this ≥ s element-wise, as a bool tensor. */
+    public Tensor ge(double s) {
+        return ComparisonOps.compare(BinaryFn.GE, this, s);
+    }
+
+    /** this ∧ other element-wise, broadcasting, as a bool tensor; any dtype reads nonzero as true. */
+    public Tensor logicalAnd(Tensor other) {
+        return ComparisonOps.logicalAnd(this, other);
+    }
+
+    /** this ∨ other element-wise, broadcasting, as a bool tensor; any dtype reads nonzero as true. */
+    public Tensor logicalOr(Tensor other) {
+        return ComparisonOps.logicalOr(this, other);
+    }
+
+    /** ¬this element-wise, as a bool tensor: true where this is zero. */
+    public Tensor logicalNot() {
+        return ComparisonOps.logicalNot(this);
     }
 
     /** This tensor with the order of elements reversed along each of {@code dims} (a copy). Gradient: g flipped. */
@@ -1518,6 +1755,10 @@ public final class Tensor {
     private void format(StringBuilder sb, int dim, int offset) {
         if (dim == shape.length) {
             double v = dtype.kernels().get(storage.matrix(dtype, shape), offset);
+            if (dtype == DType.BOOL) {
+                sb.append(v != 0);
+                return;
+            }
             sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format("%.4g", v));
             return;
         }

@@ -160,7 +160,7 @@ public final class Workspace {
     Tensor lend(DType dtype, int[] shape, boolean zeroFill) {
         int rows = Shape.rows(shape);
         int cols = Shape.cols(shape);
-        Bin bin = bin(dtype, rows * cols);
+        Bin bin = bin(dtype.storage(), rows * cols);
         Matrix m;
         if (bin.count > 0) {
             m = bin.free[--bin.count];

@@ -157,7 +157,7 @@ class ConvolutionTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("options")
     void inputGradientOfConvolutionIsTheTransposedConvolution(Options o) {
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Random rng = new Random(13);
             Tensor x = Tensor.randn(dtype, rng, o.n, o.c, o.h, o.w).requiresGrad(true);
             Tensor w = Tensor.randn(dtype, rng, o.o, o.c / o.groups, o.kh, o.kw);
@@ -228,7 +228,7 @@ class ConvolutionTest {
         assertArrayEquals(new double[] {-3, -3, -3, -3}, negative.maxPool2d(new int[] {2, 2}, new int[] {1, 1},
                 new int[] {1, 1}).narrow(2, 0, 2).narrow(3, 0, 2).toDoubleArray(), 0);
         // A NaN is the maximum of its window (it propagates) and the gradient goes to the first one, in both dtypes.
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Tensor nan = Tensor.of(new double[] {1, Double.NaN, 5, Double.NaN, 2, 3, 4, -1}, 1, 2, 2, 2).to(dtype)
                     .requiresGrad(true);
             Tensor pooled;

@@ -36,7 +36,7 @@ class KeptGradientTest {
 
     @Test
     void keptBuffersReceiveTheSameGradientsAsFreshOnes() {
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Random rng = new Random(3);
             Tensor x = Tensor.randn(dtype, rng, 4, 5);
             int[] labels = {0, 5, 2, 3};

@@ -115,6 +115,14 @@ final class OpCases {
                 in[0], in[1]), any(3, 1), any());
         add("where", "the same tensor on both sides", in -> Tensor.where(mask34, in[0].exp(), in[0].mul(in[0])),
                 any(3, 4));
+        Tensor bool34 = Tensor.of(new boolean[] {true, false, false, true, true, true, false, false, false, true,
+                false, true}, 3, 4);
+        add("where", "bool mask [3,4], a [3,4], b row [1,4]", in -> Tensor.where(bool34, in[0], in[1]), any(3, 4),
+                any(1, 4));
+        add("where", "bool column mask [3,1] from a comparison", in -> Tensor.where(
+                Tensor.of(new double[] {-1, 2, 3}, 3, 1).gt(0), in[0], in[0].exp()), any(3, 4));
+        add("maskedFill", "bool mask [3,4], -inf then softmax",
+                in -> in[0].maskedFill(bool34.logicalNot(), Double.NEGATIVE_INFINITY).softmax(1), any(3, 4));
         add("maskedFill", "[3,4] with -2 where the mask is 1", in -> in[0].maskedFill(mask34, -2).mul(in[0]),
                 any(3, 4));
         add("maskedFill", "-inf at a broadcast column mask [3,1], then softmax",
@@ -244,6 +252,30 @@ final class OpCases {
         add("indexSelect", "rows of [4,2,3]", in -> in[0].indexSelect(3, 1), any(4, 2, 3));
         add("indexAdd", "into 3 rows, with a repeat", in -> ShapeOps.indexAdd(in[0], new int[] {1, 0, 1, 2}, 3),
                 any(4, 2));
+        Tensor rows3 = Tensor.of(new int[] {2, 0, 2}, 3);
+        Tensor gather23 = Tensor.of(new int[] {1, 0, 3, 3, 2, 0}, 2, 3);
+        add("gather", "[2,4] along dim 1 with a repeat", in -> in[0].gather(1, gather23), any(2, 4));
+        add("gather", "[3,2,2] along dim 0, index [2,2,2] (smaller along dim 0)",
+                in -> in[0].gather(0, Tensor.of(new int[] {2, 0, 1, 1, 0, 0, 2, 1}, 2, 2, 2)), any(3, 2, 2));
+        add("scatter", "[2,4] along dim 1 (distinct positions)",
+                in -> in[0].scatter(1, Tensor.of(new int[] {3, 0, 1, 2}, 2, 2), in[1]), any(2, 4), any(2, 2));
+        add("scatter", "[3,2] along dim 0, the input used again",
+                in -> in[0].scatter(0, Tensor.of(new int[] {2, 0}, 1, 2), in[1]).mul(in[0]), any(3, 2), any(1, 2));
+        add("scatterAdd", "[2,4] along dim 1 with a repeated position",
+                in -> in[0].scatterAdd(1, gather23, in[1]), any(2, 4), any(2, 3));
+        add("scatterAdd", "into zeros along dim 0",
+                in -> Tensor.zeros(in[0].dtype(), 3, 2).scatterAdd(0, Tensor.of(new int[] {1, 1, 0, 2}, 2, 2), in[0]),
+                any(2, 2));
+        add("indexSelect", "int32 index along dim 1 of [2,3,2], a repeat", in -> in[0].indexSelect(1, rows3),
+                any(2, 3, 2));
+        add("indexSelect", "int32 index along dim 0", in -> in[0].indexSelect(0, rows3), any(3, 4));
+        add("indexAdd", "int32 index along dim 1, a repeat", in -> in[0].indexAdd(1, rows3, in[1]), any(2, 4),
+                any(2, 3));
+        add("indexAdd", "int32 index along dim 0", in -> in[0].indexAdd(0, Tensor.of(new int[] {1}, 1), in[1])
+                .mul(in[0]), any(3, 2), any(1, 2));
+        add("topk", "largest 2 along dim 1 of [3,4]", in -> in[0].topk(2, 1, true).values(), any(3, 4));
+        add("topk", "smallest 2 along dim 0 of [3,2,2]", in -> in[0].topk(2, 0, false).values().exp(),
+                any(3, 2, 2));
         add("expand", "[1,4] to [3,4]", in -> in[0].expand(3, 4), any(1, 4));
         add("expand", "[3,1] to [2,3,5]", in -> in[0].expand(2, 3, 5), any(3, 1));
         add("sumTo", "[2,3,4] to [3,1]", in -> in[0].sumTo(3, 1), any(2, 3, 4));
@@ -348,6 +380,10 @@ final class OpCases {
         add("crossEntropy", "[4,5] logits", in -> Losses.crossEntropy(in[0].mul(2), new int[] {0, 4, 2, 2}),
                 any(4, 5));
         add("crossEntropy", "[1,3] logits", in -> Losses.crossEntropy(in[0], new int[] {1}), any(1, 3));
+        add("crossEntropy", "int32 label tensor", in -> Losses.crossEntropy(in[0], Tensor.of(new int[] {2, 0, 1}, 3)),
+                any(3, 4));
+        add("nllLoss", "int32 label tensor", in -> Losses.nllLoss(in[0].logSoftmax(1), Tensor.of(new int[] {3, 1}, 2)),
+                any(2, 4));
         add("mse", "[3,4]", in -> Losses.mse(in[0], in[1]), any(3, 4), any(3, 4));
         Tensor classWeights = f64(new double[] {0.5, 2, 1, 1.5, 0.8}, 5);
         int[] someIgnored = {0, -100, 4, 2};

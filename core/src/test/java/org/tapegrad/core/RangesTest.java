@@ -13,7 +13,7 @@ class RangesTest {
 
     @Test
     void addFillAndCopyTouchOnlyTheirRangeInEitherDtype() {
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Tensor dst = Tensor.of(dtype, new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
             Tensor src = Tensor.of(dtype, new double[] {10, 20, 30, 40, 50, 60}, 2, 3);
             Ranges.add(src, dst, 1, 4);
@@ -27,7 +27,7 @@ class RangesTest {
 
     @Test
     void aRangeCopiesAndAddsIntoARangeAndDividesInItsDtype() {
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Tensor src = Tensor.of(dtype, new double[] {10, 20, 30, 40}, 4);
             Tensor dst = Tensor.of(dtype, new double[] {1, 2, 3, 4, 5}, 5);
             Ranges.copy(src, 1, dst, 2, 3);
@@ -45,7 +45,7 @@ class RangesTest {
 
     @Test
     void putGetAndAddMoveARangeThroughTheBytesOfAMessageInTheDtypesArithmetic() {
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             ByteBuffer b = ByteBuffer.allocateDirect(4 * dtype.itemSize()).order(ByteOrder.LITTLE_ENDIAN);
             Tensor t = Tensor.of(dtype, new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
             Ranges.put(t, 1, 4, b); // [2, 3, 4] into the first 3 elements of the message

@@ -62,7 +62,7 @@ class WorkspaceTest {
 
     @Test
     void trainingInAWorkspaceGivesExactlyTheSameParameters() {
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             for (boolean keep : new boolean[] {true, false}) {
                 List<double[]> plain = train(dtype, null, keep);
                 List<double[]> reused = train(dtype, new Workspace(), keep);

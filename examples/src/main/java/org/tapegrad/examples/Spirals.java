@@ -76,7 +76,7 @@ final class Spirals {
                 }
             }
             if (epoch == 1 || epoch % 50 == 0 || epoch == epochs) {
-                int[] predicted = forward(x, w1, b1, w2, b2, w3, b3).argmax(1);
+                int[] predicted = forward(x, w1, b1, w2, b2, w3, b3).argmax(1).toIntArray();
                 int correct = 0;
                 for (int i = 0; i < n; i++) {
                     correct += predicted[i] == labels[i] ? 1 : 0;

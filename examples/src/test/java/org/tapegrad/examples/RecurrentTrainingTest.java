@@ -77,7 +77,7 @@ class RecurrentTrainingTest {
     private static double accuracy(Layer model, Tensor[] data) {
         int[] predicted;
         try (Scope s = Tape.noGrad()) {
-            predicted = model.call(data[0]).argmax(1);
+            predicted = model.call(data[0]).argmax(1).toIntArray();
         }
         int[] y = labels(data[1]);
         int right = 0;

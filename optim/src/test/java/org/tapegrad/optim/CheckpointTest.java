@@ -94,7 +94,7 @@ class CheckpointTest {
 
     @Test
     void otherOptimizersResumeBitForBit() {
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             exactResume(dtype, ps -> new AdamW(ps, AdamW.Options.of(0.01)));
             exactResume(dtype, ps -> new RmsProp(ps, RmsProp.Options.of(0.01).withMomentum(0.5).withCentered(true)));
             exactResume(dtype, ps -> new Adagrad(ps, Adagrad.Options.of(0.1).withLrDecay(0.01)));

@@ -60,7 +60,7 @@ class TamperedStateTest {
     void everyOptimizerRefusesEveryTamperedValueNamingItsKey() {
         Set<String> kinds = new java.util.TreeSet<>();
         for (Map.Entry<String, Function<List<Tensor>, Optimizer<?>>> e : optimizers().entrySet()) {
-            for (DType dtype : DType.values()) {
+            for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
                 List<Tensor> ps = CheckpointTest.params(dtype);
                 Optimizer<?> saved = e.getValue().apply(ps);
                 CheckpointTest.train(saved, ps, 0, 3);

@@ -60,6 +60,12 @@ public record Batch(Tensor inputs, int[] labels, Tensor targets) {
         return labels;
     }
 
+    /** The class labels as a 1-D int32 tensor (a copy), for the losses and ops that take index tensors. */
+    public Tensor labelsTensor() {
+        int[] y = labels();
+        return Tensor.of(y, y.length);
+    }
+
     /**
      * The target tensor.
      *

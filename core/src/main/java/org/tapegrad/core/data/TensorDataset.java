@@ -133,6 +133,9 @@ public final class TensorDataset implements Dataset {
             for (int i = 0; i < indices.length; i++) {
                 System.arraycopy(src, indices[i] * row, dst, i * row, row);
             }
+        } else if (!from.dtype().isFloatingPoint()) { // int32 or bool rows (token ids, masks): through a copy
+            into.copyFrom(from.indexSelect(indices));
+            return;
         } else {
             double[] src = from.float64Matrix().data;
             double[] dst = into.float64Matrix().data;

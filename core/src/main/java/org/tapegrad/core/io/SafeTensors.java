@@ -95,9 +95,9 @@ public final class SafeTensors {
             }
             checkText("tensor name", name);
             Tensor t = e.getValue();
-            long size = (long) t.numel() * itemSize(t.dtype());
+            long size = (long) t.numel() * itemSize(formatOf(t.dtype()));
             header.append(header.length() > 1 ? "," : "").append(Json.quote(name)).append(":{\"dtype\":\"")
-                    .append(t.dtype() == DType.FLOAT32 ? "F32" : "F64").append("\",\"shape\":")
+                    .append(formatOf(t.dtype())).append("\",\"shape\":")
                     .append(java.util.Arrays.toString(t.shape()).replace(" ", ""))
                     .append(",\"data_offsets\":[").append(offset).append(',').append(offset + size).append("]}");
             offset += size;
@@ -130,15 +130,24 @@ public final class SafeTensors {
             try (Scope unrecorded = Tape.noGrad()) {
                 t = view.contiguous(); // a view is written as its elements, row-major
             }
-            int item = itemSize(t.dtype());
+            int item = itemSize(formatOf(t.dtype()));
             int per = buf.capacity() / item;
+            double[] exact = t.dtype().isFloatingPoint() ? null : t.toDoubleArray(); // int32 and bool values
             for (int done = 0, n = t.numel(); done < n; done += per) {
                 int count = Math.min(per, n - done);
                 buf.clear();
                 if (t.dtype() == DType.FLOAT32) {
                     buf.asFloatBuffer().put(t.float32Matrix().data, done, count);
-                } else {
+                } else if (t.dtype() == DType.FLOAT64) {
                     buf.asDoubleBuffer().put(t.float64Matrix().data, done, count);
+                } else {
+                    for (int i = done; i < done + count; i++) {
+                        if (t.dtype() == DType.INT32) {
+                            buf.putInt((int) exact[i]);
+                        } else {
+                            buf.put((byte) (exact[i] != 0 ? 1 : 0));
+                        }
+                    }
                 }
                 out.write(buf.array(), 0, count * item);
             }
@@ -215,7 +224,7 @@ public final class SafeTensors {
         ByteBuffer buf = ByteBuffer.allocate(Math.max(8, chunk - chunk % 8)).order(ByteOrder.LITTLE_ENDIAN);
         for (Entry en : entries) {
             Tensor t = Tensor.zeros(en.dtype, en.shape);
-            readValues(channel, dataStart + en.begin, t, buf);
+            readValues(channel, dataStart + en.begin, t, en.format, en.name, buf);
             tensors.put(en.name, t);
         }
         return new StateDict(tensors, values);
@@ -226,21 +235,58 @@ public final class SafeTensors {
      * {@code buf.capacity()} bytes at a time (a multiple of 8).
      */
     static void readValues(FileChannel channel, long position, Tensor into, ByteBuffer buf) throws IOException {
-        int item = itemSize(into.dtype());
+        readValues(channel, position, into, formatOf(into.dtype()), "", buf);
+    }
+
+    /**
+     * {@link #readValues(FileChannel, long, Tensor, ByteBuffer)} of values stored as {@code format}: F32 and F64
+     * straight into float storage; I32, I64 and BOOL through exact doubles, an I64 outside the int32 range and a
+     * BOOL byte other than 0 or 1 refused with the tensor's name and the value.
+     */
+    private static void readValues(FileChannel channel, long position, Tensor into, String format, String name,
+            ByteBuffer buf) throws IOException {
+        int item = itemSize(format);
         int per = buf.capacity() / item;
         long at = position;
+        double[] exact = into.dtype().isFloatingPoint() ? null : new double[into.numel()];
         for (int done = 0, n = into.numel(); done < n; done += per) {
             int count = Math.min(per, n - done);
             buf.clear().limit(count * item);
             readFully(channel, at, buf);
             buf.flip();
-            if (into.dtype() == DType.FLOAT32) {
-                buf.asFloatBuffer().get(into.float32Matrix().data, done, count);
-            } else {
-                buf.asDoubleBuffer().get(into.float64Matrix().data, done, count);
+            switch (format) {
+                case "F32" -> buf.asFloatBuffer().get(into.float32Matrix().data, done, count);
+                case "F64" -> buf.asDoubleBuffer().get(into.float64Matrix().data, done, count);
+                default -> {
+                    for (int i = done; i < done + count; i++) {
+                        exact[i] = integer(format, name, i, buf);
+                    }
+                }
             }
             at += (long) count * item;
         }
+        if (exact != null) {
+            into.copyFrom(Tensor.of(DType.FLOAT64, exact, into.shape()));
+        }
+    }
+
+    /** The next integer value of {@code format} in {@code buf}, checked to fit the tensor it goes into. */
+    private static double integer(String format, String name, int i, ByteBuffer buf) {
+        long v = switch (format) {
+            case "I32" -> buf.getInt();
+            case "I64" -> buf.getLong();
+            default -> buf.get(); // BOOL
+        };
+        if (format.equals("I64") && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("tensor '" + name + "': I64 value " + v + " at element " + i
+                    + " does not fit int32 (" + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + "), the integer "
+                    + "dtype Tapegrad reads I64 into");
+        }
+        if (format.equals("BOOL") && v != 0 && v != 1) {
+            throw new IllegalArgumentException("tensor '" + name + "': BOOL byte " + v + " at element " + i
+                    + " is neither 0 nor 1");
+        }
+        return v;
     }
 
     /** Reads until {@code buf} is full, from byte {@code position} on. */
@@ -255,23 +301,27 @@ public final class SafeTensors {
         }
     }
 
-    private record Entry(String name, DType dtype, int[] shape, long begin, long end) {
+    /** One tensor of the header; {@code format} is its safetensors dtype (I64 is read into int32). */
+    private record Entry(String name, String format, DType dtype, int[] shape, long begin, long end) {
     }
 
     private static Entry entry(String name, Object spec, long dataLength) {
         if (!(spec instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("tensor '" + name + "': entry is not an object");
         }
-        DType dtype;
         Object d = m.get("dtype");
-        if ("F32".equals(d)) {
-            dtype = DType.FLOAT32;
-        } else if ("F64".equals(d)) {
-            dtype = DType.FLOAT64;
-        } else {
+        DType dtype = d instanceof String f ? switch (f) {
+            case "F32" -> DType.FLOAT32;
+            case "F64" -> DType.FLOAT64;
+            case "I32", "I64" -> DType.INT32;
+            case "BOOL" -> DType.BOOL;
+            default -> null;
+        } : null;
+        if (dtype == null) {
             throw new IllegalArgumentException("tensor '" + name + "': dtype " + d
-                    + " is not supported (Tapegrad reads F32 and F64)");
+                    + " is not supported (Tapegrad reads F32, F64, I32, I64 into int32, and BOOL)");
         }
+        String format = (String) d;
         if (!(m.get("shape") instanceof List<?> s) || s.size() > Tensor.MAX_RANK) {
             throw new IllegalArgumentException("tensor '" + name + "': shape " + m.get("shape")
                     + " is not a list of at most " + Tensor.MAX_RANK + " dimensions");
@@ -294,11 +344,11 @@ public final class SafeTensors {
             throw new IllegalArgumentException("tensor '" + name + "': data_offsets [" + begin + ", " + end
                     + "] fall outside the " + dataLength + " data bytes (truncated?)");
         }
-        if (end - begin != numel * itemSize(dtype)) {
+        if (end - begin != numel * itemSize(format)) {
             throw new IllegalArgumentException("tensor '" + name + "': " + (end - begin) + " bytes for shape "
-                    + Arrays.toString(shape) + " " + d + ", which needs " + numel * itemSize(dtype));
+                    + Arrays.toString(shape) + " " + d + ", which needs " + numel * itemSize(format));
         }
-        return new Entry(name, dtype, shape, begin, end);
+        return new Entry(name, format, dtype, shape, begin, end);
     }
 
     /** The tensors' byte ranges must tile the data section exactly: no gap, no overlap, nothing left over. */
@@ -319,7 +369,22 @@ public final class SafeTensors {
         }
     }
 
-    private static int itemSize(DType dtype) {
-        return dtype == DType.FLOAT32 ? 4 : 8;
+    /** The safetensors dtype a tensor of {@code dtype} is written as. */
+    private static String formatOf(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> "F32";
+            case FLOAT64 -> "F64";
+            case INT32 -> "I32";
+            case BOOL -> "BOOL";
+        };
+    }
+
+    /** Bytes per element of a safetensors dtype. */
+    private static int itemSize(String format) {
+        return switch (format) {
+            case "F64", "I64" -> 8;
+            case "BOOL" -> 1;
+            default -> 4; // F32, I32
+        };
     }
 }

@@ -94,6 +94,38 @@ class SafeTensorsTest {
         }
     }
 
+    @Test
+    void int32AndBoolTensorsRoundTripAsI32AndBool() throws IOException {
+        Path file = dir.resolve("ints.safetensors");
+        Tensor labels = Tensor.of(new int[] {Integer.MIN_VALUE, -1, 0, 7, Integer.MAX_VALUE}, 5);
+        Tensor mask = Tensor.of(new boolean[] {true, false, false, true, true, false, true}, 7);
+        SafeTensors.save(file, new StateDict(Map.of("labels", labels, "mask", mask, "w", Tensor.ones(2)), Map.of()));
+        String header = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"labels\":{\"dtype\":\"I32\",\"shape\":[5],\"data_offsets\":[0,20]}"), header);
+        assertTrue(header.contains("\"mask\":{\"dtype\":\"BOOL\",\"shape\":[7],\"data_offsets\":[20,27]}"), header);
+        StateDict back = SafeTensors.load(file);
+        assertEquals(DType.INT32, back.tensor("labels").dtype());
+        assertArrayEquals(labels.toIntArray(), back.tensor("labels").toIntArray());
+        assertEquals(DType.BOOL, back.tensor("mask").dtype());
+        assertArrayEquals(mask.toBooleanArray(), back.tensor("mask").toBooleanArray());
+        assertArrayEquals(new double[] {1, 1}, back.tensor("w").toDoubleArray(), 0);
+    }
+
+    @Test
+    void i64IsReadIntoInt32WhenEveryValueFits() throws IOException {
+        String header = "{\"ids\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        Path file = dir.resolve("i64.safetensors");
+        Files.write(file, ByteBuffer.allocate(8 + h.length + 16).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length)
+                .put(h).putLong(-5).putLong(Integer.MAX_VALUE).array());
+        Tensor ids = SafeTensors.load(file).tensor("ids");
+        assertEquals(DType.INT32, ids.dtype());
+        assertArrayEquals(new int[] {-5, Integer.MAX_VALUE}, ids.toIntArray());
+        String m = loadError(ByteBuffer.allocate(8 + h.length + 16).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length)
+                .put(h).putLong(1).putLong(1L << 40).array());
+        assertTrue(m.contains("'ids'") && m.contains("1099511627776") && m.contains("int32"), m);
+    }
+
     private String loadError(byte[] bytes) throws IOException {
         Path file = dir.resolve("bad.safetensors");
         Files.write(file, bytes);

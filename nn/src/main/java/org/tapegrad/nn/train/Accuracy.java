@@ -25,6 +25,15 @@ public final class Accuracy {
         this.k = k;
     }
 
+    /** {@link #update(Tensor, int[])} with the labels as a 1-D int32 tensor. */
+    public void update(Tensor logits, Tensor labels) {
+        if (labels.dtype() != org.tapegrad.core.DType.INT32 || labels.rank() != 1) {
+            throw new IllegalArgumentException("Accuracy: labels must be a 1-D int32 tensor, got "
+                    + java.util.Arrays.toString(labels.shape()) + " " + labels.dtype());
+        }
+        update(logits, labels.toIntArray());
+    }
+
     /** Counts the rows of {@code logits} [N, C] whose label is in their top k; a non-finite row counts as wrong. */
     public void update(Tensor logits, int[] labels) {
         if (logits.rank() != 2 || logits.size(0) != labels.length) {

@@ -19,7 +19,7 @@ public final class ConfusionMatrix {
             throw new IllegalArgumentException("ConfusionMatrix: expected logits [" + labels.length + ", "
                     + counts.length + "], got " + java.util.Arrays.toString(logits.shape()));
         }
-        int[] predicted = logits.argmax(1);
+        int[] predicted = logits.argmax(1).toIntArray();
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= counts.length) {
                 throw new IllegalArgumentException("ConfusionMatrix: label " + labels[i] + " at row " + i

@@ -51,6 +51,10 @@ class TrainingPiecesTest {
         assertEquals(3.0 / 4, top2.value(), 1e-15);
         assertThrows(IllegalArgumentException.class, () -> top1.update(LOGITS, new int[] {0, 1}));
         assertThrows(IllegalArgumentException.class, () -> top1.update(LOGITS, new int[] {0, 1, 4}));
+        Accuracy fromTensor = new Accuracy();
+        fromTensor.update(LOGITS, Tensor.of(LABELS, LABELS.length)); // an int32 label tensor counts the same
+        assertEquals(1.0 / 3, fromTensor.value(), 1e-15);
+        assertThrows(IllegalArgumentException.class, () -> fromTensor.update(LOGITS, Tensor.zeros(3)));
     }
 
     @Test

@@ -11,6 +11,8 @@ public enum BinaryFn {
     MAX_SHARE,
     /** 1 where a = b, else 0. */
     EQ,
+    /** The comparisons: 1 where a ≠ b (NaN ≠ anything), a &lt; b, a ≤ b, a &gt; b, a ≥ b; else 0. */
+    NE, LT, LE, GT, GE,
     /** a where b ≠ 0, else 0: a selection by a 0/1 mask b, not a product (an infinite a where b = 0 gives 0). */
     KEEP;
 
@@ -24,6 +26,11 @@ public enum BinaryFn {
             case MIN: return Math.min(a, b);
             case MAX_SHARE: return a > b ? 1 : a == b ? 0.5 : 0;
             case EQ: return a == b ? 1 : 0;
+            case NE: return a != b ? 1 : 0;
+            case LT: return a < b ? 1 : 0;
+            case LE: return a <= b ? 1 : 0;
+            case GT: return a > b ? 1 : 0;
+            case GE: return a >= b ? 1 : 0;
             case KEEP: return b != 0 ? a : 0;
             default: throw new AssertionError(this);
         }
