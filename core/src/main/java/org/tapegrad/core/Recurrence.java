@@ -126,6 +126,10 @@ public final class Recurrence {
             throw new IllegalArgumentException(op + ": expected a non-empty input [batch, time, in], got "
                     + Shape.str(input.shapeRef()));
         }
+        if (!input.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": not defined for " + input.dtype() + " input; convert it with "
+                    + ".to(DType.FLOAT32) first");
+        }
         int batch = input.size(0);
         int in = input.size(2);
         if (wHh.rank() != 2 || wHh.size(0) != cell.gates * wHh.size(1)) {

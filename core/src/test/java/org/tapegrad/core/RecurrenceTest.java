@@ -142,6 +142,9 @@ class RecurrenceTest {
         assertMessage("only an LSTM has a cell state",
                 () -> Recurrence.run(Recurrence.Cell.GRU, x, h0, c0, Tensor.zeros(F64, 15, 3), Tensor.zeros(F64, 15, 5),
                         null, null));
+        assertMessage("not defined for int32 input; convert it with .to(DType.FLOAT32) first",
+                () -> Recurrence.run(Recurrence.Cell.LSTM, x.to(DType.INT32), null, null, wi.to(DType.INT32),
+                        wh.to(DType.INT32), null, null));
         assertMessage("the input is float32 but an argument is float64",
                 () -> Recurrence.run(Recurrence.Cell.LSTM, x.to(DType.FLOAT32), h0, c0, wi, wh, b, b));
     }
