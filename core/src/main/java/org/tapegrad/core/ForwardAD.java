@@ -80,6 +80,10 @@ public final class ForwardAD {
             throw new IllegalStateException("ForwardAD.makeDual: no dual level is open; call it inside "
                     + "try (var level = ForwardAD.dualLevel()) { ... }");
         }
+        if (!primal.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("ForwardAD.makeDual: a " + primal.dtype() + " tensor has no tangent "
+                    + "(only float32 and float64 tensors are differentiable)");
+        }
         if (!Arrays.equals(primal.shapeRef(), tangent.shapeRef()) || primal.dtype() != tangent.dtype()) {
             throw new IllegalArgumentException("ForwardAD.makeDual: the tangent " + Shape.str(tangent.shapeRef()) + " "
                     + tangent.dtype() + " must have the primal's shape and dtype, " + Shape.str(primal.shapeRef())

@@ -340,6 +340,10 @@ public final class Tensor {
     }
 
     public static Tensor rand(DType dtype, RandomGenerator rng, int... shape) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("rand: draws floating-point values, not " + dtype + " ones; ask for "
+                    + "FLOAT32 or FLOAT64 (and convert with .to(DType) if you need " + dtype + ")");
+        }
         int[] s = Shape.of(shape);
         double[] v = new double[Shape.numel(s)];
         for (int i = 0; i < v.length; i++) {
@@ -354,6 +358,10 @@ public final class Tensor {
     }
 
     public static Tensor randn(DType dtype, RandomGenerator rng, int... shape) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("randn: draws floating-point values, not " + dtype + " ones; ask for "
+                    + "FLOAT32 or FLOAT64 (and convert with .to(DType) if you need " + dtype + ")");
+        }
         int[] s = Shape.of(shape);
         double[] v = new double[Shape.numel(s)];
         for (int i = 0; i < v.length; i++) {

@@ -105,4 +105,18 @@ class IntegerTensorTest {
         assertArrayEquals(new int[] {20, 21, 30, 31}, r.inputs().toIntArray());
         assertArrayEquals(new int[] {1, 2}, r.labelsTensor().toIntArray());
     }
+
+    @Test
+    void randomFactoriesAndDualTensorsRefuseIntegerDtypes() {
+        java.util.Random rng = new java.util.Random(1);
+        String m = message(IllegalArgumentException.class, () -> Tensor.rand(DType.INT32, rng, 3));
+        assertTrue(m.contains("rand: draws floating-point values, not int32 ones"), m);
+        m = message(IllegalArgumentException.class, () -> Tensor.randn(DType.BOOL, rng, 3));
+        assertTrue(m.contains("randn: draws floating-point values, not bool ones"), m);
+        try (ForwardAD.Level level = ForwardAD.dualLevel()) {
+            Tensor i = Tensor.of(new int[] {1, 2}, 2);
+            m = message(IllegalArgumentException.class, () -> ForwardAD.makeDual(i, i));
+            assertTrue(m.contains("a int32 tensor has no tangent"), m);
+        }
+    }
 }
