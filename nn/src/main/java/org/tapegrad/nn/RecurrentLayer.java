@@ -219,10 +219,7 @@ public abstract sealed class RecurrentLayer extends Layer permits Rnn, Lstm, Gru
                             biasIh[i], biasHh[i]);
                     out = r.output();
                     last = new RecurrentState(r.h(), r.c());
-                } else {
-                    if (h == null) {
-                        throw new IllegalStateException("unreachable: the composed path always has a start state");
-                    }
+                } else { // start is not null here: only the fused op makes its own zero state
                     List<Tensor> hs = new ArrayList<>(time);
                     last = composed(in, h, c, weightIh[i], weightHh[i], biasIh[i], biasHh[i], i, d, hs);
                     out = time == 1 ? hs.get(0) : Tensor.concat(hs, 1); // [batch, time, hidden]
