@@ -97,14 +97,15 @@ public class Embedding extends Layer {
     }
 
     /**
-     * Looks up a tensor of integral values (any dtype, rank up to 3): the output has the input's shape plus
+     * Looks up a tensor of integral values (int32, or any dtype holding integers; rank below Tensor.MAX_RANK): the output has the input's shape plus
      * {@code dim}. Not differentiable with respect to the indices.
      */
     @Override
     public Tensor forward(Tensor input) {
-        if (input.rank() > 3) {
-            throw new IllegalArgumentException("Embedding: indices of rank " + input.rank() + " " + Arrays.toString(input.shape())
-                    + " would give an output of rank " + (input.rank() + 1) + "; at most rank 3 is supported");
+        if (input.rank() >= Tensor.MAX_RANK) {
+            throw new IllegalArgumentException("Embedding: indices of rank " + input.rank() + " "
+                    + Arrays.toString(input.shape()) + " would give an output of rank " + (input.rank() + 1)
+                    + "; tensors have at most rank " + Tensor.MAX_RANK);
         }
         double[] values = input.toDoubleArray();
         int[] indices = new int[values.length];

@@ -57,4 +57,14 @@ class EmbeddingTest {
         IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> emb.call(Tensor.vector(1.5f)));
         assertTrue(f.getMessage().contains("not an integer"), f.getMessage());
     }
+
+    @Test
+    void int32IndexTensorsOfRankFourLookUpLikeTheirValues() {
+        Embedding e = new Embedding(10, 3, new java.util.Random(1));
+        org.tapegrad.core.Tensor idx = org.tapegrad.core.Tensor.of(new int[] {1, 9, 0, 4, 4, 2, 7, 3}, 2, 1, 2, 2);
+        org.tapegrad.core.Tensor out = e.forward(idx);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 1, 2, 2, 3}, out.shape());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(e.forward(9).toDoubleArray(),
+                out.select(0, 0).select(0, 0).select(0, 0).select(0, 1).toDoubleArray(), 0);
+    }
 }
