@@ -21,8 +21,8 @@ import org.tapegrad.core.Tensor;
  * is a {@link Linear}). Initialisation as PyTorch: {@code out_proj} is made first with a Linear's default
  * initialisation, then {@code in_proj_weight} is Xavier-uniform and both biases are zero.
  *
- * <p>Masks are float tensors until there is a boolean dtype: <b>1.0 means masked</b> (PyTorch's {@code True}), 0.0
- * allowed; a masked score becomes -∞ before the softmax. {@code keyPaddingMask} [N, S] masks key positions (padding)
+ * <p>Masks are bool tensors, <b>true meaning masked</b> as in PyTorch, or float tensors where 1.0 means masked and
+ * 0.0 allowed (what {@link #causalMask} returns); a masked score becomes -∞ before the softmax. {@code keyPaddingMask} [N, S] masks key positions (padding)
  * for every query; {@code attnMask} [L, S] or [N·numHeads, L, S] masks pairs, e.g. {@link #causalMask}. PyTorch's
  * float (additive) masks are {@code attnBias}, of the same shapes, added to the scores (-∞ in it masks, as in
  * PyTorch). A query whose every key is masked has no softmax: its row is NaN, as in PyTorch; under

@@ -239,6 +239,18 @@ class MultiheadAttentionTest {
     // -------------------------------------------------------------------------------------------- causal
 
     @Test
+    void boolMasksMaskWhereTheyAreTrueAsFloatMasksWhereTheyAreOne() {
+        MultiheadAttention m = layer(13);
+        Random rng = new Random(14);
+        Tensor x = Tensor.randn(F64, rng, 2, 4, E);
+        Tensor padding = Tensor.of(F64, new double[] {0, 0, 1, 1, 0, 0, 0, 1}, 2, 4);
+        Tensor causal = MultiheadAttention.causalMask(4);
+        Tensor floats = m.forward(x, x, x, padding, causal, false).output();
+        Tensor bools = m.forward(x, x, x, padding.gt(0.5), causal.gt(0.5), false).output();
+        assertArrayEquals(floats.toDoubleArray(), bools.toDoubleArray(), 0);
+    }
+
+    @Test
     void aCausalMaskMakesEachPositionIndependentOfLaterInputs() {
         assertArrayEquals(new double[] {0, 1, 1, 0, 0, 1, 0, 0, 0}, MultiheadAttention.causalMask(3).toDoubleArray());
         MultiheadAttention m = layer(11);
