@@ -55,6 +55,16 @@ public final class Adam extends Optimizer<Adam.Options> {
             return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
         }
 
+        @Override
+        public double cycledMomentum() {
+            return beta1;
+        }
+
+        @Override
+        public Options withCycledMomentum(double momentum) {
+            return withBetas(momentum, beta2);
+        }
+
         /** This record with {@code weightDecay} replaced (checked again). */
         public Options withWeightDecay(double weightDecay) {
             return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);

@@ -51,6 +51,16 @@ public final class AdamW extends Optimizer<AdamW.Options> {
             return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);
         }
 
+        @Override
+        public double cycledMomentum() {
+            return beta1;
+        }
+
+        @Override
+        public Options withCycledMomentum(double momentum) {
+            return withBetas(momentum, beta2);
+        }
+
         /** This record with {@code weightDecay} replaced (checked again). */
         public Options withWeightDecay(double weightDecay) {
             return new Options(lr, beta1, beta2, eps, weightDecay, amsgrad);

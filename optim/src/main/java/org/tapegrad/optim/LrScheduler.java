@@ -75,6 +75,11 @@ public abstract class LrScheduler implements LrSchedule {
             groups.get(i).setLr(lrs[i]);
             lastLr[i] = lrs[i];
         }
+        applied(epoch);
+    }
+
+    /** Called after the rates of {@code epoch} were applied; {@link OneCycleLr} sets its momentum here. */
+    void applied(int epoch) {
     }
 
     /** Moves the counter back by one without touching the optimizer ({@link SequentialLr}'s construction). */

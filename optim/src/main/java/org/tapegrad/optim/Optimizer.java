@@ -62,6 +62,23 @@ public abstract class Optimizer<O extends Optimizer.Hyperparameters> {
     public interface Hyperparameters {
         /** The learning rate a parameter group starts with. */
         double lr();
+
+        /**
+         * The momentum a cyclic schedule moves against the learning rate ({@link OneCycleLr}): SGD's and RMSprop's
+         * {@code momentum}, Adam's and AdamW's β₁; NaN (the default) for an optimizer that has none.
+         */
+        default double cycledMomentum() {
+            return Double.NaN;
+        }
+
+        /**
+         * This record with {@link #cycledMomentum()} replaced by {@code momentum} (checked again). Must return the
+         * record's own type. The default refuses: the optimizer has no momentum to cycle.
+         */
+        default Hyperparameters withCycledMomentum(double momentum) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " has no momentum a schedule can "
+                    + "cycle; construct OneCycleLr with cycleMomentum false");
+        }
     }
 
     /** Buffers that are sums or running means of squares in every optimizer here, so never negative. */

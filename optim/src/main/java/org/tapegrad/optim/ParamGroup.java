@@ -16,15 +16,16 @@ import org.tapegrad.core.Tensor;
  *         new ParamGroup<>(head.parameters(), Sgd.Options.of(0.1).withMomentum(0.9))));
  * }</pre>
  *
- * <p>The hyperparameters are an immutable record; only the learning rate changes during training (schedules set
- * it with {@link #setLr}). It starts at {@code options.lr()}, which is also the group's {@link #initialLr()}, the
- * base from which schedules compute.
+ * <p>The hyperparameters are an immutable record; during training, schedules set the learning rate
+ * ({@link #setLr}) and {@link OneCycleLr} the momentum (by replacing the record with
+ * {@link Optimizer.Hyperparameters#withCycledMomentum}). The rate starts at {@code options.lr()}, which is also the
+ * group's {@link #initialLr()}, the base from which schedules compute.
  *
  * @param <O> the optimizer's hyperparameter record
  */
 public final class ParamGroup<O extends Optimizer.Hyperparameters> {
     private final List<Tensor> params;
-    private final O options;
+    private O options;
     private final double initialLr;
     private double lr;
 
@@ -65,6 +66,12 @@ public final class ParamGroup<O extends Optimizer.Hyperparameters> {
             throw new IllegalArgumentException("Invalid learning rate: " + lr);
         }
         this.lr = lr;
+    }
+
+    /** Replaces the record by one with {@code momentum} as its {@link Optimizer.Hyperparameters#cycledMomentum()}. */
+    @SuppressWarnings("unchecked") // withCycledMomentum returns the record's own type (its contract)
+    void setCycledMomentum(double momentum) {
+        this.options = (O) options.withCycledMomentum(momentum);
     }
 
     /** The learning rate the group was created with ({@code options.lr()}); schedules scale it. */

@@ -44,6 +44,16 @@ public final class RmsProp extends Optimizer<RmsProp.Options> {
             checkNonNegative("alpha value", alpha);
         }
 
+        @Override
+        public double cycledMomentum() {
+            return momentum;
+        }
+
+        @Override
+        public Options withCycledMomentum(double momentum) {
+            return new Options(lr, alpha, eps, weightDecay, momentum, centered);
+        }
+
         /** PyTorch's defaults with learning rate {@code lr}. */
         public static Options of(double lr) {
             return new Options(lr, 0.99, 1e-8, 0, 0, false);

@@ -57,6 +57,16 @@ public final class Sgd extends Optimizer<Sgd.Options> {
             return new Options(lr, momentum, dampening, nesterov, weightDecay);
         }
 
+        @Override
+        public double cycledMomentum() {
+            return momentum;
+        }
+
+        @Override
+        public Options withCycledMomentum(double momentum) {
+            return withMomentum(momentum);
+        }
+
         /** This record with {@code dampening} replaced (checked again). */
         public Options withDampening(double dampening) {
             return new Options(lr, momentum, dampening, nesterov, weightDecay);

@@ -3,6 +3,7 @@ package org.tapegrad.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.function.Function;
@@ -91,6 +92,39 @@ class LrScheduleTest {
         s.step();
         s.step();
         assertThrows(IllegalStateException.class, s::step);
+    }
+
+    /**
+     * PyTorch's OneCycleLR momentum (defaults 0.85 / 0.95, 10 steps, warm-up to step 2): SGD's momentum and Adam's
+     * β₁ move inversely to the rate, with values worked out from the formula; Adagrad, which has none, is refused
+     * unless cycling is off; a restored schedule restores the step's momentum.
+     */
+    @Test
+    void oneCycleLrCyclesMomentumInverselyToTheRate() {
+        java.util.function.IntToDoubleFunction expected = e -> e <= 2
+                ? 0.85 + (0.95 - 0.85) / 2 * (Math.cos(Math.PI * e / 2.0) + 1)
+                : 0.95 + (0.85 - 0.95) / 2 * (Math.cos(Math.PI * (e - 2) / 7.0) + 1);
+        Sgd sgd = new Sgd(List.of(Tensor.zeros(1)), Sgd.Options.of(0.1).withMomentum(0.5));
+        Adam adam = new Adam(List.of(Tensor.zeros(1)), Adam.Options.of(0.1));
+        OneCycleLr s1 = new OneCycleLr(sgd, 1.0, 10);
+        OneCycleLr s2 = new OneCycleLr(adam, 1.0, 10);
+        for (int e = 0; e < 10; e++) {
+            assertEquals(expected.applyAsDouble(e), sgd.paramGroups().get(0).options().momentum(), TOL, "sgd " + e);
+            assertEquals(expected.applyAsDouble(e), adam.paramGroups().get(0).options().beta1(), TOL, "adam " + e);
+            assertEquals(0.999, adam.paramGroups().get(0).options().beta2(), 0);
+            s1.step();
+            s2.step();
+        }
+        assertEquals(0.85, expected.applyAsDouble(2), TOL); // the lowest momentum at the peak rate
+        Adagrad adagrad = new Adagrad(List.of(Tensor.zeros(1)), Adagrad.Options.of(0.1));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> new OneCycleLr(adagrad, 1.0, 10));
+        assertTrue(e.getMessage().contains("construct OneCycleLr with cycleMomentum false"), e.getMessage());
+        new OneCycleLr(adagrad, 1.0, 10, 0.3, 25, 1e4, false, 0.85, 0.95).step(); // no momentum: fine without cycling
+        Sgd resumed = new Sgd(List.of(Tensor.zeros(1)), Sgd.Options.of(0.1));
+        OneCycleLr restored = new OneCycleLr(resumed, 1.0, 10);
+        restored.loadStateDict(s1.stateDict()); // s1 is at step 10
+        assertEquals(expected.applyAsDouble(10), resumed.paramGroups().get(0).options().momentum(), TOL);
     }
 
     @Test
