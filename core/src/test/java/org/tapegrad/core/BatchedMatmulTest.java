@@ -3,6 +3,8 @@ package org.tapegrad.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.tapegrad.core.TestTensors.assertClose;
+
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,15 +25,6 @@ class BatchedMatmulTest {
             out.add(a.select(0, i).contiguous().matmul(b.select(0, i).contiguous()));
         }
         return Tensor.stack(out, 0);
-    }
-
-    private static void assertClose(Tensor expected, Tensor actual) {
-        assertArrayEquals(expected.shape(), actual.shape(), "shape");
-        double[] e = expected.toDoubleArray();
-        double[] a = actual.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(e[i], a[i], 1e-12 * (1 + Math.abs(e[i])), "element " + i);
-        }
     }
 
     @Test

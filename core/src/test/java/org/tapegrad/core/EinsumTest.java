@@ -3,6 +3,8 @@ package org.tapegrad.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.tapegrad.core.TestTensors.assertClose;
+
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -13,15 +15,6 @@ class EinsumTest {
 
     private Tensor randn(int... shape) {
         return Tensor.randn(DType.FLOAT64, rng, shape);
-    }
-
-    private static void assertClose(Tensor expected, Tensor actual) {
-        assertArrayEquals(expected.shape(), actual.shape(), "shape");
-        double[] e = expected.toDoubleArray();
-        double[] a = actual.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(e[i], a[i], 1e-12 * (1 + Math.abs(e[i])), "element " + i);
-        }
     }
 
     @Test

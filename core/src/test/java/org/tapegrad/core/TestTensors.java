@@ -14,4 +14,14 @@ final class TestTensors {
     static Tensor f64(double[][] rows) {
         return Tensor.of(DType.FLOAT64, rows);
     }
+
+    /** Same shape, and every element within 1e-12 relative (plus 1e-12 absolute) of the expected one. */
+    static void assertClose(Tensor expected, Tensor actual) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected.shape(), actual.shape(), "shape");
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(e[i], a[i], 1e-12 * (1 + Math.abs(e[i])), "element " + i);
+        }
+    }
 }
