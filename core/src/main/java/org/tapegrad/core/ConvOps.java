@@ -15,7 +15,12 @@ import org.tapegrad.core.internal.kernel.Shape;
  * adjoint of im2col) folds patch rows back into an image. im2col and col2im are each other's backward rule, like
  * expand and sumTo; everything else here is composed from ops that already have rules.
  *
- * <p>The symmetry this makes visible: the input gradient of a convolution is {@code col2im(g·W)}, and that is
+ * <p>conv2d uses the transposed patch matrix ({@link #im2colT}: one row per channel and kernel offset, one column
+ * per output position), so that the product {@code W·colsT} gives the output channel by channel, the bias is a
+ * broadcast along rows, and building the patches, packing them for the product and laying the result out as an
+ * image all move runs of contiguous elements.
+ *
+ * <p>The symmetry this makes visible: the input gradient of a convolution is {@code col2imT(Wᵀ·g)}, and that is
  * exactly the forward pass of the transposed convolution {@link #convTranspose2d}.
  */
 final class ConvOps {
@@ -41,10 +46,34 @@ final class ConvOps {
         return record("col2im", x, (g, needs) -> new Tensor[] {im2col(g, geometry)}, t -> col2im(t[0], geometry), cols);
     }
 
+    /** The transposed patch matrix [C·KH·KW, N·OH·OW] of x (see {@link Kernels#im2colTransposed}). dX = col2imT(g). */
+    static Tensor im2colT(Tensor x, ConvGeometry geometry) {
+        int[] shape = {geometry.colsShape()[1], geometry.colsShape()[0]};
+        Tensor colsT = Tensor.uninitializedOutput(x.dtype(), shape); // every element is written
+        x.dtype().kernels().im2colTransposed(x.contiguousData(), geometry, colsT.matrix());
+        return record("im2colT", colsT, (g, needs) -> new Tensor[] {col2imT(g, geometry)},
+                t -> im2colT(t[0], geometry), x);
+    }
+
+    /** Columns of a transposed patch matrix [C·KH·KW, N·OH·OW] summed back into an image [N, C, H, W] (the adjoint
+     *  of im2colT). dColsT = im2colT(g). */
+    static Tensor col2imT(Tensor colsT, ConvGeometry geometry) {
+        int[] expected = {geometry.colsShape()[1], geometry.colsShape()[0]};
+        if (!Arrays.equals(colsT.shapeRef(), expected)) {
+            throw new IllegalArgumentException("col2imT: patch matrix " + Shape.str(colsT.shapeRef())
+                    + " does not match " + Shape.str(expected) + " for image " + Shape.str(geometry.inputShape()));
+        }
+        Tensor x = Tensor.output(colsT.dtype(), geometry.inputShape());
+        colsT.dtype().kernels().col2imTransposed(colsT.contiguousData(), geometry, x.matrix());
+        return record("col2imT", x, (g, needs) -> new Tensor[] {im2colT(g, geometry)},
+                t -> col2imT(t[0], geometry), colsT);
+    }
+
     /**
      * y[n, o, oh, ow] = b[o] + Σ_{c, i, j} W[o, c, i, j] · x[n, g·C/G + c, oh·sH - pH + i·dH, ow·sW - pW + j·dW]
-     * for output channel o in group g (zero padding). Computed per group as {@code im2col(x_g)·W_gᵀ}, so, by the
-     * rules of the ops it is made of: dX_g = col2im(g·W_g), dW_g = gᵀ·im2col(x_g), db = Σ_{n, oh, ow} g.
+     * for output channel o in group g (zero padding). Computed per group as {@code W_g·im2colT(x_g)}, [out/G,
+     * N·OH·OW], so, by the rules of the ops it is made of: dX_g = col2imT(W_gᵀ·g), dW_g = g·im2colT(x_g)ᵀ,
+     * db = Σ_{n, oh, ow} g.
      */
     static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
             int groups) {
@@ -73,21 +102,22 @@ final class ConvOps {
         for (int gi = 0; gi < groups; gi++) {
             Tensor xg = groups == 1 ? x : x.narrow(1, gi * inPerGroup, inPerGroup);
             Tensor wg = groups == 1 ? w2d : w2d.narrow(0, gi * outPerGroup, outPerGroup);
-            parts.add(Tensor.matmul(im2col(xg, geometry), false, wg, true)); // [N·OH·OW, out/G]
+            parts.add(wg.matmul(im2colT(xg, geometry))); // [out/G, N·OH·OW]
         }
-        Tensor y = groups == 1 ? parts.get(0) : Tensor.concat(parts, 1);
+        Tensor y = groups == 1 ? parts.get(0) : Tensor.concat(parts, 0);
         if (b != null) {
-            y = y.add(b);
+            y = y.add(b.reshape(outChannels, 1));
         }
-        return toImage(y, xs[0], geometry.outH(), geometry.outW());
+        return y.reshape(outChannels, xs[0], geometry.outH() * geometry.outW()).permute(1, 0, 2)
+                .reshape(xs[0], outChannels, geometry.outH(), geometry.outW());
     }
 
     /**
      * The transposed convolution: the adjoint of {@link #conv2d} in its input, with the same weight tensor read as
      * [in, out/groups, kH, kW] (PyTorch's layout for it). For g [N, in, Hg, Wg] the output is [N, out, H, W] with
-     * {@code H = (Hg-1)·sH - 2·pH + dH·(kH-1) + outputPaddingH + 1}; it is {@code col2im(g·W)} per group, the very
+     * {@code H = (Hg-1)·sH - 2·pH + dH·(kH-1) + outputPaddingH + 1}; it is {@code col2imT(Wᵀ·g)} per group, the very
      * computation of conv2d's input gradient, plus the bias. Gradients: by the rules of those ops
-     * (dG = im2col(dY)·Wᵀ, a convolution; dW = gᵀ·im2col(dY); db = Σ dY).
+     * (dG = W·im2colT(dY), a convolution; dW = g·im2colT(dY)ᵀ; db = Σ dY).
      *
      * @param outputPadding extra rows/columns at the bottom/right, each below the stride, to pick among the input
      *                      sizes that a strided convolution maps to the same output size
@@ -134,28 +164,16 @@ final class ConvOps {
         int outPerGroup = ws[1];
         ConvGeometry geometry = ConvGeometry.of("convTranspose2d", new int[] {gs[0], outPerGroup, (int) h, (int) wd},
                 ws[2], ws[3], stride, padding, dilation).withPatchMatrix("convTranspose2d");
-        Tensor g2d = toRows(g);
+        Tensor g2d = g.reshape(gs[0], gs[1], gs[2] * gs[3]).permute(1, 0, 2).reshape(gs[1], gs[0] * gs[2] * gs[3]);
         Tensor w2d = w.reshape(gs[1], outPerGroup * ws[2] * ws[3]);
         List<Tensor> parts = new ArrayList<>(groups);
         for (int gi = 0; gi < groups; gi++) {
-            Tensor gg = groups == 1 ? g2d : g2d.narrow(1, gi * inPerGroup, inPerGroup);
+            Tensor gg = groups == 1 ? g2d : g2d.narrow(0, gi * inPerGroup, inPerGroup);
             Tensor wg = groups == 1 ? w2d : w2d.narrow(0, gi * inPerGroup, inPerGroup);
-            parts.add(col2im(gg.matmul(wg), geometry));
+            parts.add(col2imT(Tensor.matmul(wg, true, gg, false), geometry));
         }
         Tensor y = groups == 1 ? parts.get(0) : Tensor.concat(parts, 1);
         return b == null ? y : y.add(b.reshape(1, outChannels, 1, 1));
-    }
-
-    /** [N·H·W, C] rows (one per position) to the image [N, C, H, W]. */
-    private static Tensor toImage(Tensor rows, int n, int h, int w) {
-        int c = rows.size(1);
-        return rows.reshape(n, h * w, c).permute(0, 2, 1).reshape(n, c, h, w);
-    }
-
-    /** The image [N, C, H, W] to rows [N·H·W, C] (the inverse of toImage). */
-    private static Tensor toRows(Tensor x) {
-        int[] s = x.shapeRef();
-        return x.reshape(s[0], s[1], s[2] * s[3]).permute(0, 2, 1).reshape(s[0] * s[2] * s[3], s[1]);
     }
 
     private static void checkGroups(String op, int[] x, int outChannels, int groups) {

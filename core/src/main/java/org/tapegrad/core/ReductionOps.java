@@ -48,6 +48,9 @@ final class ReductionOps {
         if (isRowSum(x, target)) {
             out = Tensor.uninitializedOutput(x.dtype(), target);
             columnSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, false);
+        } else if (isColumnSum(x, target)) {
+            out = Tensor.uninitializedOutput(x.dtype(), target);
+            rowSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, false);
         } else {
             out = Tensor.output(x.dtype(), target);
             addSumTo(x, out);
@@ -62,6 +65,10 @@ final class ReductionOps {
     static void addSumTo(Tensor x, Tensor out) {
         if (out.isDense() && isRowSum(x, out.shapeRef())) {
             columnSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, true);
+            return;
+        }
+        if (out.isDense() && isColumnSum(x, out.shapeRef())) {
+            rowSums((FMatrixRMaj) x.contiguousData(), ((FMatrixRMaj) out.matrix()).data, true);
             return;
         }
         Kernels k = x.dtype().kernels();
@@ -86,6 +93,48 @@ final class ReductionOps {
             return false;
         }
         return target.length == 1 ? target[0] == s[1] : target.length == 2 && target[0] == 1 && target[1] == s[1];
+    }
+
+    /**
+     * A float32 matrix of several rows and long rows summed along its rows to a column [rows, 1] (the bias gradient
+     * of a convolution, whose output is laid out channel by channel): {@link #rowSums} applies.
+     */
+    private static boolean isColumnSum(Tensor x, int[] target) {
+        int[] s = x.shapeRef();
+        return x.dtype() == DType.FLOAT32 && s.length == 2 && s[0] > 1 && s[1] >= 2 * SUM_LANES
+                && target.length == 2 && target[0] == s[0] && target[1] == 1;
+    }
+
+    /** Independent partial sums per row in {@link #rowSums}. */
+    private static final int SUM_LANES = 8;
+
+    /**
+     * {@code out[i] (+)= Σ_j g[i, j]}, each row summed in {@link #SUM_LANES} interleaved partial sums (then added
+     * pairwise), so that the additions do not wait on one another as a single running sum would.
+     */
+    private static void rowSums(FMatrixRMaj g, float[] out, boolean accumulate) {
+        float[] d = g.data;
+        int n = g.numCols;
+        for (int i = 0; i < g.numRows; i++) {
+            int row = i * n;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            int j = 0;
+            for (; j + SUM_LANES <= n; j += SUM_LANES) {
+                s0 += d[row + j];
+                s1 += d[row + j + 1];
+                s2 += d[row + j + 2];
+                s3 += d[row + j + 3];
+                s4 += d[row + j + 4];
+                s5 += d[row + j + 5];
+                s6 += d[row + j + 6];
+                s7 += d[row + j + 7];
+            }
+            for (; j < n; j++) {
+                s0 += d[row + j];
+            }
+            float sum = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+            out[i] = accumulate ? out[i] + sum : sum;
+        }
     }
 
     /** A column of ones and a one-row view, per thread, for {@link #columnSums}. */

@@ -240,6 +240,17 @@ class ConvolutionTest {
             assertTrue(Double.isNaN(values[0]), dtype + ": " + Arrays.toString(values));
             assertEquals(4, values[1], dtype.toString());
             assertArrayEquals(new double[] {0, 1, 0, 0, 0, 0, 1, 0}, nan.grad().toDoubleArray(), 0, dtype.toString());
+            // A NaN in one window of a row leaves its neighbour's maximum alone.
+            Tensor row = Tensor.of(new double[] {1, Double.NaN, 7, 2, 3, 4, 5, 6}, 1, 1, 2, 4).to(dtype)
+                    .requiresGrad(true);
+            try (Tape tape = Tape.record()) {
+                pooled = row.maxPool2d(2);
+                tape.backward(pooled.sum());
+            }
+            values = pooled.toDoubleArray();
+            assertTrue(Double.isNaN(values[0]), dtype + ": " + Arrays.toString(values));
+            assertEquals(7, values[1], dtype.toString());
+            assertArrayEquals(new double[] {0, 1, 1, 0, 0, 0, 0, 0}, row.grad().toDoubleArray(), 0, dtype.toString());
         }
     }
 

@@ -205,8 +205,21 @@ public final class Float64Kernels implements Kernels {
             int len) {
         if (scalar) {
             double v = y[yo];
-            for (int i = 0; i < len; i++) {
-                d[o + i] = (double) fn.apply(x[xo + i], v);
+            switch (fn) {
+                case ADD:
+                    for (int i = 0; i < len; i++) {
+                        d[o + i] = x[xo + i] + y[yo]; // no local: the float32 twin stays in float
+                    }
+                    return;
+                case MUL:
+                    for (int i = 0; i < len; i++) {
+                        d[o + i] = x[xo + i] * y[yo];
+                    }
+                    return;
+                default:
+                    for (int i = 0; i < len; i++) {
+                        d[o + i] = (double) fn.apply(x[xo + i], v);
+                    }
             }
             return;
         }
@@ -519,6 +532,88 @@ public final class Float64Kernels implements Kernels {
     }
 
     @Override
+    public void im2colTransposed(Matrix x, ConvGeometry g, Matrix colsT) {
+        double[] src = data(x);
+        double[] dst = data(colsT);
+        int positions = g.outH() * g.outW();
+        int columns = g.batch() * positions;
+        int plane = g.height() * g.width();
+        for (int c = 0, row = 0; c < g.channels(); c++) {
+            for (int i = 0; i < g.kernelH(); i++) {
+                for (int j = 0; j < g.kernelW(); j++, row++) {
+                    int w0 = j * g.dilationW() - g.padW(); // input column of output column 0
+                    int lo = firstInside(w0, g.strideW(), g.outW());
+                    int hi = Math.max(lo, endInside(w0, g.strideW(), g.width(), g.outW()));
+                    for (int n = 0; n < g.batch(); n++) {
+                        int base = (n * g.channels() + c) * plane;
+                        for (int oh = 0; oh < g.outH(); oh++) {
+                            int at = row * columns + n * positions + oh * g.outW();
+                            int h = oh * g.strideH() - g.padH() + i * g.dilationH();
+                            if (h < 0 || h >= g.height()) {
+                                Arrays.fill(dst, at, at + g.outW(), 0);
+                                continue;
+                            }
+                            Arrays.fill(dst, at, at + lo, 0);
+                            Arrays.fill(dst, at + hi, at + g.outW(), 0);
+                            int from = base + h * g.width() + w0;
+                            if (g.strideW() == 1) {
+                                System.arraycopy(src, from + lo, dst, at + lo, hi - lo);
+                            } else {
+                                for (int ow = lo; ow < hi; ow++) {
+                                    dst[at + ow] = src[from + ow * g.strideW()];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void col2imTransposed(Matrix colsT, ConvGeometry g, Matrix x) {
+        double[] src = data(colsT);
+        double[] dst = data(x);
+        int positions = g.outH() * g.outW();
+        int columns = g.batch() * positions;
+        int plane = g.height() * g.width();
+        int sw = g.strideW();
+        for (int c = 0, row = 0; c < g.channels(); c++) {
+            for (int i = 0; i < g.kernelH(); i++) {
+                for (int j = 0; j < g.kernelW(); j++, row++) {
+                    int w0 = j * g.dilationW() - g.padW();
+                    int lo = firstInside(w0, sw, g.outW());
+                    int hi = endInside(w0, sw, g.width(), g.outW());
+                    for (int n = 0; n < g.batch(); n++) {
+                        int base = (n * g.channels() + c) * plane;
+                        for (int oh = 0; oh < g.outH(); oh++) {
+                            int h = oh * g.strideH() - g.padH() + i * g.dilationH();
+                            if (h < 0 || h >= g.height()) {
+                                continue; // entries from the padding are dropped
+                            }
+                            int at = row * columns + n * positions + oh * g.outW();
+                            int to = base + h * g.width() + w0;
+                            for (int ow = lo; ow < hi; ow++) {
+                                dst[to + ow * sw] += src[at + ow];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first output column whose input column {@code w0 + ow·stride} is not left of the input (at most outW). */
+    private static int firstInside(int w0, int stride, int outW) {
+        return w0 >= 0 ? 0 : Math.min(outW, (-w0 + stride - 1) / stride);
+    }
+
+    /** One past the last output column whose input column {@code w0 + ow·stride} is inside an input this wide. */
+    private static int endInside(int w0, int stride, int width, int outW) {
+        return width - 1 - w0 < 0 ? 0 : Math.min(outW, (width - 1 - w0) / stride + 1);
+    }
+
+    @Override
     public void maxPool2d(Matrix x, ConvGeometry g, Matrix out, int[] argmax) {
         double[] src = data(x);
         double[] dst = data(out);
@@ -529,19 +624,25 @@ public final class Float64Kernels implements Kernels {
         int dh = g.dilationH();
         int dw = g.dilationW();
         int plane = height * width;
+        if (g.padH() == 0 && g.padW() == 0 && dh == 1 && dw == 1) {
+            maxPoolInside(src, g, dst, argmax);
+            return;
+        }
         int k = 0;
         for (int p = 0; p < g.batch() * g.channels(); p++) {
             for (int oh = 0; oh < g.outH(); oh++) {
                 int h0 = oh * g.strideH() - g.padH();
-                int i0 = h0 >= 0 ? 0 : (-h0 + dh - 1) / dh; // the window's rows inside the input: i0 <= i < i1
-                int i1 = Math.min(kh, (height - h0 + dh - 1) / dh);
+                int i0 = h0 >= 0 ? 0 : ceilDiv(-h0, dh); // the window's rows inside the input: i0 <= i < i1
+                int i1 = Math.min(kh, ceilDiv(height - h0, dh));
                 for (int ow = 0; ow < g.outW(); ow++) {
                     int w0 = ow * g.strideW() - g.padW();
-                    int j0 = w0 >= 0 ? 0 : (-w0 + dw - 1) / dw;
-                    int j1 = Math.min(kw, (width - w0 + dw - 1) / dw);
+                    int j0 = w0 >= 0 ? 0 : ceilDiv(-w0, dw);
+                    int j1 = Math.min(kw, ceilDiv(width - w0, dw));
                     // The first maximum, found without branching on comparisons (their outcome is random on
                     // activations): a running maximum of order keys with integer selects. A NaN is the maximum
                     // and propagates, but has no order key: such a window is searched again, with comparisons.
+                    // The keys are of the element type (Select overloads orderKey), and no value is held in a local
+                    // of it, so that the float32 twin computes in int, not in long.
                     long bestKey = Long.MIN_VALUE;
                     int at = -1;
                     boolean nan = false;
@@ -549,11 +650,10 @@ public final class Float64Kernels implements Kernels {
                         int row = p * plane + (h0 + i * dh) * width + w0;
                         for (int j = j0; j < j1; j++) {
                             int index = row + j * dw;
-                            double c = src[index];
-                            long key = Select.orderKey(c);
+                            long key = Select.orderKey(src[index]);
                             at = key > bestKey | at < 0 ? index : at;
                             bestKey = Math.max(bestKey, key);
-                            nan |= c != c;
+                            nan |= src[index] != src[index];
                         }
                     }
                     if (nan) {
@@ -565,6 +665,70 @@ public final class Float64Kernels implements Kernels {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #maxPool2d} when every window lies inside the input (no padding, no dilation), a row of windows at a
+     * time: each kernel offset updates the running maximum of all the row's windows in one loop, whose iterations
+     * are independent (a window at a time, the loops are two elements long). A row holding a NaN is searched again
+     * window by window, so that the first NaN wins as there.
+     */
+    private static void maxPoolInside(double[] src, ConvGeometry g, double[] dst, int[] argmax) {
+        int width = g.width();
+        int plane = g.height() * width;
+        int outW = g.outW();
+        int sh = g.strideH();
+        int sw = g.strideW();
+        long[] keys = new long[outW];
+        for (int p = 0, q = 0; p < g.batch() * g.channels(); p++) {
+            for (int oh = 0; oh < g.outH(); oh++, q += outW) {
+                int base = p * plane + oh * sh * width;
+                boolean nan = false;
+                for (int ow = 0; ow < outW; ow++) {
+                    int index = base + ow * sw;
+                    keys[ow] = Select.orderKey(src[index]);
+                    argmax[q + ow] = index;
+                    nan |= src[index] != src[index];
+                }
+                for (int i = 0; i < g.kernelH(); i++) {
+                    for (int j = i == 0 ? 1 : 0; j < g.kernelW(); j++) {
+                        int origin = base + i * width + j;
+                        for (int ow = 0; ow < outW; ow++) {
+                            int index = origin + ow * sw;
+                            long key = Select.orderKey(src[index]);
+                            argmax[q + ow] = key > keys[ow] ? index : argmax[q + ow];
+                            keys[ow] = Math.max(keys[ow], key);
+                            nan |= src[index] != src[index];
+                        }
+                    }
+                }
+                for (int ow = 0; ow < outW; ow++) {
+                    int at = argmax[q + ow];
+                    if (nan) {
+                        at = argmax[q + ow] = firstNaNOrAt(src, base + ow * sw, g.kernelH(), g.kernelW(), width, at);
+                    }
+                    dst[q + ow] = src[at];
+                }
+            }
+        }
+    }
+
+    /** The index of the first NaN of a window inside the input at {@code origin}, or {@code at} if it has none. */
+    private static int firstNaNOrAt(double[] src, int origin, int kh, int kw, int width, int at) {
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                int index = origin + i * width + j;
+                if (src[index] != src[index]) {
+                    return index;
+                }
+            }
+        }
+        return at;
+    }
+
+    /** ⌈a / b⌉ for b ≥ 1, with no division in the common case b = 1 (pooling has no dilation). */
+    private static int ceilDiv(int a, int b) {
+        return b == 1 ? a : (a + b - 1) / b;
     }
 
     /** The index of the first NaN of a pooling window, rows i0..i1 and columns j0..j1 of steps rowStep, colStep. */

@@ -129,6 +129,18 @@ public interface Kernels {
     void col2im(Matrix cols, ConvGeometry g, Matrix x);
 
     /**
+     * The transposed patch matrix, one row per (channel, kernel offset) and one column per output position:
+     * {@code colsT[(c·KH + i)·KW + j, (n·OH + oh)·OW + ow] = x[n, c, oh·sH - pH + i·dH, ow·sW - pW + j·dW]}, 0 where
+     * that falls in the padding; {@code colsT} is [C·KH·KW, N·OH·OW]. The transpose of {@link #im2col}, laid out so
+     * that each output row of one kernel offset is a run of input row (a copy when the stride is 1).
+     */
+    void im2colTransposed(Matrix x, ConvGeometry g, Matrix colsT);
+
+    /** The adjoint of {@link #im2colTransposed}: each entry of {@code colsT} is added into the element of {@code x} it
+     *  came from (entries from the padding are dropped). {@code x}: modified (accumulated into). */
+    void col2imTransposed(Matrix colsT, ConvGeometry g, Matrix x);
+
+    /**
      * Max pooling: {@code out[n, c, oh, ow]} is the maximum of x over the window (padding excluded, NaN propagates)
      * and {@code argmax} the flat index into x of its first occurrence, for the backward pass.
      */
