@@ -5,7 +5,10 @@ import static org.tapegrad.core.Autograd.record;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
+import org.tapegrad.core.gemm.Matmul;
+import org.tapegrad.core.gemm.MatmulKernel;
 import org.tapegrad.core.internal.kernel.BinaryFn;
 import org.tapegrad.core.internal.kernel.CellKernels;
 import org.tapegrad.core.internal.kernel.Kernels;
@@ -265,11 +268,33 @@ public final class Recurrence {
                     new int[] {rows, cols});
         }
 
-        /** {@code m += b} in every row. */
-        private void addRows(Matrix m, int rows, int cols, Tensor b) {
-            int[] st = {cols, 1};
-            k.zip(BinaryFn.ADD, m, 0, st, b.storageMatrix(), b.offset(), new int[] {0, b.stridesRef()[0]}, m, 0, st,
-                    new int[] {rows, cols});
+        /**
+         * {@code c (+)= a·op(w)} for one {@code w} and every step's {@code a}: w packed once, into a buffer of this
+         * call, when it is float32 and the installed kernel has a packed form (each product would repack it).
+         */
+        private final class FixedOperand {
+            private final Matrix w;
+            private final boolean transpose;
+            private final MatmulKernel kernel = Matmul.kernel();
+            private final MatmulKernel.Packed packed;
+
+            FixedOperand(Matrix w, boolean transpose) {
+                this.w = w;
+                this.transpose = transpose;
+                int rows = transpose ? w.getNumCols() : w.getNumRows();
+                int cols = transpose ? w.getNumRows() : w.getNumCols();
+                int length = dtype == DType.FLOAT32 ? kernel.packedLength(rows, cols) : 0;
+                packed = length == 0 ? null
+                        : kernel.pack((FMatrixRMaj) w, transpose, ((FMatrixRMaj) buffer(new int[] {length})).data);
+            }
+
+            void gemm(Matrix a, Matrix c, boolean accumulate) {
+                if (packed == null) {
+                    k.gemm(a, false, w, transpose, c, accumulate);
+                } else {
+                    kernel.gemm((FMatrixRMaj) a, false, packed, (FMatrixRMaj) c, accumulate);
+                }
+            }
         }
 
         Tensor run() {
@@ -279,12 +304,18 @@ public final class Recurrence {
             // P = x·W_ihᵀ + b_ih (+ b_hh, except for the GRU, whose b_hn sits inside r⊙(...)): rows b·time + t.
             Matrix p = buffer(batch * time, gated);
             if (bias) {
-                fillRows(p, batch * time, gated, biasIh);
-                if (cell != Cell.GRU) {
-                    addRows(p, batch * time, gated, biasHh);
+                Tensor b = biasIh;
+                if (cell != Cell.GRU) { // b_ih + b_hh once, not added into every row
+                    b = Tensor.uninitializedOutput(dtype, new int[] {gated});
+                    int[] st = {1};
+                    k.zip(BinaryFn.ADD, biasIh.storageMatrix(), biasIh.offset(), biasIh.stridesRef(),
+                            biasHh.storageMatrix(), biasHh.offset(), biasHh.stridesRef(), b.matrix(), 0, st,
+                            new int[] {gated});
                 }
+                fillRows(p, batch * time, gated, b);
             }
             k.gemm(x, false, wIh, true, p, bias);
+            FixedOperand recurrent = new FixedOperand(wHh, true);
             Tensor y = Tensor.uninitializedOutput(dtype, new int[] {batch, slots, hidden});
             Matrix ym = y.matrix();
             int[] stepStrides = {time * gated, 1};
@@ -298,7 +329,7 @@ public final class Recurrence {
                 k.copyStrided(p, t * gated, stepStrides, g, 0, rowMajorGates, gateShape);
                 switch (cell) {
                     case LSTM -> {
-                        k.gemm(hs[t], false, wHh, true, g, true);
+                        recurrent.gemm(hs[t], g, true);
                         cs[t + 1] = buffer(hShape);
                         tanhCs[t] = buffer(hShape);
                         hs[t + 1] = buffer(hShape);
@@ -309,12 +340,12 @@ public final class Recurrence {
                         if (bias) {
                             fillRows(hg, batch, gated, biasHh);
                         }
-                        k.gemm(hs[t], false, wHh, true, hg, bias);
+                        recurrent.gemm(hs[t], hg, bias);
                         hs[t + 1] = buffer(hShape);
                         ck.gru(g, hg, hs[t], hs[t + 1]);
                     }
                     default -> {
-                        k.gemm(hs[t], false, wHh, true, g, true);
+                        recurrent.gemm(hs[t], g, true);
                         ck.rnn(g, cell == Cell.RNN_RELU);
                         hs[t + 1] = g;
                     }
@@ -357,7 +388,8 @@ public final class Recurrence {
                 dc = buffer(batch, hidden);
                 k.copyStrided(gm, time * hidden, outStrides, dc, 0, rowMajorH, hShape);
             }
-            Tensor dWhh = needWhh ? Tensor.output(dtype, new int[] {gated, hidden}) : null;
+            Tensor dWhh = !needWhh ? null : cell == Cell.GRU ? Tensor.output(dtype, new int[] {gated, hidden})
+                    : Tensor.uninitializedOutput(dtype, new int[] {gated, hidden}); // written by one product
             Tensor dBhh = cell == Cell.GRU && needBhh ? Tensor.output(dtype, new int[] {gated}) : null;
             int[] stepStrides = {time * gated, 1};
             int[] rowMajorGates = {gated, 1};
@@ -365,6 +397,7 @@ public final class Recurrence {
             // What forward kept is only read, so that a retained graph can run backward again.
             Matrix dG = buffer(batch, gated);                                 // dL/d(gates' pre-activations)
             Matrix dGh = cell == Cell.GRU ? buffer(batch, gated) : dG;      // dL/d(h·W_hhᵀ + b_hh)
+            FixedOperand recurrent = new FixedOperand(wHh, false);
             for (int t = time - 1; t >= 0; t--) {
                 k.zip(BinaryFn.ADD, gm, t * hidden, outStrides, dhNext, 0, rowMajorH, dh, 0, rowMajorH, hShape);
                 switch (cell) {
@@ -373,15 +406,24 @@ public final class Recurrence {
                     default -> ck.rnnBackward(gates[t], dh, dG, cell == Cell.RNN_RELU);
                 }
                 k.copyStrided(dG, 0, rowMajorGates, dp, t * gated, stepStrides, gateShape);
-                if (dWhh != null) {
+                if (dWhh != null && cell == Cell.GRU) {
                     k.gemm(dGh, true, hs[t], false, dWhh.matrix(), true);
                 }
                 if (dBhh != null) {
                     ReductionOps.addSumTo(new Tensor(new Storage(dGh), dtype, gateShape), dBhh);
                 }
                 if (t > 0 || needH0) {
-                    k.gemm(dGh, false, wHh, false, dhNext, cell == Cell.GRU);
+                    recurrent.gemm(dGh, dhNext, cell == Cell.GRU);
                 }
+            }
+            if (dWhh != null && cell != Cell.GRU) {
+                // dW_hh = Σ_t dG_tᵀ·h_t as one product over the stacked steps: dP holds dG_t in rows b·time + t
+                Matrix stacked = buffer(batch * time, hidden);
+                int[] stackStrides = {time * hidden, 1};
+                for (int t = 0; t < time; t++) {
+                    k.copyStrided(hs[t], 0, rowMajorH, stacked, t * hidden, stackStrides, hShape);
+                }
+                k.gemm(dp, true, stacked, false, dWhh.matrix(), false);
             }
             Tensor[] grads = new Tensor[needs.length];
             at = 0;

@@ -87,6 +87,8 @@ public final class BlockedMatmul implements MatmulKernel {
         boolean byColumns;
         /** Whether each member packs the operand every chunk needs whole (op(A) for column chunks, op(B) for rows). */
         boolean whole;
+        /** op(B) packed whole by the caller ({@link #pack}), read by every chunk; null for a plain product. */
+        float[] packedB;
         /** Columns (or rows) of a panel, and how many panels C has. */
         int panel;
         int panels;
@@ -102,6 +104,11 @@ public final class BlockedMatmul implements MatmulKernel {
             }
             int m = c.numRows;
             int n = c.numCols;
+            if (packedB != null) {
+                multiply(a, ta, null, false, c, accumulate, share(panels, chunk, chunks, panel, m),
+                        share(panels, chunk + 1, chunks, panel, m), 0, n, own, packedB, false, true);
+                return;
+            }
             if (byColumns) {
                 multiply(a, ta, b, tb, c, accumulate, 0, m, share(panels, chunk, chunks, panel, n),
                         share(panels, chunk + 1, chunks, panel, n), own, own.whole, whole, false);
@@ -196,14 +203,28 @@ public final class BlockedMatmul implements MatmulKernel {
     private record PackedB(BlockedMatmul owner, float[] data, int rows, int cols) implements Packed {
     }
 
-    /** Packs {@code op(b)} whole, as a team member packs it for row chunks; products with it run on the caller. */
+    /** Packs {@code op(b)} whole, as a team member packs it for row chunks; products with it large enough for the
+     *  team run there in chunks of rows. */
     @Override
     public Packed pack(FMatrixRMaj b, boolean tb) {
+        return pack(b, tb, new float[packedLength(tb ? b.numCols : b.numRows, tb ? b.numRows : b.numCols)]);
+    }
+
+    @Override
+    public int packedLength(int rows, int cols) {
+        return wholeWidthB(cols) * rows;
+    }
+
+    @Override
+    public Packed pack(FMatrixRMaj b, boolean tb, float[] into) {
         int k = tb ? b.numCols : b.numRows;
         int n = tb ? b.numRows : b.numCols;
-        float[] data = new float[wholeWidthB(n) * k];
-        packWholeB(b, tb, k, n, buffers.get(), data);
-        return new PackedB(this, data, k, n);
+        if (into.length < packedLength(k, n)) {
+            throw new IllegalArgumentException("pack: a " + k + "x" + n + " operand needs " + packedLength(k, n)
+                    + " floats, the storage given has " + into.length);
+        }
+        packWholeB(b, tb, k, n, buffers.get(), into);
+        return new PackedB(this, into, k, n);
     }
 
     @Override
@@ -226,7 +247,35 @@ public final class BlockedMatmul implements MatmulKernel {
             }
             return;
         }
+        if (team != null && (long) m * p.cols * k >= PARALLEL_THRESHOLD && runOnTeam(a, ta, p, c, accumulate)) {
+            return;
+        }
         multiply(a, ta, null, false, c, accumulate, 0, m, 0, p.cols, buffers.get(), p.data, false, true);
+    }
+
+    /** A product with a packed op(B) on the team, in chunks of rows that all read the one packed B. */
+    private boolean runOnTeam(FMatrixRMaj a, boolean ta, PackedB b, FMatrixRMaj c, boolean accumulate) {
+        int panels = (c.numRows + kernel.mr() - 1) / kernel.mr();
+        if (panels < threads) {
+            return false;
+        }
+        TeamProduct p = teamProducts.get();
+        p.a = a;
+        p.ta = ta;
+        p.b = null;
+        p.packedB = b.data;
+        p.c = c;
+        p.accumulate = accumulate;
+        p.byColumns = false;
+        p.whole = false;
+        p.panel = kernel.mr();
+        p.panels = panels;
+        p.chunks = Math.min(panels, threads * CHUNKS_PER_THREAD);
+        p.number = teamProductCount.incrementAndGet();
+        boolean done = team.tryRun(p, p.chunks);
+        p.a = p.c = null; // keep no matrix alive
+        p.packedB = null;
+        return done;
     }
 
     /**

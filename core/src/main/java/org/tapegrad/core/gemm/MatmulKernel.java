@@ -46,6 +46,25 @@ public interface MatmulKernel {
     }
 
     /**
+     * How many floats {@link #pack(FMatrixRMaj, boolean, float[])} needs for an {@code op(b)} of {@code rows x cols};
+     * 0 when this kernel has no packed form (the default).
+     */
+    default int packedLength(int rows, int cols) {
+        return 0;
+    }
+
+    /**
+     * {@link #pack(FMatrixRMaj, boolean)} into storage the caller lends (at least {@link #packedLength} floats, for
+     * instance from a workspace step), so that packing a weight once per call of an op allocates nothing. The
+     * result reads {@code into}: it is valid while the caller keeps that storage unchanged.
+     *
+     * @throws IllegalArgumentException when {@code into} is too short
+     */
+    default Packed pack(FMatrixRMaj b, boolean transposeB, float[] into) {
+        return null;
+    }
+
+    /**
      * {@code c = op(a)·b} (or {@code c += op(a)·b}) for a {@code b} packed by this kernel's {@link #pack}.
      *
      * @throws IllegalArgumentException when {@code b} was packed by another kernel or the shapes do not match

@@ -593,8 +593,14 @@ public final class Float64Kernels implements Kernels {
                             }
                             int at = row * columns + n * positions + oh * g.outW();
                             int to = base + h * g.width() + w0;
-                            for (int ow = lo; ow < hi; ow++) {
-                                dst[to + ow * sw] += src[at + ow];
+                            if (sw == 1) { // a loop C2 vectorises
+                                for (int ow = lo; ow < hi; ow++) {
+                                    dst[to + ow] += src[at + ow];
+                                }
+                            } else {
+                                for (int ow = lo; ow < hi; ow++) {
+                                    dst[to + ow * sw] += src[at + ow];
+                                }
                             }
                         }
                     }
