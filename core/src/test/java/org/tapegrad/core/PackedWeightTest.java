@@ -1,6 +1,7 @@
 package org.tapegrad.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,37 @@ class PackedWeightTest {
                 assertTrue(Math.abs(g[o * 3 + i] - (xs[i] + xs[3 + i])) < 1e-6);
             }
         }
+    }
+
+    @Test
+    void packingIntoLentStorageGivesThePlainProductOnOneAndTwoThreads() {
+        Random rng = new Random(3);
+        FMatrixRMaj a = new FMatrixRMaj(128, 96);
+        FMatrixRMaj w = new FMatrixRMaj(200, 96); // op(b) = wᵀ, 96 x 200: whole panels and an edge
+        for (float[] d : new float[][] {a.data, w.data}) {
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) rng.nextGaussian();
+            }
+        }
+        FMatrixRMaj plain = new FMatrixRMaj(128, 200);
+        BlockedMatmul.create(1).gemm(a, false, w, true, plain, false);
+        for (int threads : new int[] {1, 2}) {
+            BlockedMatmul kernel = BlockedMatmul.create(threads);
+            float[] lent = new float[kernel.packedLength(96, 200) + 5]; // longer than needed is fine
+            MatmulKernel.Packed packed = kernel.pack(w, true, lent);
+            FMatrixRMaj c = new FMatrixRMaj(128, 200);
+            kernel.gemm(a, false, packed, c, false);
+            assertArrayEquals(plain.data, c.data, threads + " thread(s)");
+            kernel.gemm(a, false, packed, c, true); // accumulates: 2·plain, exactly
+            for (int i = 0; i < c.data.length; i++) {
+                assertEquals(2 * plain.data[i], c.data[i], 0, "element " + i);
+            }
+        }
+        BlockedMatmul one = BlockedMatmul.create(1);
+        IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
+                () -> one.pack(w, true, new float[one.packedLength(96, 200) - 1]));
+        assertTrue(tooShort.getMessage().contains("96x200") && tooShort.getMessage().contains("needs"),
+                tooShort.getMessage());
     }
 
     @Test
