@@ -5,7 +5,6 @@ import static org.tapegrad.core.Autograd.record;
 import java.util.Arrays;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
-import org.tapegrad.core.gemm.Matmul;
 import org.tapegrad.core.internal.kernel.BinaryFn;
 import org.tapegrad.core.internal.kernel.Kernels;
 import org.tapegrad.core.internal.kernel.Shape;
@@ -137,36 +136,32 @@ final class ReductionOps {
         }
     }
 
-    /** A column of ones and a one-row view, per thread, for {@link #columnSums}. */
-    private static final ThreadLocal<FMatrixRMaj[]> COLUMN_SUMS = ThreadLocal.withInitial(
-            () -> new FMatrixRMaj[] {new FMatrixRMaj(0, 1), new FMatrixRMaj(1, 0)});
-
     /**
-     * {@code out (+)= } the sum of the rows of {@code g}, as the product {@code 1ᵀ·g} with a column of ones: the
-     * kernel's path for a one-row product reads g where it lies, where a loop adding row after row into {@code out}
-     * is not vectorised by C2 (each row's sums depend on the last).
+     * {@code out (+)= } the sum of the rows of {@code g}, four rows at a time: the inner loop runs along a row,
+     * which C2 vectorises, and each pass over {@code out} adds the pairwise sum of four rows.
      */
     private static void columnSums(FMatrixRMaj g, float[] out, boolean accumulate) {
-        FMatrixRMaj[] scratch = COLUMN_SUMS.get();
+        float[] d = g.data;
         int m = g.numRows;
-        FMatrixRMaj ones = scratch[0];
-        if (ones.data.length < m) {
-            ones = scratch[0] = new FMatrixRMaj(m, 1);
-            Arrays.fill(ones.data, 1f);
+        int n = g.numCols;
+        if (!accumulate) {
+            Arrays.fill(out, 0, n, 0f);
         }
-        ones.reshape(m, 1);
-        FMatrixRMaj row = scratch[1];
-        row.data = out;
-        row.numRows = 1;
-        row.numCols = g.numCols;
-        try {
-            Matmul.kernel().gemm(ones, true, g, false, row, accumulate);
-        } finally {
-            row.data = EMPTY; // keep no reference to the gradient
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int r = i * n;
+            for (int j = 0; j < n; j++) {
+                out[j] += (d[r + j] + d[r + n + j]) + (d[r + 2 * n + j] + d[r + 3 * n + j]);
+            }
+        }
+        for (; i < m; i++) {
+            int r = i * n;
+            for (int j = 0; j < n; j++) {
+                out[j] += d[r + j];
+            }
         }
     }
 
-    private static final float[] EMPTY = new float[0];
 
     /** Sum along one dimension: a sumTo, then dropping the dimension unless keepdim (composed). */
     static Tensor sum(Tensor x, int dim, boolean keepdim) {
