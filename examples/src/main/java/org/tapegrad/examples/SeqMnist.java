@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.tapegrad.core.Losses;
+import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
+import org.tapegrad.core.Workspace;
 import org.tapegrad.core.data.Batch;
 import org.tapegrad.core.data.DataLoader;
 import org.tapegrad.core.gemm.Matmul;
@@ -167,6 +169,7 @@ final class SeqMnist {
         GradientMonitor monitor = monitorDir == null ? null : GradientMonitor.attach(model, monitorEvery);
         RunningMean clipNorms = new RunningMean();
         long skippedLosses = 0;
+        Workspace workspace = new Workspace(); // each step reuses the storage of the one before
         // The reports grow while training runs (lines appended per sample, the page rewritten every 10 samples), and
         // are completed when the run ends, also when it fails.
         try (LiveReports live = monitor == null ? null : LiveReports.start(monitor, "Sequential MNIST, " + c.cell() + " "
@@ -185,7 +188,7 @@ final class SeqMnist {
                 for (Batch batch : train) {
                     batchInEpoch++;
                     double stepLoss;
-                    try (Tape tape = Tape.record()) {
+                    try (Scope step = workspace.enter(); Tape tape = Tape.record()) {
                         Tensor logits = model.call(batch.inputs());
                         Tensor l = Losses.crossEntropy(logits, batch.labels());
                         stepLoss = l.item();
