@@ -95,6 +95,15 @@ public final class Autograd {
         return append(GradState.get(), op, out, rule, jvp, inputs);
     }
 
+    /**
+     * Whether an op on these inputs would be recorded or given a tangent by {@link #record} now; an op may skip
+     * computing what only its rules read when not (max pooling's indices at inference).
+     */
+    static boolean willRecord(Tensor... inputs) {
+        GradState state = GradState.get();
+        return state.recording() && anyRequiresGrad(inputs) || state.dualLevel != null;
+    }
+
     private static Tensor append(GradState state, String op, Tensor out, BackwardRule rule, ForwardRule jvp,
             Tensor... inputs) {
         if (!out.dtype().isFloatingPoint()) { // int32 and bool results never require grad and have no tangent

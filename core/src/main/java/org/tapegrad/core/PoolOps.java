@@ -21,8 +21,14 @@ final class PoolOps {
         ConvGeometry g = geometry("maxPool2d", x, kernel, stride, padding);
         int[] xs = x.shapeRef();
         Tensor out = Tensor.output(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
-        int[] argmax = Workspace.indices(out.numel());
-        x.dtype().kernels().maxPool2d(x.contiguousData(), g, out.matrix(), argmax);
+        // The indices of the maxima are read only by the rules, so a pass that records nothing skips them (the
+        // rules below are then never called).
+        int[] argmax = Autograd.willRecord(x) ? Workspace.indices(out.numel()) : null;
+        if (argmax == null) {
+            x.dtype().kernels().maxPool2dValues(x.contiguousData(), g, out.matrix());
+        } else {
+            x.dtype().kernels().maxPool2d(x.contiguousData(), g, out.matrix(), argmax);
+        }
         int numel = x.numel();
         return record("maxPool2d", out, (gr, needs) -> new Tensor[] {
                 ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)},

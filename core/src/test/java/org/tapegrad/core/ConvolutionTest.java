@@ -182,6 +182,32 @@ class ConvolutionTest {
     }
 
     @Test
+    void maxPoolWithoutGradientGivesTheValuesOfTheRecordedPass() {
+        // With nothing to record, max pooling computes its values without the indices of the maxima: the same
+        // values, NaN included, for every window shape, stride and padding, in both dtypes.
+        Random rng = new Random(15);
+        int[][][] geometries = {{{2, 2}, {2, 2}, {0, 0}}, {{3, 3}, {1, 1}, {0, 0}}, {{2, 3}, {1, 2}, {0, 0}},
+                {{3, 3}, {2, 2}, {1, 1}}, {{3, 1}, {3, 1}, {0, 0}}};
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor x = random(rng, 2, 3, 7, 8).to(dtype);
+            double[] values = x.toDoubleArray();
+            values[5] = Double.NaN;
+            values[60] = Double.NEGATIVE_INFINITY;
+            values[61] = -0.0;
+            Tensor withNaN = Tensor.of(DType.FLOAT64, values, 2, 3, 7, 8).to(dtype);
+            for (int[][] geometry : geometries) {
+                Tensor recorded;
+                try (Tape tape = Tape.record()) {
+                    recorded = withNaN.detach().requiresGrad(true).maxPool2d(geometry[0], geometry[1], geometry[2]);
+                }
+                Tensor plain = withNaN.maxPool2d(geometry[0], geometry[1], geometry[2]);
+                assertArrayEquals(recorded.toDoubleArray(), plain.toDoubleArray(), 0,
+                        dtype + " " + Arrays.deepToString(geometry));
+            }
+        }
+    }
+
+    @Test
     void maxPoolMatchesTheNestedLoopDefinitionAndKeepsTheFirstMaximum() {
         Random rng = new Random(14);
         Tensor x = random(rng, 2, 3, 7, 6);

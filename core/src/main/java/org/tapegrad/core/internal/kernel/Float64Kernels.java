@@ -673,6 +673,47 @@ public final class Float64Kernels implements Kernels {
         }
     }
 
+    @Override
+    public void maxPool2dValues(Matrix x, ConvGeometry g, Matrix out) {
+        if (g.padH() != 0 || g.padW() != 0 || g.dilationH() != 1 || g.dilationW() != 1) {
+            maxPool2d(x, g, out, new int[size(out)]);
+            return;
+        }
+        double[] src = data(x);
+        double[] dst = data(out);
+        int width = g.width();
+        int plane = g.height() * width;
+        int outW = g.outW();
+        int sw = g.strideW();
+        // The windows of a row of outputs share their input rows: their maximum down the window's rows first, in
+        // a loop along the row that C2 vectorises, then across each window's columns. Math.max propagates NaN.
+        double[] rowMax = Arrays.copyOfRange(src, 0, width); // a row of the element type (overwritten)
+        for (int p = 0, q = 0; p < g.batch() * g.channels(); p++) {
+            for (int oh = 0; oh < g.outH(); oh++, q += outW) {
+                int top = p * plane + oh * g.strideH() * width;
+                System.arraycopy(src, top, rowMax, 0, width);
+                for (int i = 1; i < g.kernelH(); i++) {
+                    int row = top + i * width;
+                    for (int w = 0; w < width; w++) {
+                        rowMax[w] = Math.max(rowMax[w], src[row + w]);
+                    }
+                }
+                if (g.kernelW() == 2) { // the common 2 x 2 window: one maximum per output
+                    for (int ow = 0; ow < outW; ow++) {
+                        dst[q + ow] = Math.max(rowMax[ow * sw], rowMax[ow * sw + 1]);
+                    }
+                    continue;
+                }
+                for (int ow = 0; ow < outW; ow++) {
+                    dst[q + ow] = rowMax[ow * sw];
+                    for (int j = 1; j < g.kernelW(); j++) {
+                        dst[q + ow] = Math.max(dst[q + ow], rowMax[ow * sw + j]);
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * {@link #maxPool2d} when every window lies inside the input (no padding, no dilation), a row of windows at a
      * time: each kernel offset updates the running maximum of all the row's windows in one loop, whose iterations

@@ -145,4 +145,7 @@ public interface Kernels {
      * and {@code argmax} the flat index into x of its first occurrence, for the backward pass.
      */
     void maxPool2d(Matrix x, ConvGeometry g, Matrix out, int[] argmax);
+
+    /** {@link #maxPool2d}'s values without the indices of the maxima, for a pass that keeps no gradient. */
+    void maxPool2dValues(Matrix x, ConvGeometry g, Matrix out);
 }
