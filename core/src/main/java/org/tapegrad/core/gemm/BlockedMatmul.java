@@ -576,24 +576,24 @@ public final class BlockedMatmul implements MatmulKernel {
         int nr = kernel.nr();
         if (tb) {
             offsets(buf.bRowOffsets, ldb);
+        } else { // op(B)[p][j] = B[p][j]: a contiguous strip per depth of every whole panel, then the edge
+            int whole = nc / nr;
+            kernel.packB(b, pc * ldb + jc, ldb, kc, whole, pb, at);
+            if (whole * nr < nc) {
+                int jr = whole * nr;
+                packEdge(b, pc * ldb + jc + jr, 1, ldb, nc - jr, nr, kc, pb, at + jr * kc);
+            }
+            return;
         }
         for (int jr = 0; jr < nc; jr += nr) {
             int cols = Math.min(nr, nc - jr);
             int dst = at + jr * kc;
-            if (tb) { // op(B)[p][j] = B[j][p]: a transpose
-                int src = (jc + jr) * ldb + pc;
-                if (cols == nr) {
-                    kernel.packBTransposed(b, src, buf.bRowOffsets, kc, pb, dst);
-                } else {
-                    packEdge(b, src, ldb, 1, cols, nr, kc, pb, dst);
-                }
-            } else { // op(B)[p][j] = B[p][j]: a contiguous strip per depth
-                int src = pc * ldb + jc + jr;
-                if (cols == nr) {
-                    kernel.packB(b, src, ldb, kc, pb, dst);
-                } else {
-                    packEdge(b, src, 1, ldb, cols, nr, kc, pb, dst);
-                }
+            // op(B)[p][j] = B[j][p]: a transpose
+            int src = (jc + jr) * ldb + pc;
+            if (cols == nr) {
+                kernel.packBTransposed(b, src, buf.bRowOffsets, kc, pb, dst);
+            } else {
+                packEdge(b, src, ldb, 1, cols, nr, kc, pb, dst);
             }
         }
     }

@@ -62,9 +62,18 @@ interface MicroKernel {
         gather(a, src, rowOffsets, mr(), kc, pa, dst);
     }
 
-    /** op(B) = B, one contiguous strip per depth: {@code pb[dst + p·NR + j] = b[src + p·ldb + j]}. */
-    default void packB(float[] b, int src, int ldb, int kc, float[] pb, int dst) {
-        strips(b, src, ldb, nr(), kc, pb, dst);
+    /**
+     * op(B) = B, {@code panels} whole panels side by side, one contiguous strip of each per depth:
+     * {@code pb[dst + q·NR·kc + p·NR + j] = b[src + p·ldb + q·NR + j]}. Depth by depth, so that B is read along its
+     * rows (a panel at a time would read kc rows far apart for every panel).
+     */
+    default void packB(float[] b, int src, int ldb, int kc, int panels, float[] pb, int dst) {
+        int nr = nr();
+        for (int p = 0; p < kc; p++) {
+            for (int q = 0; q < panels; q++) {
+                System.arraycopy(b, src + p * ldb + q * nr, pb, dst + q * nr * kc + p * nr, nr);
+            }
+        }
     }
 
     /**
@@ -81,12 +90,6 @@ interface MicroKernel {
             for (int p = 0; p < kc; p++) {
                 out[dst + p * width + j] = x[from + p];
             }
-        }
-    }
-
-    private static void strips(float[] x, int src, int ld, int width, int kc, float[] out, int dst) {
-        for (int p = 0; p < kc; p++) {
-            System.arraycopy(x, src + p * ld, out, dst + p * width, width);
         }
     }
 

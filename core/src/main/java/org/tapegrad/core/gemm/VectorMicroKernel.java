@@ -184,10 +184,14 @@ final class VectorMicroKernel implements MicroKernel {
     }
 
     @Override
-    public void packB(float[] b, int src, int ldb, int kc, float[] pb, int dst) {
-        for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
-            FloatVector.fromArray(S, b, src).intoArray(pb, dst);
-            FloatVector.fromArray(S, b, src + VL).intoArray(pb, dst + VL);
+    public void packB(float[] b, int src, int ldb, int kc, int panels, float[] pb, int dst) {
+        for (int p = 0; p < kc; p++) {
+            int from = src + p * ldb;
+            for (int q = 0; q < panels; q++) {
+                int to = dst + q * NR * kc + p * NR;
+                FloatVector.fromArray(S, b, from + q * NR).intoArray(pb, to);
+                FloatVector.fromArray(S, b, from + q * NR + VL).intoArray(pb, to + VL);
+            }
         }
     }
 

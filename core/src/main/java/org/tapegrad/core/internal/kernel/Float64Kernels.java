@@ -553,8 +553,12 @@ public final class Float64Kernels implements Kernels {
                                 Arrays.fill(dst, at, at + g.outW(), 0);
                                 continue;
                             }
-                            Arrays.fill(dst, at, at + lo, 0);
-                            Arrays.fill(dst, at + hi, at + g.outW(), 0);
+                            if (lo > 0) { // the padding on the left
+                                Arrays.fill(dst, at, at + lo, 0);
+                            }
+                            if (hi < g.outW()) {
+                                Arrays.fill(dst, at + hi, at + g.outW(), 0);
+                            }
                             int from = base + h * g.width() + w0;
                             if (g.strideW() == 1) {
                                 System.arraycopy(src, from + lo, dst, at + lo, hi - lo);
