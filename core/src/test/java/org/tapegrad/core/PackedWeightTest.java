@@ -17,7 +17,8 @@ import org.tapegrad.core.gemm.MatmulKernel;
 
 /**
  * A weight packed once must give the same bits as {@link Tensor#linear}, on every path of the kernel (narrow outputs,
- * several depth and column blocks, edge tiles), and must never be used after the weight changed.
+ * several depth and column blocks, edge tiles, a few outputs over a long depth, on one thread and a team), and must
+ * never be used after the weight changed.
  */
 class PackedWeightTest {
     private final MatmulKernel installed = Matmul.kernel();
@@ -39,10 +40,11 @@ class PackedWeightTest {
 
     @Test
     void givesTheSameBitsAsLinearOnEveryKernelPath() {
-        for (MatmulKernel kernel : new MatmulKernel[] {BlockedMatmul.create(1), BlockedMatmul.portable(1)}) {
+        for (MatmulKernel kernel : new MatmulKernel[] {BlockedMatmul.create(1), BlockedMatmul.create(2),
+            BlockedMatmul.portable(1)}) {
             Matmul.use(kernel);
             int[][] shapes = {{1, 1, 1}, {7, 5, 3}, {128, 784, 256}, {128, 256, 10}, {9, 300, 17}, {33, 257, 33},
-                {3, 20, 1100}, {64, 16, 16}, {0, 5, 4}};
+                {3, 20, 1100}, {64, 16, 16}, {0, 5, 4}, {10, 4500, 25}};
             for (int[] s : shapes) {
                 assertSameAsLinear(s[0], s[1], s[2], true);
                 assertSameAsLinear(s[0], s[1], s[2], false);

@@ -35,6 +35,11 @@ public final class BlockedMatmul implements MatmulKernel {
      * as it goes, like a product on one thread.
      */
     private static final int WHOLE_LIMIT = 1 << 20;
+    /**
+     * Depths of a block of the dot path ({@link #multiplyDots}): a dot tile's rows of B for one block (3 × 8 KB) stay
+     * in L1 while it runs down the rows of A, and a block of A's rows in L2 for the next columns.
+     */
+    private static final int DOT_DEPTH = 2048;
 
     private final MicroKernel kernel;
     private final int mc;
@@ -89,6 +94,10 @@ public final class BlockedMatmul implements MatmulKernel {
         boolean whole;
         /** op(B) packed whole by the caller ({@link #pack}), read by every chunk; null for a plain product. */
         float[] packedB;
+        /** For the dot path ({@link #multiplyDots}): the rows of B along the depth, from {@code dotAt}, dotLdb apart. */
+        float[] dotB;
+        int dotAt;
+        int dotLdb;
         /** Columns (or rows) of a panel, and how many panels C has. */
         int panel;
         int panels;
@@ -104,6 +113,11 @@ public final class BlockedMatmul implements MatmulKernel {
             }
             int m = c.numRows;
             int n = c.numCols;
+            if (dotB != null) {
+                multiplyDots(a, dotB, dotAt, dotLdb, c, accumulate, 0, m, share(panels, chunk, chunks, panel, n),
+                        share(panels, chunk + 1, chunks, panel, n));
+                return;
+            }
             if (packedB != null) {
                 multiply(a, ta, null, false, c, accumulate, share(panels, chunk, chunks, panel, m),
                         share(panels, chunk + 1, chunks, panel, m), 0, n, own, packedB, false, true);
@@ -199,8 +213,12 @@ public final class BlockedMatmul implements MatmulKernel {
         return teamProductCount.get();
     }
 
-    /** op(B) packed whole, all depths, as a product with {@code wholeB} reads it. */
-    private record PackedB(BlockedMatmul owner, float[] data, int rows, int cols) implements Packed {
+    /**
+     * op(B) packed whole, all depths, as a product with {@code wholeB} reads it; and when a product with it could take
+     * the dot path (see {@link #mayDot}), a plain copy of op(B)ᵀ from {@code plainAt} ({@code cols} rows of
+     * {@code rows}), which that path reads as it reads a B of the plain product, so that both give the same bits.
+     */
+    private record PackedB(BlockedMatmul owner, float[] data, int rows, int cols, int plainAt) implements Packed {
     }
 
     /** Packs {@code op(b)} whole, as a team member packs it for row chunks; products with it large enough for the
@@ -212,7 +230,12 @@ public final class BlockedMatmul implements MatmulKernel {
 
     @Override
     public int packedLength(int rows, int cols) {
-        return wholeWidthB(cols) * rows;
+        return wholeWidthB(cols) * rows + (mayDot(rows, cols) ? rows * cols : 0);
+    }
+
+    /** Whether some product with an op(B) of {@code k x n} would take the dot path: one with a single row of A. */
+    private boolean mayDot(int k, int n) {
+        return isDots(1, n, k, false, true);
     }
 
     @Override
@@ -224,7 +247,19 @@ public final class BlockedMatmul implements MatmulKernel {
                     + " floats, the storage given has " + into.length);
         }
         packWholeB(b, tb, k, n, buffers.get(), into);
-        return new PackedB(this, into, k, n);
+        int plainAt = wholeWidthB(n) * k;
+        if (mayDot(k, n)) {
+            if (tb) {
+                System.arraycopy(b.data, 0, into, plainAt, k * n);
+            } else {
+                for (int p = 0; p < k; p++) {
+                    for (int j = 0; j < n; j++) {
+                        into[plainAt + j * k + p] = b.data[p * n + j];
+                    }
+                }
+            }
+        }
+        return new PackedB(this, into, k, n, plainAt);
     }
 
     @Override
@@ -244,6 +279,13 @@ public final class BlockedMatmul implements MatmulKernel {
         if (k == 0) {
             if (!accumulate) {
                 java.util.Arrays.fill(c.data, 0, m * p.cols, 0f);
+            }
+            return;
+        }
+        if (isDots(m, p.cols, k, ta, true)) { // as the plain product does, on the plain copy
+            if (team == null || (long) m * p.cols * k < PARALLEL_THRESHOLD
+                    || !runDotsOnTeam(a, p.data, p.plainAt, k, c, accumulate)) {
+                multiplyDots(a, p.data, p.plainAt, k, c, accumulate, 0, m, 0, p.cols);
             }
             return;
         }
@@ -278,6 +320,33 @@ public final class BlockedMatmul implements MatmulKernel {
         return done;
     }
 
+    /** A product on the dot path on the team, in chunks of columns of C; see {@link #multiplyDots}. */
+    private boolean runDotsOnTeam(FMatrixRMaj a, float[] b, int bAt, int ldb, FMatrixRMaj c, boolean accumulate) {
+        int panels = (c.numCols + kernel.dotSize() - 1) / kernel.dotSize();
+        if (panels < threads) {
+            return false;
+        }
+        TeamProduct p = teamProducts.get();
+        p.a = a;
+        p.ta = false;
+        p.b = null;
+        p.dotB = b;
+        p.dotAt = bAt;
+        p.dotLdb = ldb;
+        p.c = c;
+        p.accumulate = accumulate;
+        p.byColumns = true;
+        p.whole = false;
+        p.panel = kernel.dotSize();
+        p.panels = panels;
+        p.chunks = Math.min(panels, threads * CHUNKS_PER_THREAD);
+        p.number = teamProductCount.incrementAndGet();
+        boolean done = team.tryRun(p, p.chunks);
+        p.a = p.c = null; // keep no matrix alive
+        p.dotB = null;
+        return done;
+    }
+
     /**
      * Computes the product on the team, unless another thread is using it or C is too small to deal out; returns
      * whether it did. Column chunks (each member packs op(A) whole, which costs nothing when A is transposed) unless
@@ -289,6 +358,9 @@ public final class BlockedMatmul implements MatmulKernel {
         int m = c.numRows;
         int n = c.numCols;
         int k = ta ? a.numRows : a.numCols;
+        if (isDots(m, n, k, ta, tb)) {
+            return runDotsOnTeam(a, b.data, 0, b.numCols, c, accumulate);
+        }
         boolean shortC = isShort(m, n, tb);
         int rowPanel = shortC ? kernel.shortRows() : kernel.mr();
         int colPanel = shortC ? kernel.shortWidth() : kernel.nr();
@@ -365,6 +437,10 @@ public final class BlockedMatmul implements MatmulKernel {
             int i0, int i1, int j0, int j1, Buffers own, float[] whole, boolean wholeA, boolean wholeB) {
         if (c.numCols <= kernel.narrowWidth()) {
             multiplyNarrow(a, ta, b, tb, c, accumulate, i0, i1, own, whole, wholeB);
+            return;
+        }
+        if (!wholeB && isDots(c.numRows, c.numCols, ta ? a.numRows : a.numCols, ta, tb)) {
+            multiplyDots(a, b.data, 0, b.numCols, c, accumulate, i0, i1, j0, j1);
             return;
         }
         if (!wholeB && isShort(c.numRows, c.numCols, tb)) { // a packed B goes through the tiles
@@ -523,6 +599,43 @@ public final class BlockedMatmul implements MatmulKernel {
                             cd[at] = add ? cd[at] + v : v;
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether {@code C = A·Bᵀ} is small against its depth, as a convolution's weight gradient is (16 × 25 or 32 × 400
+     * over the 73,728 or 8,192 pixels of a batch), so that {@link #multiplyDots} computes it best: packing would cost
+     * about as much as the product, since each packed element is used for only a few multiply-adds, and the tiles
+     * would pad C's rows. Both operands must run along the depth (op(A) = A, op(B) = Bᵀ); C must be wider than the
+     * narrow path.
+     */
+    private boolean isDots(int m, int n, int k, boolean ta, boolean tb) {
+        return !ta && tb && m <= 64 && n > kernel.narrowWidth() && k >= 8L * Math.max(m, n);
+    }
+
+    /**
+     * The block {@code C[i0..i1, j0..j1]} of {@code A·Bᵀ} (B's rows from {@code bAt} in {@code b}, {@code ldb}
+     * apart) as dot products of A's and B's rows (see {@link #isDots}),
+     * in tiles of {@link MicroKernel#dotTile} over blocks of {@link #DOT_DEPTH}: for each block, a strip of columns
+     * at a time, all rows of C one tile after the other, so that the strip's rows of B are read from L1 after the
+     * first tile. Each element is summed block after block in the same order whatever the chunk it falls in.
+     */
+    private void multiplyDots(FMatrixRMaj a, float[] b, int bAt, int ldb, FMatrixRMaj c, boolean accumulate, int i0,
+            int i1, int j0, int j1) {
+        int d = kernel.dotSize();
+        int n = c.numCols;
+        int k = a.numCols;
+        int lda = a.numCols;
+        for (int pd = 0; pd < k; pd += DOT_DEPTH) {
+            int kd = Math.min(DOT_DEPTH, k - pd);
+            boolean add = accumulate || pd > 0;
+            for (int j = j0; j < j1; j += d) {
+                int cols = Math.min(d, j1 - j);
+                for (int i = i0; i < i1; i += d) {
+                    kernel.dotTile(a.data, i * lda + pd, lda, Math.min(d, i1 - i), b, bAt + j * ldb + pd, ldb, cols,
+                            kd, c.data, i * n + j, n, add);
                 }
             }
         }

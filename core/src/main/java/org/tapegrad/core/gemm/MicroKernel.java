@@ -50,6 +50,34 @@ interface MicroKernel {
     void shortTile(float[] a, int ao, int rowStride, int depthStride, int rows, float[] b, int bo, int ldb, int kc,
             float[] c, int co, int ldc, boolean add);
 
+    /** Rows, and columns, of a dot tile. */
+    default int dotSize() {
+        return 3;
+    }
+
+    /**
+     * The tile of a product {@code A·Bᵀ} with a small C and a long depth (a convolution's weight gradient):
+     * {@code C[r][j] (+)= Σ_p a[ao + r'·lda + p] · b[bo + j'·ldb + p]} for p in 0..kc, r below {@code rows} and j
+     * below {@code cols} (both at most {@link #dotSize()}), with {@code r' = min(r, rows - 1)} and likewise j', so
+     * that A and B are read only within their rows; only the {@code rows × cols} elements are written. Both
+     * operands are read where they lie, each row along the depth, and every element of C is a dot product: with so
+     * few rows and columns, a tile along C would use each packed element only a few times. This default is a plain
+     * loop.
+     */
+    default void dotTile(float[] a, int ao, int lda, int rows, float[] b, int bo, int ldb, int cols, int kc,
+            float[] c, int co, int ldc, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                float s = 0;
+                for (int p = 0; p < kc; p++) {
+                    s += a[ao + r * lda + p] * b[bo + j * ldb + p];
+                }
+                int at = co + r * ldc + j;
+                c[at] = add ? c[at] + s : s;
+            }
+        }
+    }
+
     /*
      * Packing one full panel of op(A) (MR rows) or op(B) (NR columns) for kc depths, in the three layouts that are
      * copied (a transposed A is read where it lies, see tile). A kernel may do them with vectors (copies for

@@ -1,6 +1,7 @@
 package org.tapegrad.core.gemm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -452,6 +453,90 @@ final class VectorMicroKernel implements MicroKernel {
         c31.intoArray(c, co + 3 * ldc + VL);
         c40.intoArray(c, co + 4 * ldc);
         c41.intoArray(c, co + 4 * ldc + VL);
+    }
+
+    /**
+     * Three rows by three columns: nine accumulators along the depth, and per vector of depth three loads of A and
+     * three of B for nine multiply-adds; then each accumulator is summed across its lanes, and the depths past the
+     * last whole vector are added one by one.
+     */
+    @Override
+    public void dotTile(float[] a, int ao, int lda, int rows, float[] b, int bo, int ldb, int cols, int kc,
+            float[] c, int co, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        int a0 = ao;
+        int a1 = ao + Math.min(1, rows - 1) * lda;
+        int a2 = ao + Math.min(2, rows - 1) * lda;
+        int b0 = bo;
+        int b1 = bo + Math.min(1, cols - 1) * ldb;
+        int b2 = bo + Math.min(2, cols - 1) * ldb;
+        int whole = S.loopBound(kc);
+        for (int p = 0; p < whole; p += VL) {
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p);
+            FloatVector x1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector x2 = FloatVector.fromArray(S, a, a2 + p);
+            FloatVector y = FloatVector.fromArray(S, b, b0 + p);
+            c00 = x0.fma(y, c00);
+            c10 = x1.fma(y, c10);
+            c20 = x2.fma(y, c20);
+            y = FloatVector.fromArray(S, b, b1 + p);
+            c01 = x0.fma(y, c01);
+            c11 = x1.fma(y, c11);
+            c21 = x2.fma(y, c21);
+            y = FloatVector.fromArray(S, b, b2 + p);
+            c02 = x0.fma(y, c02);
+            c12 = x1.fma(y, c12);
+            c22 = x2.fma(y, c22);
+        }
+        float s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
+        float s02 = c02.reduceLanes(VectorOperators.ADD), s10 = c10.reduceLanes(VectorOperators.ADD);
+        float s11 = c11.reduceLanes(VectorOperators.ADD), s12 = c12.reduceLanes(VectorOperators.ADD);
+        float s20 = c20.reduceLanes(VectorOperators.ADD), s21 = c21.reduceLanes(VectorOperators.ADD);
+        float s22 = c22.reduceLanes(VectorOperators.ADD);
+        for (int p = whole; p < kc; p++) {
+            float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p];
+            float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p];
+            s00 += x0 * y0;
+            s01 += x0 * y1;
+            s02 += x0 * y2;
+            s10 += x1 * y0;
+            s11 += x1 * y1;
+            s12 += x1 * y2;
+            s20 += x2 * y0;
+            s21 += x2 * y1;
+            s22 += x2 * y2;
+        }
+        put(c, co, add, s00);
+        if (cols > 1) {
+            put(c, co + 1, add, s01);
+        }
+        if (cols > 2) {
+            put(c, co + 2, add, s02);
+        }
+        if (rows > 1) {
+            put(c, co + ldc, add, s10);
+            if (cols > 1) {
+                put(c, co + ldc + 1, add, s11);
+            }
+            if (cols > 2) {
+                put(c, co + ldc + 2, add, s12);
+            }
+        }
+        if (rows > 2) {
+            put(c, co + 2 * ldc, add, s20);
+            if (cols > 1) {
+                put(c, co + 2 * ldc + 1, add, s21);
+            }
+            if (cols > 2) {
+                put(c, co + 2 * ldc + 2, add, s22);
+            }
+        }
+    }
+
+    private static void put(float[] c, int at, boolean add, float v) {
+        c[at] = add ? c[at] + v : v;
     }
 
     /** Two gathers per depth (one per vector of the panel's row), each one contiguous store. */

@@ -20,9 +20,13 @@ import org.junit.jupiter.api.Test;
 class BlockedMatmulThreadsTest {
     private static final BlockedMatmul ONE = BlockedMatmul.create(1);
 
-    /** m x k x n: column chunks, row chunks, a narrow C, and (the last) a product too large to pack op(A) whole. */
+    /**
+     * m x k x n: column chunks, row chunks, a narrow C, a small C over a long depth (the dot path for A·Bᵀ, over
+     * several of its depth blocks: a convolution's weight gradient), and (the last) a product too large to pack op(A)
+     * whole.
+     */
     private static final int[][] SHAPES = {{128, 784, 256}, {256, 128, 784}, {128, 256, 256}, {300, 200, 40},
-        {1000, 256, 10}, {129, 257, 130}, {1000, 1100, 1040}};
+        {1000, 256, 10}, {129, 257, 130}, {16, 4500, 25}, {1000, 1100, 1040}};
 
     @Test
     void teamsOfTwoAndThreeGiveTheSameBitsAsOneThread() {

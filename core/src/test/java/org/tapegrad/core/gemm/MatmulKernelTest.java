@@ -34,11 +34,12 @@ class MatmulKernelTest {
         // Odd sizes, sizes below one vector width and one tile, and sizes past the depth (256), column (1024) and
         // row-block (160) boundaries of BlockedMatmul; C around the narrow width (16 columns with AVX-512, 8 with
         // AVX2); and products large enough for BlockedMatmul's team (2^19 multiply-adds), cut into column chunks,
-        // row chunks (C taller than wide), and row chunks of a narrow C.
+        // row chunks (C taller than wide), and row chunks of a narrow C; a small C over a long depth (the dot path for
+        // A·Bᵀ: edge tiles, depth tails, several depth blocks of 2048, on the team).
         int[][] shapes = {{1, 1, 1}, {1, 7, 1}, {3, 1, 5}, {2, 3, 4}, {7, 5, 3}, {17, 33, 9}, {64, 31, 65},
             {128, 100, 10}, {6, 300, 32}, {121, 257, 33}, {130, 40, 1030}, {13, 20, 7}, {13, 20, 8}, {13, 20, 9},
             {21, 270, 15}, {21, 270, 16}, {21, 270, 17}, {130, 70, 64}, {175, 110, 33}, {37, 300, 100},
-            {501, 97, 11}, {1000, 256, 10}};
+            {501, 97, 11}, {1000, 256, 10}, {10, 4500, 25}, {64, 520, 17}};
         for (MatmulKernel kernel : kernels()) {
             for (int[] s : shapes) {
                 for (int t = 0; t < 4; t++) {
