@@ -4,6 +4,7 @@ import static org.tapegrad.core.Autograd.record;
 
 import java.util.Arrays;
 import org.tapegrad.core.internal.kernel.ConvGeometry;
+import org.tapegrad.core.internal.kernel.Shape;
 
 /** 2-D pooling over the spatial dimensions of an [N, C, H, W] tensor, channel by channel. */
 final class PoolOps {
@@ -14,25 +15,36 @@ final class PoolOps {
 
     /**
      * y[n, c, oh, ow] = max of x[n, c] over the window at (oh·sH - pH, ow·sW - pW); padding never wins (as if
-     * -∞). The index of each maximum is kept, so dX = g added into x's shape at those indices (an indexAdd, whose
-     * own rule is the matching indexSelect).
+     * -∞). dX = g added into x's shape at the index of each window's first maximum (an indexAdd, whose own rule is
+     * the matching indexSelect). The forward pass computes the values alone, in its fastest loop; the indices are
+     * found again from x and y when a rule needs them (see {@link #maxima}).
      */
     static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
         ConvGeometry g = geometry("maxPool2d", x, kernel, stride, padding);
         int[] xs = x.shapeRef();
         Tensor out = Tensor.output(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
-        // The indices of the maxima are read only by the rules, so a pass that records nothing skips them (the
-        // rules below are then never called).
-        int[] argmax = Autograd.willRecord(x) ? Workspace.indices(out.numel()) : null;
-        if (argmax == null) {
-            x.dtype().kernels().maxPool2dValues(x.contiguousData(), g, out.matrix());
-        } else {
-            x.dtype().kernels().maxPool2d(x.contiguousData(), g, out.matrix(), argmax);
-        }
+        x.dtype().kernels().maxPool2dValues(x.contiguousData(), g, out.matrix());
         int numel = x.numel();
+        int outVersion = out.storage().version;
         return record("maxPool2d", out, (gr, needs) -> new Tensor[] {
-                ShapeOps.indexAdd(gr.reshape(argmax.length, 1), argmax, numel).reshape(xs)},
-                t -> ShapeOps.indexSelect(t[0].reshape(numel, 1), argmax).reshape(out.shapeRef()), x);
+                ShapeOps.indexAdd(gr.reshape(out.numel(), 1), maxima(x, g, out, outVersion), numel).reshape(xs)},
+                t -> ShapeOps.indexSelect(t[0].reshape(numel, 1), maxima(x, g, out, outVersion))
+                        .reshape(out.shapeRef()), x);
+    }
+
+    /**
+     * The flat index into x of each window's first maximum, found from x and the values y it gave: the first
+     * element with y's bits. Both are as the pass left them (the tape refuses an x modified in place since; this
+     * refuses a modified y).
+     */
+    private static int[] maxima(Tensor x, ConvGeometry g, Tensor y, int yVersion) {
+        if (y.storage().version != yVersion) {
+            throw new IllegalStateException("maxPool2d: its output " + Shape.str(y.shapeRef()) + " was modified in "
+                    + "place after the op was recorded, and the rule finds the maxima from it; modify a copy");
+        }
+        int[] argmax = Workspace.indices(y.numel());
+        x.dtype().kernels().maxPool2dIndices(x.contiguousData(), g, y.matrix(), argmax);
+        return argmax;
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tapegrad.core.internal.kernel.ConvGeometry;
 
 /**
  * Convolution and pooling against direct nested loops (the definitions, written independently of im2col), the
@@ -182,29 +183,64 @@ class ConvolutionTest {
     }
 
     @Test
-    void maxPoolWithoutGradientGivesTheValuesOfTheRecordedPass() {
-        // With nothing to record, max pooling computes its values without the indices of the maxima: the same
-        // values, NaN included, for every window shape, stride and padding, in both dtypes.
+    void maxPoolIndicesFoundFromTheValuesAreThoseOfTheOnePassKernel() {
+        // The forward pass computes the values alone and the rules find the indices of the maxima from them: both
+        // must be what the kernel computing values and indices in one pass gives, bit for bit, for every window
+        // shape, stride and padding, in both dtypes, with ties (values on a coarse grid), NaN, -inf, -0 and +0.
         Random rng = new Random(15);
         int[][][] geometries = {{{2, 2}, {2, 2}, {0, 0}}, {{3, 3}, {1, 1}, {0, 0}}, {{2, 3}, {1, 2}, {0, 0}},
-                {{3, 3}, {2, 2}, {1, 1}}, {{3, 1}, {3, 1}, {0, 0}}};
+                {{3, 3}, {2, 2}, {1, 1}}, {{3, 1}, {3, 1}, {0, 0}}, {{2, 2}, {1, 1}, {1, 1}}};
+        double[] values = new double[2 * 3 * 7 * 8];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = Math.round(rng.nextGaussian() * 2) / 2.0; // many ties
+        }
+        values[5] = Double.NaN;
+        values[12] = Double.NaN;
+        values[60] = Double.NEGATIVE_INFINITY;
+        values[61] = -0.0;
+        values[62] = 0.0;
+        values[69] = -0.0;
+        for (int i = 100; i < 116; i++) {
+            values[i] = i % 2 == 0 ? -0.0 : 0.0;
+        }
         for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
-            Tensor x = random(rng, 2, 3, 7, 8).to(dtype);
-            double[] values = x.toDoubleArray();
-            values[5] = Double.NaN;
-            values[60] = Double.NEGATIVE_INFINITY;
-            values[61] = -0.0;
-            Tensor withNaN = Tensor.of(DType.FLOAT64, values, 2, 3, 7, 8).to(dtype);
+            Tensor x = Tensor.of(DType.FLOAT64, values, 2, 3, 7, 8).to(dtype);
             for (int[][] geometry : geometries) {
-                Tensor recorded;
-                try (Tape tape = Tape.record()) {
-                    recorded = withNaN.detach().requiresGrad(true).maxPool2d(geometry[0], geometry[1], geometry[2]);
-                }
-                Tensor plain = withNaN.maxPool2d(geometry[0], geometry[1], geometry[2]);
-                assertArrayEquals(recorded.toDoubleArray(), plain.toDoubleArray(), 0,
-                        dtype + " " + Arrays.deepToString(geometry));
+                String what = dtype + " " + Arrays.deepToString(geometry);
+                ConvGeometry g = ConvGeometry.of("maxPool2d", x.shapeRef(), geometry[0][0], geometry[0][1],
+                        geometry[1], geometry[2], new int[] {1, 1});
+                int[] outShape = {2, 3, g.outH(), g.outW()};
+                Tensor onePass = Tensor.zeros(dtype, outShape);
+                int[] expected = new int[onePass.numel()];
+                dtype.kernels().maxPool2d(x.contiguousData(), g, onePass.matrix(), expected);
+                Tensor valuesAlone = Tensor.zeros(dtype, outShape);
+                dtype.kernels().maxPool2dValues(x.contiguousData(), g, valuesAlone.matrix());
+                int[] found = new int[expected.length];
+                dtype.kernels().maxPool2dIndices(x.contiguousData(), g, valuesAlone.matrix(), found);
+                assertArrayEquals(bits(onePass), bits(valuesAlone), what + ": values");
+                assertArrayEquals(expected, found, what + ": indices");
+                assertEquals(valuesAlone.toDoubleArray()[0], x.maxPool2d(geometry[0], geometry[1], geometry[2])
+                        .toDoubleArray()[0], 0, what + ": the op");
             }
         }
+    }
+
+    @Test
+    void maxPoolRefusesAnOutputModifiedBeforeBackward() {
+        Tensor x = Tensor.randn(new Random(16), 1, 1, 4, 4).requiresGrad(true);
+        try (Tape tape = Tape.record()) {
+            Tensor y = x.maxPool2d(new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0});
+            try (Scope off = Tape.noGrad()) {
+                y.detach().mulInPlace(-1); // before any op reads y, so that only max pooling's rule can tell
+            }
+            Tensor loss = y.sum();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> tape.backward(loss));
+            assertTrue(e.getMessage().startsWith("maxPool2d: its output [1, 1, 2, 2] was modified"), e.getMessage());
+        }
+    }
+
+    private static long[] bits(Tensor t) {
+        return Arrays.stream(t.toDoubleArray()).mapToLong(Double::doubleToRawLongBits).toArray();
     }
 
     @Test

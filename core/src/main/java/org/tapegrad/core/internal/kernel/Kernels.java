@@ -142,10 +142,18 @@ public interface Kernels {
 
     /**
      * Max pooling: {@code out[n, c, oh, ow]} is the maximum of x over the window (padding excluded, NaN propagates)
-     * and {@code argmax} the flat index into x of its first occurrence, for the backward pass.
+     * and {@code argmax} the flat index into x of its first occurrence, in one pass. The op itself computes the
+     * values alone ({@link #maxPool2dValues}) and its rules find the indices from them ({@link #maxPool2dIndices}),
+     * which is faster; the two must agree with this one bit for bit.
      */
     void maxPool2d(Matrix x, ConvGeometry g, Matrix out, int[] argmax);
 
-    /** {@link #maxPool2d}'s values without the indices of the maxima, for a pass that keeps no gradient. */
+    /** {@link #maxPool2d}'s values without the indices of the maxima. */
     void maxPool2dValues(Matrix x, ConvGeometry g, Matrix out);
+
+    /**
+     * {@link #maxPool2d}'s indices, found again from x and the values {@code out} it gave: the first element of each
+     * window with the bits of its maximum (the first NaN, for a NaN maximum), -1 for a window with no element.
+     */
+    void maxPool2dIndices(Matrix x, ConvGeometry g, Matrix out, int[] argmax);
 }

@@ -33,6 +33,16 @@ public final class Select {
         return bits ^ ((bits >> 63) & Long.MAX_VALUE);
     }
 
+    /** Whether x and y have the same bits (so -0 is not +0, and a NaN is itself). */
+    static boolean sameBits(double x, double y) {
+        return Double.doubleToRawLongBits(x) == Double.doubleToRawLongBits(y);
+    }
+
+    /** {@link #sameBits(double, double)} for floats. */
+    static boolean sameBits(float x, float y) {
+        return Float.floatToRawIntBits(x) == Float.floatToRawIntBits(y);
+    }
+
     /** {@link #orderKey(double)} for a float. */
     static int orderKey(float x) {
         int bits = Float.floatToRawIntBits(x);
