@@ -12,6 +12,7 @@ import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.Workspace;
 import org.tapegrad.nn.Layer;
+import org.tapegrad.nn.train.DataParallel;
 
 /**
  * {@code bench --model cnn}: times the {@code mnist --model cnn} network on random data, inference forward,
@@ -31,16 +32,23 @@ final class CnnBench {
     }
 
     static void main(String[] args) {
-        Options o = new Options(args, Set.of("model", "batch-size", "iterations", "threads"));
+        Options o = new Options(args, Set.of("model", "batch-size", "iterations", "threads", "parallel"));
         if (o.help) {
             System.out.println("""
                     Usage: bench --model cnn [--batch-size 128] [--iterations 20] [--threads 1]
+                                 [--parallel batch|products]
                     Times forward, backward and a full SGD step of the mnist CNN on random data (float32), each in a
-                    Workspace step, and the bytes each allocates (this thread, steady state).""");
+                    Workspace step, and the bytes each allocates (this thread, steady state). With --threads N > 1,
+                    --parallel batch (the default) cuts the batch into one slice per thread (DataParallel: every op
+                    of the step runs on all cores), --parallel products cuts each matrix product instead.""");
             return;
         }
         int threads = o.integer("threads", 1, 1);
-        if (threads > 1) {
+        String split = o.text("parallel", "batch");
+        if (!split.equals("batch") && !split.equals("products")) {
+            throw new IllegalArgumentException("--parallel: expected batch or products, got " + split);
+        }
+        if (threads > 1 && split.equals("products")) {
             Matmul.use(Matmul.best(threads)); // as mnist and bench do: the Vector API kernel when available
         }
         int batch = o.integer("batch-size", 128, 1);
@@ -58,24 +66,38 @@ final class CnnBench {
         // Backward: weight gradients of every layer, input gradients of all but the first convolution.
         double backwardFlops = 2 * forwardFlops - 2.0 * batch * 24 * 24 * 16 * 25;
         Workspace workspace = new Workspace();
+        DataParallel parallel = threads > 1 && split.equals("batch") ? new DataParallel(model, threads) : null;
         Runnable inference = () -> {
             model.eval();
+            if (parallel != null) {
+                parallel.forward(x);
+                return;
+            }
             try (Scope noGrad = Tape.noGrad(); Scope reuse = workspace.enter()) {
                 model.call(x);
             }
         };
         Runnable step = () -> {
             model.train();
-            try (Scope reuse = workspace.enter(); Tape tape = Tape.record()) {
-                tape.backward(Losses.crossEntropy(model.call(x), labels));
+            if (parallel != null) {
+                parallel.backward(x, labels, Losses::crossEntropy);
+            } else {
+                try (Scope reuse = workspace.enter(); Tape tape = Tape.record()) {
+                    tape.backward(Losses.crossEntropy(model.call(x), labels));
+                }
             }
             for (Tensor p : params) {
                 p.addInPlace(p.grad(), -0.01);
-                p.zeroGrad(false);
+            }
+            if (parallel != null) {
+                parallel.zeroGrad();
+            } else {
+                params.forEach(p -> p.zeroGrad(false));
             }
         };
-        System.out.printf("mnist CNN (%,d parameters), batch %d, float32, matmul kernel: %s, %d iterations "
-                + "(medians)%n", model.numParameters(), batch, Matmul.kernel().name(), iterations);
+        System.out.printf("mnist CNN (%,d parameters), batch %d, float32, matmul kernel: %s%s, %d iterations "
+                + "(medians)%n", model.numParameters(), batch, Matmul.kernel().name(), parallel == null ? ""
+                        : ", " + threads + " threads on slices of the batch (DataParallel)", iterations);
         double[] inferenceMs = time(inference, iterations);
         double[] stepMs = time(step, iterations);
         double tInference = inferenceMs[0];
@@ -86,6 +108,9 @@ final class CnnBench {
         System.out.printf("  SGD step               %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s  (CPU %.2f ms)  %,.0f B"
                 + " allocated%n", tStep, (forwardFlops + backwardFlops) / tStep / 1e6, batch / tStep * 1e3, stepMs[1],
                 stepMs[2]);
+        if (parallel != null) {
+            parallel.close();
+        }
     }
 
     /**
