@@ -10,6 +10,8 @@ import org.tapegrad.core.Scope;
 import org.tapegrad.core.Tape;
 import org.tapegrad.core.Tensor;
 import org.tapegrad.core.Workspace;
+import org.tapegrad.nn.Layer;
+import org.tapegrad.nn.train.DataParallel;
 import org.tapegrad.optim.Adam;
 import org.tapegrad.optim.Optimizer;
 
@@ -33,18 +35,25 @@ final class RnnBench {
     }
 
     static void main(String[] args) {
-        Options o = new Options(args, Set.of("model", "batch-size", "hidden", "iterations", "threads"));
+        Options o = new Options(args, Set.of("model", "batch-size", "hidden", "iterations", "threads", "parallel"));
         if (o.help) {
             System.out.println("""
                     Usage: bench --model lstm|gru|rnn [--batch-size 128] [--hidden 128] [--iterations 20] [--threads 1]
+                                 [--parallel batch|products]
                     Times the forward pass, forward + backward and a full Adam step of the seq-mnist model on one
                     random batch [batch, 28, 28] (float32), each in a Workspace step, and the bytes each allocates
-                    (this thread, steady state).""");
+                    (this thread, steady state). With --threads N > 1, --parallel batch (the default) cuts the batch
+                    into one slice per thread (DataParallel; the forward pass alone is then not timed), --parallel
+                    products cuts each matrix product instead.""");
             return;
         }
         String cell = o.text("model", "lstm");
         int threads = o.integer("threads", 1, 1);
-        if (threads > 1) {
+        String split = o.text("parallel", "batch");
+        if (!split.equals("batch") && !split.equals("products")) {
+            throw new IllegalArgumentException("--parallel: expected batch or products, got " + split);
+        }
+        if (threads > 1 && split.equals("products")) {
             Matmul.use(Matmul.best(threads));
         }
         int batch = o.integer("batch-size", 128, 1);
@@ -60,6 +69,12 @@ final class RnnBench {
         }
         Workspace workspace = new Workspace();
         model.train();
+        if (threads > 1 && split.equals("batch")) {
+            try (DataParallel parallel = new DataParallel(model, threads)) {
+                timeSlices(cell, hidden, model, optimizer, parallel, x, labels, iterations);
+            }
+            return;
+        }
         Runnable forward = () -> {
             try (Scope reuse = workspace.enter(); Tape tape = Tape.record()) {
                 Losses.crossEntropy(model.call(x), labels);
@@ -89,5 +104,28 @@ final class RnnBench {
                 fb[0], fb[1], fb[2], (fb[0] - f[0]) / f[0]);
         System.out.printf("  Adam step              %8.2f ms  %8.0f samples/s  (CPU %.2f ms)  %,.0f B allocated%n",
                 s[0], batch / s[0] * 1e3, s[1], s[2]);
+    }
+
+    /** The step on slices of the batch, one per thread: forward + backward, and the Adam step on the team. */
+    private static void timeSlices(String cell, int hidden, Layer model, Optimizer<?> optimizer,
+            DataParallel parallel, Tensor x, int[] labels, int iterations) {
+        Runnable forwardBackward = () -> {
+            parallel.backward(x, labels, Losses::crossEntropy);
+            parallel.zeroGrad();
+        };
+        Runnable step = () -> {
+            parallel.backward(x, labels, Losses::crossEntropy);
+            optimizer.step(parallel.team());
+            parallel.zeroGrad();
+        };
+        System.out.printf("seq-mnist %s, hidden %d (%,d parameters), batch %d, 28 steps, float32, matmul kernel: %s, "
+                + "%d threads on slices of the batch (DataParallel), %d iterations (medians)%n", cell, hidden,
+                model.numParameters(), x.size(0), Matmul.kernel().name(), parallel.threads(), iterations);
+        double[] fb = CnnBench.time(forwardBackward, iterations);
+        double[] s = CnnBench.time(step, iterations);
+        System.out.printf("  forward + backward     %8.2f ms  (CPU %.2f ms)  %,.0f B allocated  backward/forward -%n",
+                fb[0], fb[1], fb[2]);
+        System.out.printf("  Adam step              %8.2f ms  %8.0f samples/s  (CPU %.2f ms)  %,.0f B allocated%n",
+                s[0], x.size(0) / s[0] * 1e3, s[1], s[2]);
     }
 }

@@ -45,6 +45,24 @@ class SeqMnistTest {
     }
 
     @Test
+    void twoThreadsTrainOnSlicesOfTheBatchAsOneThreadDoes() throws IOException {
+        // Without a monitor, two threads cut each batch into two slices (DataParallel): the same gradients up to
+        // the order of float additions, so the run learns as the one-thread run does, and its train accuracy
+        // counts the logits of both slices.
+        MnistData full = MnistData.embedded();
+        MnistData tiny = new MnistData(full.train().head(1024), full.test().head(300), "mnist tiny");
+        SeqMnist.Result one = SeqMnist.run(new SeqMnist.Config("lstm", 16, 1, 0.01, 1, 64, 1.0, 1, 1, null, false,
+                false), tiny, false, null, 1);
+        SeqMnist.Result two = SeqMnist.run(new SeqMnist.Config("lstm", 16, 1, 0.01, 1, 64, 1.0, 1, 2, null, false,
+                false), tiny, false, null, 1);
+        MnistTrain.EpochResult a = one.epochs().get(0);
+        MnistTrain.EpochResult b = two.epochs().get(0);
+        assertEquals(a.trainLoss(), b.trainLoss(), 1e-3 * a.trainLoss(), "train loss");
+        assertEquals(a.trainAccuracy(), b.trainAccuracy(), 0.02, "train accuracy over all 1024 images");
+        assertEquals(a.testAccuracy(), b.testAccuracy(), 0.02, "test accuracy");
+    }
+
+    @Test
     void optionsAreValidated() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new SeqMnist.Config("transformer", 32, 1, 0.01, 1, 64, 1.0, 1, 1, null, false, false));
