@@ -100,6 +100,22 @@ final class CnnBench {
                         : ", " + threads + " threads on slices of the batch (DataParallel)", iterations);
         double[] inferenceMs = time(inference, iterations);
         double[] stepMs = time(step, iterations);
+        double[] forwardMs = null;
+        double[] forwardBackwardMs = null;
+        if (parallel == null) { // on slices of the batch the two passes run inside DataParallel, not timed apart
+            model.train();
+            forwardMs = time(() -> {
+                try (Scope reuse = workspace.enter(); Tape tape = Tape.record()) {
+                    Losses.crossEntropy(model.call(x), labels);
+                }
+            }, iterations);
+            forwardBackwardMs = time(() -> {
+                try (Scope reuse = workspace.enter(); Tape tape = Tape.record()) {
+                    tape.backward(Losses.crossEntropy(model.call(x), labels));
+                }
+                params.forEach(p -> p.zeroGrad(false));
+            }, iterations);
+        }
         double tInference = inferenceMs[0];
         double tStep = stepMs[0];
         System.out.printf("  inference forward      %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s  (CPU %.2f ms)  %,.0f B"
@@ -108,6 +124,13 @@ final class CnnBench {
         System.out.printf("  SGD step               %8.2f ms  %6.1f GFLOP/s  %8.0f samples/s  (CPU %.2f ms)  %,.0f B"
                 + " allocated%n", tStep, (forwardFlops + backwardFlops) / tStep / 1e6, batch / tStep * 1e3, stepMs[1],
                 stepMs[2]);
+        if (forwardMs != null) {
+            System.out.printf("  forward (recorded)     %8.2f ms  (CPU %.2f ms)  %,.0f B allocated%n", forwardMs[0],
+                    forwardMs[1], forwardMs[2]);
+            System.out.printf("  forward + backward     %8.2f ms  (CPU %.2f ms)  %,.0f B allocated  backward/forward "
+                    + "%.2f%n", forwardBackwardMs[0], forwardBackwardMs[1], forwardBackwardMs[2],
+                    (forwardBackwardMs[0] - forwardMs[0]) / forwardMs[0]);
+        }
         if (parallel != null) {
             parallel.close();
         }
