@@ -72,7 +72,8 @@ public final class BlockedMatmul implements MatmulKernel {
         Buffers(MicroKernel k, int mc) {
             a = new float[roundUp(mc, k.mr()) * KC];
             b = new float[roundUp(NC, k.nr()) * KC];
-            edge = new float[Math.max(k.mr() * k.nr(), k.shortRows() * k.shortWidth())];
+            edge = new float[Math.max(Math.max(k.mr() * k.nr(), k.shortRows() * k.shortWidth()),
+                    k.dotSize() * k.dotSize() * 16)];
             aRowOffsets = new int[k.mr()];
             bRowOffsets = new int[k.nr()];
         }
@@ -114,8 +115,8 @@ public final class BlockedMatmul implements MatmulKernel {
             int m = c.numRows;
             int n = c.numCols;
             if (dotB != null) {
-                multiplyDots(a, dotB, dotAt, dotLdb, c, accumulate, 0, m, share(panels, chunk, chunks, panel, n),
-                        share(panels, chunk + 1, chunks, panel, n));
+                multiplyDots(a, dotB, dotAt, dotLdb, c, accumulate, own, 0, m,
+                        share(panels, chunk, chunks, panel, n), share(panels, chunk + 1, chunks, panel, n));
                 return;
             }
             if (packedB != null) {
@@ -285,7 +286,7 @@ public final class BlockedMatmul implements MatmulKernel {
         if (isDots(m, p.cols, k, ta, true)) { // as the plain product does, on the plain copy
             if (team == null || (long) m * p.cols * k < PARALLEL_THRESHOLD
                     || !runDotsOnTeam(a, p.data, p.plainAt, k, c, accumulate)) {
-                multiplyDots(a, p.data, p.plainAt, k, c, accumulate, 0, m, 0, p.cols);
+                multiplyDots(a, p.data, p.plainAt, k, c, accumulate, buffers.get(), 0, m, 0, p.cols);
             }
             return;
         }
@@ -440,7 +441,7 @@ public final class BlockedMatmul implements MatmulKernel {
             return;
         }
         if (!wholeB && isDots(c.numRows, c.numCols, ta ? a.numRows : a.numCols, ta, tb)) {
-            multiplyDots(a, b.data, 0, b.numCols, c, accumulate, i0, i1, j0, j1);
+            multiplyDots(a, b.data, 0, b.numCols, c, accumulate, own, i0, i1, j0, j1);
             return;
         }
         if (!wholeB && isShort(c.numRows, c.numCols, tb)) { // a packed B goes through the tiles
@@ -622,8 +623,8 @@ public final class BlockedMatmul implements MatmulKernel {
      * at a time, all rows of C one tile after the other, so that the strip's rows of B are read from L1 after the
      * first tile. Each element is summed block after block in the same order whatever the chunk it falls in.
      */
-    private void multiplyDots(FMatrixRMaj a, float[] b, int bAt, int ldb, FMatrixRMaj c, boolean accumulate, int i0,
-            int i1, int j0, int j1) {
+    private void multiplyDots(FMatrixRMaj a, float[] b, int bAt, int ldb, FMatrixRMaj c, boolean accumulate,
+            Buffers own, int i0, int i1, int j0, int j1) {
         int d = kernel.dotSize();
         int n = c.numCols;
         int k = a.numCols;
@@ -635,7 +636,7 @@ public final class BlockedMatmul implements MatmulKernel {
                 int cols = Math.min(d, j1 - j);
                 for (int i = i0; i < i1; i += d) {
                     kernel.dotTile(a.data, i * lda + pd, lda, Math.min(d, i1 - i), b, bAt + j * ldb + pd, ldb, cols,
-                            kd, c.data, i * n + j, n, add);
+                            kd, c.data, i * n + j, n, add, own.edge);
                 }
             }
         }

@@ -61,11 +61,11 @@ interface MicroKernel {
      * below {@code cols} (both at most {@link #dotSize()}), with {@code r' = min(r, rows - 1)} and likewise j', so
      * that A and B are read only within their rows; only the {@code rows × cols} elements are written. Both
      * operands are read where they lie, each row along the depth, and every element of C is a dot product: with so
-     * few rows and columns, a tile along C would use each packed element only a few times. This default is a plain
-     * loop.
+     * few rows and columns, a tile along C would use each packed element only a few times. {@code scratch} holds at
+     * least {@code dotSize()² · 16} floats for a kernel that sums vector lanes there. This default is a plain loop.
      */
     default void dotTile(float[] a, int ao, int lda, int rows, float[] b, int bo, int ldb, int cols, int kc,
-            float[] c, int co, int ldc, boolean add) {
+            float[] c, int co, int ldc, boolean add, float[] scratch) {
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < cols; j++) {
                 float s = 0;

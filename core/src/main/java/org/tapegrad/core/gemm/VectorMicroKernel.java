@@ -1,7 +1,6 @@
 package org.tapegrad.core.gemm;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -458,11 +457,13 @@ final class VectorMicroKernel implements MicroKernel {
     /**
      * Three rows by three columns: nine accumulators along the depth, and per vector of depth three loads of A and
      * three of B for nine multiply-adds; then each accumulator is summed across its lanes, and the depths past the
-     * last whole vector are added one by one.
+     * last whole vector are added one by one. The lanes are summed in order from {@code scratch}, not by
+     * {@code reduceLanes}, whose order differs between the JIT's intrinsic and the Java fallback that runs before
+     * it (on JDK 25): a product must give the same bits however warm the JVM is.
      */
     @Override
     public void dotTile(float[] a, int ao, int lda, int rows, float[] b, int bo, int ldb, int cols, int kc,
-            float[] c, int co, int ldc, boolean add) {
+            float[] c, int co, int ldc, boolean add, float[] scratch) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
@@ -490,11 +491,18 @@ final class VectorMicroKernel implements MicroKernel {
             c12 = x1.fma(y, c12);
             c22 = x2.fma(y, c22);
         }
-        float s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
-        float s02 = c02.reduceLanes(VectorOperators.ADD), s10 = c10.reduceLanes(VectorOperators.ADD);
-        float s11 = c11.reduceLanes(VectorOperators.ADD), s12 = c12.reduceLanes(VectorOperators.ADD);
-        float s20 = c20.reduceLanes(VectorOperators.ADD), s21 = c21.reduceLanes(VectorOperators.ADD);
-        float s22 = c22.reduceLanes(VectorOperators.ADD);
+        c00.intoArray(scratch, 0);
+        c01.intoArray(scratch, VL);
+        c02.intoArray(scratch, 2 * VL);
+        c10.intoArray(scratch, 3 * VL);
+        c11.intoArray(scratch, 4 * VL);
+        c12.intoArray(scratch, 5 * VL);
+        c20.intoArray(scratch, 6 * VL);
+        c21.intoArray(scratch, 7 * VL);
+        c22.intoArray(scratch, 8 * VL);
+        float s00 = lanes(scratch, 0), s01 = lanes(scratch, VL), s02 = lanes(scratch, 2 * VL);
+        float s10 = lanes(scratch, 3 * VL), s11 = lanes(scratch, 4 * VL), s12 = lanes(scratch, 5 * VL);
+        float s20 = lanes(scratch, 6 * VL), s21 = lanes(scratch, 7 * VL), s22 = lanes(scratch, 8 * VL);
         for (int p = whole; p < kc; p++) {
             float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p];
             float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p];
@@ -533,6 +541,15 @@ final class VectorMicroKernel implements MicroKernel {
                 put(c, co + 2 * ldc + 2, add, s22);
             }
         }
+    }
+
+    /** The VL lanes stored from {@code at}, summed first to last. */
+    private static float lanes(float[] x, int at) {
+        float s = 0;
+        for (int l = 0; l < VL; l++) {
+            s += x[at + l];
+        }
+        return s;
     }
 
     private static void put(float[] c, int at, boolean add, float v) {
