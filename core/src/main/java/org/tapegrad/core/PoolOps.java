@@ -15,36 +15,85 @@ final class PoolOps {
 
     /**
      * y[n, c, oh, ow] = max of x[n, c] over the window at (oh·sH - pH, ow·sW - pW); padding never wins (as if
-     * -∞). dX = g added into x's shape at the index of each window's first maximum (an indexAdd, whose own rule is
-     * the matching indexSelect). The forward pass computes the values alone, in its fastest loop; the indices are
-     * found again from x and y when a rule needs them (see {@link #maxima}).
+     * -∞). dX = g added into x's shape at the index of each window's first maximum ({@link #maxPool2dBackward}).
+     * The forward pass computes the values alone, in its fastest loop; the maxima are found again from x and y
+     * when a rule needs them.
      */
     static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
         ConvGeometry g = geometry("maxPool2d", x, kernel, stride, padding);
         int[] xs = x.shapeRef();
         Tensor out = Tensor.output(x.dtype(), new int[] {xs[0], xs[1], g.outH(), g.outW()});
         x.dtype().kernels().maxPool2dValues(x.contiguousData(), g, out.matrix());
-        int numel = x.numel();
-        int outVersion = out.storage().version;
-        return record("maxPool2d", out, (gr, needs) -> new Tensor[] {
-                ShapeOps.indexAdd(gr.reshape(out.numel(), 1), maxima(x, g, out, outVersion), numel).reshape(xs)},
-                t -> ShapeOps.indexSelect(t[0].reshape(numel, 1), maxima(x, g, out, outVersion))
-                        .reshape(out.shapeRef()), x);
+        Pooled pooled = new Pooled(x, g, out);
+        return record("maxPool2d", out, (gr, needs) -> new Tensor[] {maxPool2dBackward(pooled, gr)},
+                t -> pooled.selectMaxima(t[0]), x);
     }
 
     /**
-     * The flat index into x of each window's first maximum, found from x and the values y it gave: the first
-     * element with y's bits. Both are as the pass left them (the tape refuses an x modified in place since; this
-     * refuses a modified y).
+     * maxPool2d's input gradient for the gradient {@code grad} of its output: grad added into x's shape at each
+     * window's first maximum. It is linear in grad, so its rule (and its forward-mode rule) is the
+     * selection of the gradient at those maxima; x and y are constants of it (the maxima only move where the
+     * gradient jumps), as in PyTorch's {@code max_pool2d_with_indices_backward}.
      */
-    private static int[] maxima(Tensor x, ConvGeometry g, Tensor y, int yVersion) {
-        if (y.storage().version != yVersion) {
-            throw new IllegalStateException("maxPool2d: its output " + Shape.str(y.shapeRef()) + " was modified in "
-                    + "place after the op was recorded, and the rule finds the maxima from it; modify a copy");
+    private static Tensor maxPool2dBackward(Pooled p, Tensor grad) {
+        p.checkUnmodified();
+        Tensor dx = Tensor.uninitializedOutput(p.x.dtype(), p.x.shapeRef()); // every element is written
+        p.x.dtype().kernels().maxPool2dBackward(p.x.contiguousData(), p.geometry, p.y.matrix(),
+                grad.to(p.x.dtype()).contiguousData(), dx.matrix(), Workspace.indices(p.y.numel()));
+        return record("maxPool2dBackward", dx, (gg, needs) -> new Tensor[] {p.selectMaxima(gg)},
+                t -> maxPool2dBackward(p, t[0]), grad);
+    }
+
+    /**
+     * {@link #maxPool2dBackward} of a pooling of x (held constant: not differentiated) for the output gradient
+     * {@code grad}: the op on its own, as the gradient tables check it.
+     */
+    static Tensor maxPool2dBackward(Tensor x, int[] kernel, int[] stride, int[] padding, Tensor grad) {
+        Tensor constant = x.detach().to(grad.dtype());
+        Tensor y;
+        try (Scope off = Tape.noGrad()) {
+            y = maxPool2d(constant, kernel, stride, padding);
         }
-        int[] argmax = Workspace.indices(y.numel());
-        x.dtype().kernels().maxPool2dIndices(x.contiguousData(), g, y.matrix(), argmax);
-        return argmax;
+        return maxPool2dBackward(new Pooled(constant, geometry("maxPool2d", x, kernel, stride, padding), y), grad);
+    }
+
+    /** A max pooling's input, geometry and output, as the pass left them: what its rules find the maxima from. */
+    private static final class Pooled {
+        final Tensor x;
+        final ConvGeometry geometry;
+        final Tensor y;
+        private final int xVersion;
+        private final int yVersion;
+
+        Pooled(Tensor x, ConvGeometry geometry, Tensor y) {
+            this.x = x;
+            this.geometry = geometry;
+            this.y = y;
+            this.xVersion = x.storage().version;
+            this.yVersion = y.storage().version;
+        }
+
+        void checkUnmodified() {
+            if (y.storage().version != yVersion) {
+                throw new IllegalStateException("maxPool2d: its output " + Shape.str(y.shapeRef()) + " was modified "
+                        + "in place after the op was recorded, and the rule finds the maxima from it; modify a copy");
+            }
+            if (x.storage().version != xVersion) {
+                throw new IllegalStateException("maxPool2d: its input " + Shape.str(x.shapeRef()) + " was modified "
+                        + "in place after the op was recorded, and the rule finds the maxima from it; modify a copy");
+            }
+        }
+
+        /**
+         * t [x's shape] at each window's first maximum, in y's shape: the element of x that won each window is
+         * the first with y's bits (the first NaN, for a NaN).
+         */
+        Tensor selectMaxima(Tensor t) {
+            checkUnmodified();
+            int[] argmax = Workspace.indices(y.numel());
+            x.dtype().kernels().maxPool2dIndices(x.contiguousData(), geometry, y.matrix(), argmax);
+            return ShapeOps.indexSelect(t.reshape(x.numel(), 1), argmax).reshape(y.shapeRef());
+        }
     }
 
     /**

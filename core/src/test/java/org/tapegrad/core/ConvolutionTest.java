@@ -226,6 +226,50 @@ class ConvolutionTest {
     }
 
     @Test
+    void maxPoolBackwardKernelAddsEachGradientAtItsWindowsFirstMaximum() {
+        // maxPool2dBackward writes every element of dx: the gradient of each window added at the index of its first
+        // maximum, zero elsewhere. Checked bit for bit against the one-pass kernel's indices, on a dx filled with
+        // garbage first, for windows that tile the input (6 x 8 with 2 x 2, stride 2), overlap or leave a row out,
+        // with ties, NaN and signed zeros.
+        Random rng = new Random(17);
+        int[][][] geometries = {{{2, 2}, {2, 2}, {0, 0}}, {{3, 3}, {1, 1}, {0, 0}}, {{2, 3}, {1, 2}, {0, 0}},
+                {{3, 3}, {2, 2}, {1, 1}}, {{2, 2}, {1, 1}, {1, 1}}, {{1, 1}, {2, 2}, {0, 0}}};
+        for (int height : new int[] {6, 7}) {
+            double[] values = new double[2 * 3 * height * 8];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = Math.round(rng.nextGaussian() * 2) / 2.0; // many ties
+            }
+            values[5] = Double.NaN;
+            values[13] = Double.NaN;
+            values[61] = -0.0;
+            values[62] = 0.0;
+            for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                Tensor x = Tensor.of(DType.FLOAT64, values, 2, 3, height, 8).to(dtype);
+                for (int[][] geometry : geometries) {
+                    String what = dtype + " height " + height + " " + Arrays.deepToString(geometry);
+                    ConvGeometry g = ConvGeometry.of("maxPool2d", x.shapeRef(), geometry[0][0], geometry[0][1],
+                            geometry[1], geometry[2], new int[] {1, 1});
+                    Tensor y = Tensor.zeros(dtype, 2, 3, g.outH(), g.outW());
+                    int[] argmax = new int[y.numel()];
+                    dtype.kernels().maxPool2d(x.contiguousData(), g, y.matrix(), argmax);
+                    Tensor grad = Tensor.randn(rng, y.shape()).to(dtype);
+                    double[] expected = new double[x.numel()];
+                    double[] gv = grad.toDoubleArray();
+                    for (int k = 0; k < argmax.length; k++) {
+                        expected[argmax[k]] = dtype == DType.FLOAT32 ? (float) (expected[argmax[k]] + gv[k])
+                                : expected[argmax[k]] + gv[k];
+                    }
+                    Tensor dx = Tensor.full(dtype, 7.5, x.shape());
+                    dtype.kernels().maxPool2dBackward(x.contiguousData(), g, y.matrix(), grad.contiguousData(),
+                            dx.matrix(), new int[y.numel()]);
+                    assertArrayEquals(Arrays.stream(expected).mapToLong(Double::doubleToRawLongBits).toArray(),
+                            bits(dx), what);
+                }
+            }
+        }
+    }
+
+    @Test
     void maxPoolRefusesAnOutputModifiedBeforeBackward() {
         Tensor x = Tensor.randn(new Random(16), 1, 1, 4, 4).requiresGrad(true);
         try (Tape tape = Tape.record()) {

@@ -28,6 +28,9 @@ final class OpCases {
     private static final List<Case> CASES = new ArrayList<>();
     private static final Random RNG = new Random(20261123);
 
+    /** The fixed input [1, 2, 4, 4] of the maxPool2dBackward cases, distinct values from a seed of its own. */
+    private static final Tensor POOLED = Tensor.randn(DType.FLOAT64, new java.util.Random(23), 1, 2, 4, 4);
+
     /** Uniform in [-1, 1]. */
     static Tensor any(int... shape) {
         return fill(shape, () -> 2 * RNG.nextDouble() - 1);
@@ -372,6 +375,16 @@ final class OpCases {
                 in -> in[0].maxPool2d(new int[] {3, 3}, one, one), any(1, 2, 4, 4));
         add("maxPool2d", "kernel [2,3], stride [1,2], padding [1,1]",
                 in -> in[0].maxPool2d(new int[] {2, 3}, new int[] {1, 2}, one), any(1, 1, 4, 5));
+        // Squared after pooling, the gradient reaching the pooling depends on x: the second-order check then
+        // differentiates its backward op in that gradient (the rule of maxPool2dBackward), tiled and overlapping.
+        add("maxPool2d", "2x2, stride 2, squared", in -> in[0].maxPool2d(2).pow(2), any(2, 2, 4, 4));
+        add("maxPool2d", "3x3, stride 1, padding 1, squared",
+                in -> in[0].maxPool2d(new int[] {3, 3}, one, one).pow(2), any(1, 2, 4, 4));
+        // The op of maxPool2d's rule, in the gradient it spreads (x fixed: the maxima do not move with it).
+        add("maxPool2dBackward", "2x2, stride 2 (windows tiling x)", in -> PoolOps.maxPool2dBackward(POOLED,
+                new int[] {2, 2}, new int[] {2, 2}, none, in[0]).mul(in[0].sum()), any(1, 2, 2, 2));
+        add("maxPool2dBackward", "3x3, stride 1, padding 1", in -> PoolOps.maxPool2dBackward(POOLED,
+                new int[] {3, 3}, one, one, in[0]).mul(in[0].sum()), any(1, 2, 4, 4));
         add("avgPool2d", "2x2, stride 2", in -> in[0].avgPool2d(2), any(2, 2, 4, 4));
         add("avgPool2d", "kernel [3,2], stride [2,1], padding [1,1]",
                 in -> in[0].avgPool2d(new int[] {3, 2}, new int[] {2, 1}, one), any(1, 2, 5, 4));

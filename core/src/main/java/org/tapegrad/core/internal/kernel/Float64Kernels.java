@@ -762,6 +762,21 @@ public final class Float64Kernels implements Kernels {
         }
     }
 
+    @Override
+    public void maxPool2dBackward(Matrix x, ConvGeometry g, Matrix out, Matrix grad, Matrix dx, int[] argmax) {
+        // Three loops, not one: a loop that stores into dx while it reads x runs slower, as C2 cannot tell the two
+        // arrays apart.
+        maxPool2dIndices(x, g, out, argmax);
+        double[] gr = data(grad);
+        double[] dst = data(dx);
+        Arrays.fill(dst, 0, size(dx), 0);
+        for (int k = 0; k < size(out); k++) {
+            if (argmax[k] >= 0) {
+                dst[argmax[k]] += gr[k];
+            }
+        }
+    }
+
     /**
      * {@link #maxPool2dIndices} for 2 x 2 windows inside the input, the common pooling: the four elements written
      * out, three times faster than the loops of two.

@@ -156,4 +156,11 @@ public interface Kernels {
      * window with the bits of its maximum (the first NaN, for a NaN maximum), -1 for a window with no element.
      */
     void maxPool2dIndices(Matrix x, ConvGeometry g, Matrix out, int[] argmax);
+
+    /**
+     * The gradient of max pooling: {@code dx} (every element written) is zero except at the indices
+     * {@link #maxPool2dIndices} finds from x and {@code out} (into {@code argmax}, as long as out), where each
+     * window's element of {@code grad} is added.
+     */
+    void maxPool2dBackward(Matrix x, ConvGeometry g, Matrix out, Matrix grad, Matrix dx, int[] argmax);
 }
