@@ -5,6 +5,7 @@ import static org.tapegrad.core.Autograd.record;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.data.Matrix;
 import org.tapegrad.core.gemm.Matmul;
@@ -15,9 +16,10 @@ import org.tapegrad.core.internal.kernel.Kernels;
 import org.tapegrad.core.internal.kernel.Shape;
 
 /**
- * A recurrent layer over a whole sequence as one op, the way libtorch and cuDNN run {@code nn.LSTM}: the input
- * projection of every time step is one product, each step adds one {@code [batch, hidden] × [hidden, G·hidden]}
- * recurrent product and runs its gate nonlinearities and state update in one element-wise pass
+ * A recurrent layer over a whole sequence as one op, the way libtorch and cuDNN run {@code nn.LSTM}: each step's
+ * gates start from the biases and get the step's input projection ({@code [batch, in] × [in, G·hidden]}) and one
+ * {@code [batch, hidden] × [hidden, G·hidden]} recurrent product added, both weights packed once for the sequence,
+ * then run their nonlinearities and the state update in one element-wise pass
  * ({@link CellKernels}), and backward walks the steps in reverse with one pass per step for the gates' derivatives
  * and one product for the recurrent gradient, then gets the input weights' gradient, the biases' and the input's
  * each from one product (or sum) over the stacked steps; the recurrent weights' gradient accumulates one product
@@ -262,10 +264,12 @@ public final class Recurrence {
             return Tensor.output(dtype, new int[] {rows, cols}).matrix();
         }
 
-        /** {@code m = b} in every row (b [cols], any strides). */
-        private void fillRows(Matrix m, int rows, int cols, Tensor b) {
-            k.copyStrided(b.storageMatrix(), b.offset(), new int[] {0, b.stridesRef()[0]}, m, 0, new int[] {cols, 1},
-                    new int[] {rows, cols});
+        /** What sets every row of a [rows, cols] buffer to b [cols] (any strides), its strides made once. */
+        private Consumer<Matrix> rowFill(Tensor b, int rows, int cols) {
+            int[] from = {0, b.stridesRef()[0]};
+            int[] to = {cols, 1};
+            int[] shape = {rows, cols};
+            return m -> k.copyStrided(b.storageMatrix(), b.offset(), from, m, 0, to, shape);
         }
 
         /**
@@ -298,35 +302,39 @@ public final class Recurrence {
         }
 
         Tensor run() {
-            Matrix x = k.wrap(input.contiguousData(), batch * time, in);
-            Matrix wIh = weightIh.contiguousData();
-            Matrix wHh = weightHh.contiguousData();
-            // P = x·W_ihᵀ + b_ih (+ b_hh, except for the GRU, whose b_hn sits inside r⊙(...)): rows b·time + t.
-            Matrix p = buffer(batch * time, gated);
-            if (bias) {
-                Tensor b = biasIh;
-                if (cell != Cell.GRU) { // b_ih + b_hh once, not added into every row
-                    b = Tensor.uninitializedOutput(dtype, new int[] {gated});
-                    int[] st = {1};
-                    k.zip(BinaryFn.ADD, biasIh.storageMatrix(), biasIh.offset(), biasIh.stridesRef(),
-                            biasHh.storageMatrix(), biasHh.offset(), biasHh.stridesRef(), b.matrix(), 0, st,
-                            new int[] {gated});
-                }
-                fillRows(p, batch * time, gated, b);
+            Matrix x = input.contiguousData();
+            // Each step's gates start from b_ih (+ b_hh, except for the GRU, whose b_hn sits inside r⊙(...)), then
+            // get x_t·W_ihᵀ and h·W_hhᵀ added by two products into the step's own buffer: no sequence-long P to
+            // fill, write and copy out of step by step (what a product over all steps at once would need).
+            Tensor b = biasIh;
+            if (bias && cell != Cell.GRU) { // b_ih + b_hh once, not added into every row
+                b = Tensor.uninitializedOutput(dtype, new int[] {gated});
+                int[] st = {1};
+                k.zip(BinaryFn.ADD, biasIh.storageMatrix(), biasIh.offset(), biasIh.stridesRef(),
+                        biasHh.storageMatrix(), biasHh.offset(), biasHh.stridesRef(), b.matrix(), 0, st,
+                        new int[] {gated});
             }
-            k.gemm(x, false, wIh, true, p, bias);
-            FixedOperand recurrent = new FixedOperand(wHh, true);
+            Consumer<Matrix> fillGates = bias ? rowFill(b, batch, gated) : null;
+            Consumer<Matrix> fillHGates = bias && cell == Cell.GRU ? rowFill(biasHh, batch, gated) : null;
+            FixedOperand projection = new FixedOperand(weightIh.contiguousData(), true);
+            FixedOperand recurrent = new FixedOperand(weightHh.contiguousData(), true);
             Tensor y = Tensor.uninitializedOutput(dtype, new int[] {batch, slots, hidden});
             Matrix ym = y.matrix();
-            int[] stepStrides = {time * gated, 1};
-            int[] rowMajorGates = {gated, 1};
+            Matrix xt = buffer(batch, in);
+            int[] xStrides = {time * in, 1};
+            int[] rowMajorX = {in, 1};
+            int[] xShape = {batch, in};
             int[] gateShape = {batch, gated};
             int[] hShape = {batch, hidden};
             int[] rowMajorH = {hidden, 1};
             int[] outStrides = {slots * hidden, 1};
             for (int t = 0; t < time; t++) {
                 Matrix g = gates[t] = buffer(gateShape);
-                k.copyStrided(p, t * gated, stepStrides, g, 0, rowMajorGates, gateShape);
+                if (bias) {
+                    fillGates.accept(g);
+                }
+                k.copyStrided(x, t * in, xStrides, xt, 0, rowMajorX, xShape);
+                projection.gemm(xt, g, bias);
                 switch (cell) {
                     case LSTM -> {
                         recurrent.gemm(hs[t], g, true);
@@ -338,7 +346,7 @@ public final class Recurrence {
                     case GRU -> {
                         Matrix hg = hGates[t] = buffer(gateShape);
                         if (bias) {
-                            fillRows(hg, batch, gated, biasHh);
+                            fillHGates.accept(hg);
                         }
                         recurrent.gemm(hs[t], hg, bias);
                         hs[t + 1] = buffer(hShape);
