@@ -770,7 +770,8 @@ public final class Float64Kernels implements Kernels {
         double[] gr = data(grad);
         double[] dst = data(dx);
         Arrays.fill(dst, 0, size(dx), 0);
-        for (int k = 0; k < size(out); k++) {
+        int windows = size(out);
+        for (int k = 0; k < windows; k++) {
             if (argmax[k] >= 0) {
                 dst[argmax[k]] += gr[k];
             }
